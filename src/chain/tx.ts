@@ -1,0 +1,189 @@
+import { sha256 } from '../crypto/hash.ts';
+import { addressOf, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, type KeyPair } from '../crypto/keys.ts';
+import { TxBodyCodec, TxCodec } from '../codec/chain.ts';
+import type { Tx, TxBody, TxPayload } from '../codec/types.ts';
+import { concatBytes, toHex, utf8, fromUtf8 } from '../util/bytes.ts';
+import { type Result, ok, err } from '../util/errors.ts';
+import { chainError, type ChainError } from './errors.ts';
+import { TX_BOUNDS } from './params.ts';
+
+/** Domain tag prepended to the body bytes before signing, so a tx signature can never be a consensus signature. */
+export const TX_SIGN_DOMAIN = utf8('edgechain/tx/v1');
+
+/** A decoded, structurally valid transaction with everything derived from its bytes. */
+export interface SignedTx {
+  /** The encoded Tx: what is gossiped, stored and hashed. */
+  readonly bytes: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly hashHex: string;
+  readonly tx: Tx;
+  readonly body: TxBody;
+  /** Sender address (`0x…`), derived from the public key. */
+  readonly sender: string;
+}
+
+export function txSignMessage(body: Uint8Array): Uint8Array {
+  return concatBytes(TX_SIGN_DOMAIN, body);
+}
+
+export function encodeTxBody(chainId: string, nonce: number, payload: TxPayload): Uint8Array {
+  const body: TxBody = { chainId, nonce, ...(payload as object) } as TxBody;
+  delete (body as { kind?: unknown }).kind;
+  return TxBodyCodec.encode(body);
+}
+
+/** Builds and signs a transaction. */
+export function signTx(key: KeyPair, chainId: string, nonce: number, payload: TxPayload): SignedTx {
+  const body = encodeTxBody(chainId, nonce, payload);
+  const tx: Tx = { body, signature: sign(txSignMessage(body), key.secretKey), publicKey: key.publicKey };
+  const bytes = TxCodec.encode(tx);
+  const r = decodeTx(bytes, { chainId, maxTxBytes: Number.MAX_SAFE_INTEGER });
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+export interface TxCheckOptions {
+  chainId: string;
+  maxTxBytes: number;
+}
+
+/**
+ * Decodes untrusted tx bytes and checks everything that does not need state or the
+ * signature: size, canonical encoding, chain id, key and signature lengths, field bounds.
+ * Never throws. The signature is checked separately (TxVerifier) so it can be cached.
+ */
+export function decodeTx(bytes: Uint8Array, opts: TxCheckOptions): Result<SignedTx, ChainError> {
+  if (!(bytes instanceof Uint8Array)) return err(chainError('TX_MALFORMED', 'tx is not bytes'));
+  if (bytes.length > opts.maxTxBytes) return err(chainError('TX_TOO_LARGE', `tx is ${bytes.length} bytes, limit ${opts.maxTxBytes}`, { size: bytes.length }));
+  const t = TxCodec.decode(bytes);
+  if (!t.ok) return err(chainError(t.error.code === 'CODEC_TOO_LARGE' ? 'TX_TOO_LARGE' : 'TX_MALFORMED', t.error.message));
+  const tx = t.value;
+  if (tx.publicKey.length !== PUBLIC_KEY_LENGTH) return err(chainError('TX_BAD_PUBLIC_KEY', 'public key must be 32 bytes'));
+  if (tx.signature.length !== SIGNATURE_LENGTH) return err(chainError('TX_BAD_SIGNATURE', 'signature must be 64 bytes'));
+  const b = TxBodyCodec.decode(tx.body);
+  if (!b.ok) return err(chainError('TX_MALFORMED', 'body: ' + b.error.message));
+  const body = b.value;
+  if (body.chainId !== opts.chainId) return err(chainError('TX_WRONG_CHAIN', `chain id "${body.chainId}" is not "${opts.chainId}"`));
+  const bad = checkTxFields(body);
+  if (bad) return err(chainError('TX_INVALID_FIELD', bad));
+  const hash = sha256(bytes);
+  return ok({ bytes, hash, hashHex: toHex(hash, true), tx, body, sender: addressOf(tx.publicKey) });
+}
+
+const PRINTABLE = /^[\x21-\x7e]+$/;
+const byteLen = (s: string) => utf8(s).length;
+
+function checkLocation(lat: number, lon: number): string | null {
+  if (!Number.isInteger(lat) || Math.abs(lat) > TX_BOUNDS.latMax) return `lat ${lat} out of range (±${TX_BOUNDS.latMax} micro-degrees)`;
+  if (!Number.isInteger(lon) || Math.abs(lon) > TX_BOUNDS.lonMax) return `lon ${lon} out of range (±${TX_BOUNDS.lonMax} micro-degrees)`;
+  return null;
+}
+
+export function checkNodeId(id: string): string | null {
+  if (!id || byteLen(id) > TX_BOUNDS.nodeIdMaxBytes || !PRINTABLE.test(id)) return `node id must be 1..${TX_BOUNDS.nodeIdMaxBytes} printable ASCII characters without spaces`;
+  return null;
+}
+
+function checkServiceType(t: string): string | null {
+  if (!t || byteLen(t) > TX_BOUNDS.serviceTypeMaxBytes || !PRINTABLE.test(t)) return `service type must be 1..${TX_BOUNDS.serviceTypeMaxBytes} printable ASCII characters`;
+  return null;
+}
+
+function checkNodeSpec(n: { id: string; lat: number; lon: number; capacity: number; serviceTypes: string[]; price: number }): string | null {
+  const idBad = checkNodeId(n.id);
+  if (idBad) return idBad;
+  const locBad = checkLocation(n.lat, n.lon);
+  if (locBad) return locBad;
+  if (n.capacity < 1 || n.capacity > TX_BOUNDS.capacityMax) return `capacity must be 1..${TX_BOUNDS.capacityMax}`;
+  if (n.serviceTypes.length < 1 || n.serviceTypes.length > TX_BOUNDS.serviceTypesMax) return `1..${TX_BOUNDS.serviceTypesMax} service types required`;
+  for (const t of n.serviceTypes) {
+    const bad = checkServiceType(t);
+    if (bad) return bad;
+  }
+  if (new Set(n.serviceTypes).size !== n.serviceTypes.length) return 'service types must be distinct';
+  return null;
+}
+
+/** Stateless bounds of each transaction kind; returns a reason, or null if well-formed. */
+export function checkTxFields(body: TxBody): string | null {
+  switch (body.kind) {
+    case 'registerDevice': {
+      const info = body.registerDevice!.info;
+      if (!info || byteLen(info) > TX_BOUNDS.deviceInfoMaxBytes) return `device info must be 1..${TX_BOUNDS.deviceInfoMaxBytes} bytes`;
+      if (fromUtf8(utf8(info)) !== info) return 'device info must be valid UTF-8';
+      return null;
+    }
+    case 'addNode':
+      return checkNodeSpec(body.addNode!);
+    case 'updateNode':
+      return checkNodeSpec(body.updateNode!);
+    case 'removeNode':
+      return checkNodeId(body.removeNode!.id);
+    case 'edgeMatch': {
+      const m = body.edgeMatch!;
+      const locBad = checkLocation(m.lat, m.lon);
+      if (locBad) return locBad;
+      const tBad = checkServiceType(m.taskType);
+      if (tBad) return 'task type: ' + tBad;
+      if (m.demand < 1 || m.demand > TX_BOUNDS.capacityMax) return `demand must be 1..${TX_BOUNDS.capacityMax}`;
+      return null;
+    }
+    case 'releaseLease':
+      return body.releaseLease!.leaseId >= 1 ? null : 'lease id must be >= 1';
+    case 'transfer': {
+      const t = body.transfer!;
+      if (t.to.length !== 20) return 'transfer recipient must be a 20-byte address';
+      if (t.amount < 1) return 'transfer amount must be >= 1';
+      return null;
+    }
+    default:
+      return 'unknown transaction kind';
+  }
+}
+
+/**
+ * Verifies tx signatures once per node: a verified tx hash is remembered (bounded, oldest
+ * forgotten first), so the pool's admission check and block validation share one verification.
+ * The hash covers body, signature and key, so a cached hash is exactly a verified tx.
+ */
+export class TxVerifier {
+  private readonly verified = new Set<string>();
+  private readonly max: number;
+  hits = 0;
+  misses = 0;
+
+  constructor(maxEntries = 200_000) {
+    this.max = maxEntries;
+  }
+
+  verify(stx: SignedTx): boolean {
+    if (this.verified.has(stx.hashHex)) {
+      this.hits++;
+      return true;
+    }
+    this.misses++;
+    const okSig = verify(stx.tx.signature, txSignMessage(stx.tx.body), stx.tx.publicKey);
+    if (okSig) {
+      if (this.verified.size >= this.max) this.verified.delete(this.verified.values().next().value as string);
+      this.verified.add(stx.hashHex);
+    }
+    return okSig;
+  }
+
+  /** Forgets a tx (after it is finalized, its verdict is no longer needed). */
+  forget(hashHex: string): void {
+    this.verified.delete(hashHex);
+  }
+
+  get size(): number {
+    return this.verified.size;
+  }
+}
+
+/** Decode + signature check in one step, for callers without a shared verifier. */
+export function decodeAndVerifyTx(bytes: Uint8Array, opts: TxCheckOptions, verifier: TxVerifier): Result<SignedTx, ChainError> {
+  const r = decodeTx(bytes, opts);
+  if (!r.ok) return r;
+  if (!verifier.verify(r.value)) return err(chainError('TX_BAD_SIGNATURE', 'signature does not verify', { hash: r.value.hashHex }));
+  return r;
+}

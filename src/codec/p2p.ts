@@ -1,0 +1,32 @@
+import { messageCodec } from './codec.ts';
+
+/** Shapes of proto/p2p.proto (request/response protocols of the p2p layer, docs/P2P.md). */
+export interface StatusRequest { height: number; headHash: Uint8Array; genesisHash: Uint8Array }
+export interface StatusResponse { height: number; headHash: Uint8Array; genesisHash: Uint8Array }
+export interface BlocksRequest { fromHeight: number; count: number }
+export interface BlocksResponse { blocks: Uint8Array[] }
+
+/** Codec ceilings of the p2p messages; the network's options set the working limits below them. */
+export const P2P_LIMITS = {
+  statusRequest: 256,
+  statusResponse: 256,
+  blocksRequest: 64,
+  /** A blocks response never exceeds this, whatever the options say. */
+  blocksResponse: 64 * 1024 * 1024,
+} as const;
+
+const HASH_LENGTH = 32;
+
+function checkStatus(s: StatusRequest | StatusResponse): string | null {
+  if (!(s.headHash instanceof Uint8Array) || s.headHash.length !== HASH_LENGTH) return 'headHash must be 32 bytes';
+  if (!(s.genesisHash instanceof Uint8Array) || s.genesisHash.length !== HASH_LENGTH) return 'genesisHash must be 32 bytes';
+  return null;
+}
+
+export const StatusRequestCodec = messageCodec<StatusRequest>('StatusRequest', { maxBytes: P2P_LIMITS.statusRequest, check: checkStatus });
+export const StatusResponseCodec = messageCodec<StatusResponse>('StatusResponse', { maxBytes: P2P_LIMITS.statusResponse, check: checkStatus });
+export const BlocksRequestCodec = messageCodec<BlocksRequest>('BlocksRequest', { maxBytes: P2P_LIMITS.blocksRequest });
+export const BlocksResponseCodec = messageCodec<BlocksResponse>('BlocksResponse', {
+  maxBytes: P2P_LIMITS.blocksResponse,
+  check: (r) => (Array.isArray(r.blocks) && r.blocks.every((b) => b instanceof Uint8Array && b.length > 0) ? null : 'blocks must be non-empty byte strings'),
+});

@@ -1,0 +1,18 @@
+import { createHash } from 'node:crypto';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+
+/** SHA-256 through OpenSSL (node:crypto): the hot path for tx, block and state hashing. */
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  const d = h.digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** Pure-JS SHA-256 (noble), used where node:crypto is not wanted (browser code) and in agreement tests. */
+export function sha256Noble(data: Uint8Array): Uint8Array {
+  return nobleSha256(data);
+}
+
+export const HASH_LENGTH = 32;
+export const ZERO_HASH: Uint8Array = new Uint8Array(32);

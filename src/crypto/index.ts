@@ -1,0 +1,4 @@
+export * from './hash.ts';
+export * from './keys.ts';
+export * from './merkle.ts';
+export * from './keyfile.ts';

@@ -1,0 +1,66 @@
+/** Options of the p2p network and their defaults (docs/P2P.md). */
+
+export interface P2POptions {
+  /** 32-byte Ed25519 seed: the node's consensus key is also its libp2p identity. */
+  secretKey: Uint8Array;
+  /** Multiaddrs to listen on, e.g. '/ip4/0.0.0.0/tcp/30303' (port 0 = ephemeral). */
+  listen: string[];
+  /** Static peers dialled at start and redialled when lost; each ends in /p2p/<peer id>. */
+  bootstrap: string[];
+  /** Chain id: part of every topic and protocol id. */
+  chainId: string;
+  /** 32-byte Ed25519 public keys admitted by the connection gater (sealers + observers). */
+  allowedPublicKeys: Uint8Array[];
+
+  /** Largest gossiped transaction message (bytes), checked before the handler. */
+  maxTxBytes?: number;
+  /** Largest gossiped consensus message (bytes), checked before the handler. */
+  maxConsensusBytes?: number;
+  /** Most blocks one blocks request may ask for; larger requests are refused. */
+  maxBlocksPerRequest?: number;
+  /** Byte budget of one blocks response; the server sends a shorter prefix rather than exceed it. */
+  maxBlocksResponseBytes?: number;
+  /** Default timeout of an outgoing request when the caller gives no signal (ms). */
+  requestTimeoutMs?: number;
+  /** Time the server gives a peer to send its request, and itself to answer (ms). */
+  serverTimeoutMs?: number;
+  /** Concurrent inbound streams per connection and request protocol. */
+  maxInboundRequestStreams?: number;
+  /** First redial delay after a static peer is lost (ms); doubles per failure. */
+  redialBaseMs?: number;
+  /** Cap of the redial delay (ms). */
+  redialMaxMs?: number;
+  /** Gossipsub heartbeat (ms): mesh maintenance and gossip emission. */
+  heartbeatMs?: number;
+  /** Timeout of one outbound dial (ms). */
+  dialTimeoutMs?: number;
+}
+
+export type ResolvedP2POptions = Required<P2POptions>;
+
+export const P2P_DEFAULTS = {
+  maxTxBytes: 64 * 1024,
+  // A proposal carries a whole block: the default chain allows 8 MiB blocks (maxBlockBytes),
+  // plus room for the certificate and the envelope.
+  maxConsensusBytes: 9 * 1024 * 1024,
+  maxBlocksPerRequest: 128,
+  maxBlocksResponseBytes: 16 * 1024 * 1024,
+  requestTimeoutMs: 10_000,
+  serverTimeoutMs: 10_000,
+  maxInboundRequestStreams: 4,
+  redialBaseMs: 500,
+  redialMaxMs: 30_000,
+  heartbeatMs: 700,
+  dialTimeoutMs: 5_000,
+} as const;
+
+export function resolveOptions(opts: P2POptions): ResolvedP2POptions {
+  const out: ResolvedP2POptions = { ...P2P_DEFAULTS, ...stripUndefined(opts) } as ResolvedP2POptions;
+  return out;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const r: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (r as Record<string, unknown>)[k] = v;
+  return r;
+}

@@ -1,0 +1,48 @@
+import type { Receipt } from '../codec/types.ts';
+import type { SignedTx } from '../chain/tx.ts';
+
+/** What execution knows about the block it runs in (no wall clock: the block's timestamp). */
+export interface BlockContext {
+  height: number;
+  /** ms since the Unix epoch, from the block header. */
+  timestamp: number;
+  /** Address (`0x…`) of the proposer. */
+  proposer: string;
+}
+
+/** One state write of a block: a key set to a value, or deleted (value null). */
+export interface StateWrite {
+  key: Uint8Array;
+  value: Uint8Array | null;
+}
+
+/** The outcome of executing one block's transactions on top of the current state. */
+export interface ExecutionResult {
+  height: number;
+  /** H(parent state root || H(sorted write set)). */
+  stateRoot: Uint8Array;
+  receipts: Receipt[];
+  /** Encoded receipts (ReceiptCodec), in tx order. */
+  receiptBytes: Uint8Array[];
+  /** Merkle root of SHA-256(receipt bytes). */
+  receiptRoot: Uint8Array;
+  /** The block's write set, sorted by key, each key at most once. */
+  writes: StateWrite[];
+  /** Number of txs whose receipt status is not success. */
+  failed: number;
+}
+
+/** Read-only view of the committed state, for the pool, RPC and the explorer. */
+export interface StateView {
+  /** Height of the last committed block (0 after genesis). */
+  readonly height: number;
+  readonly stateRoot: Uint8Array;
+  /** Next nonce the account must use (0 for an unknown account). */
+  nonceOf(address: string): number;
+  balanceOf(address: string): number;
+}
+
+/** The tx pool's narrow need from state. */
+export type NonceSource = Pick<StateView, 'nonceOf'>;
+
+export type { SignedTx };

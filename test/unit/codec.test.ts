@@ -1,0 +1,97 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import {
+  TxCodec, TxBodyCodec, BlockCodec, BlockHeaderCodec, CommitCertificateCodec, ReceiptCodec, GenesisCodec, FinalizedBlockCodec,
+  messageCodec, type TxBody,
+} from '../../src/codec/index.ts';
+import { toHex } from '../../src/util/bytes.ts';
+
+const ALL = [TxCodec, TxBodyCodec, BlockCodec, BlockHeaderCodec, CommitCertificateCodec, ReceiptCodec, GenesisCodec, FinalizedBlockCodec];
+
+const body: TxBody = {
+  chainId: 'edgechain-test',
+  nonce: 7,
+  edgeMatch: { lat: -37_813_600, lon: 144_963_100, taskType: 'video', demand: 2, maxPrice: 2 ** 40 },
+};
+
+describe('codec round trips', () => {
+  it('TxBody encodes and decodes every field, with its oneof kind', () => {
+    const bytes = TxBodyCodec.encode(body);
+    const r = TxBodyCodec.decode(bytes);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.kind).toBe('edgeMatch');
+    expect(r.value.nonce).toBe(7);
+    expect(r.value.edgeMatch).toMatchObject(body.edgeMatch!);
+    expect(toHex(TxBodyCodec.encode(r.value))).toBe(toHex(bytes));
+  });
+  it('64-bit fields up to 2^53-1 round trip exactly; larger ones are refused', () => {
+    const max = { ...body, nonce: Number.MAX_SAFE_INTEGER };
+    const r = TxBodyCodec.decode(TxBodyCodec.encode(max));
+    expect(r.ok && r.value.nonce).toBe(Number.MAX_SAFE_INTEGER);
+    // nonce = 2^60, written by hand as a varint: field 2, wire type 0
+    const big = Uint8Array.from([0x0a, 0x01, 0x61, 0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0x82, 0x01, 0x00]);
+    const rb = TxBodyCodec.decode(big);
+    expect(!rb.ok && rb.error.code).toBe('CODEC_INVALID');
+    // 2^53 + 1 is not representable: it decodes imprecisely and fails the round trip
+    const b = TxBodyCodec.encode({ ...body, nonce: 2 ** 53 });
+    const i = b.indexOf(0x10) + 1;
+    b[i] += 1; // lowest varint byte: 2^53 -> 2^53 + 1
+    expect(TxBodyCodec.decode(b).ok).toBe(false);
+  });
+  it('a body without a transaction kind is invalid', () => {
+    const r = TxBodyCodec.decode(TxBodyCodec.encode({ chainId: 'x', nonce: 1 }));
+    expect(!r.ok && r.error.code).toBe('CODEC_INVALID');
+  });
+  it('rejects unknown fields and unknown oneof kinds as non-canonical', () => {
+    const bytes = TxBodyCodec.encode(body);
+    // append field 9 (unknown), length-delimited, empty
+    const withUnknown = Uint8Array.from([...bytes, (9 << 3) | 2, 0]);
+    const r = TxBodyCodec.decode(withUnknown);
+    expect(!r.ok && r.error.code).toBe('CODEC_NON_CANONICAL');
+  });
+  it('checks the size before parsing', () => {
+    const small = messageCodec<TxBody>('TxBody', { maxBytes: 10 });
+    const r = small.decode(TxBodyCodec.encode(body));
+    expect(!r.ok && r.error.code).toBe('CODEC_TOO_LARGE');
+  });
+  it('rejects non-bytes input', () => {
+    for (const v of [null, undefined, 'abc', 42, {}, [1, 2]]) {
+      const r = TxCodec.decode(v);
+      expect(!r.ok && r.error.code).toBe('CODEC_NOT_BYTES');
+    }
+  });
+});
+
+describe('codec on garbage (fuzz)', () => {
+  it('never throws, whatever the bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (b) => {
+        for (const c of ALL) {
+          const r = c.decode(b);
+          expect(typeof r.ok).toBe('boolean');
+        }
+        return true;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('never throws on mutations of valid encodings, and accepted mutations re-encode to themselves', () => {
+    const valid = TxBodyCodec.encode(body);
+    fc.assert(
+      fc.property(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(valid.length), (pos, v, cut) => {
+        const m = valid.slice(0, Math.max(cut, pos + 1));
+        m[pos] = v;
+        const r = TxBodyCodec.decode(m);
+        if (r.ok) expect(toHex(TxBodyCodec.encode(r.value))).toBe(toHex(m));
+        return true;
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it('rejects huge declared lengths without allocating or hanging', () => {
+    // field 1 (bytes) declaring a 2^31 byte length
+    const r = TxCodec.decode(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x07, 1, 2, 3]));
+    expect(!r.ok && r.error.code).toBe('CODEC_MALFORMED');
+  });
+});

@@ -1,0 +1,147 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  sha256, sha256Noble, sign, verify, noble, keyPairFromSecret, keyPairFromLabel, generateKeyPair,
+  addressOf, parseAddress, merkleRoot, writeKeyFile, readKeyFile, parseKeyFile,
+} from '../../src/crypto/index.ts';
+import { toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
+import { EdgeError } from '../../src/util/errors.ts';
+
+const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+
+describe('hashing', () => {
+  it('node:crypto and noble SHA-256 agree', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (d) => toHex(sha256(d)) === toHex(sha256Noble(d))));
+  });
+  it('hashes the concatenation of its parts', () => {
+    expect(toHex(sha256(utf8('ab'), utf8('c')))).toBe(toHex(sha256(utf8('abc'))));
+    expect(toHex(sha256(utf8('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('ed25519: node:crypto and @noble/curves agree', () => {
+  it('on public keys derived from the same seed', () => {
+    fc.assert(fc.property(bytes32, (seed) => toHex(keyPairFromSecret(seed).publicKey) === toHex(noble.publicKey(seed))), { numRuns: 100 });
+  });
+  it('noble verifies OpenSSL signatures and OpenSSL verifies noble signatures (identical bytes)', () => {
+    fc.assert(
+      fc.property(bytes32, fc.uint8Array({ maxLength: 200 }), (seed, msg) => {
+        const kp = keyPairFromSecret(seed);
+        const a = sign(msg, kp.secretKey);
+        const b = noble.sign(msg, kp.secretKey);
+        return toHex(a) === toHex(b) && noble.verify(a, msg, kp.publicKey) && verify(b, msg, kp.publicKey);
+      }),
+      { numRuns: 100 },
+    );
+  });
+  it('both reject a tampered message, signature or key', () => {
+    const kp = keyPairFromLabel('alice');
+    const other = keyPairFromLabel('bob');
+    const msg = utf8('pay 10');
+    const sig = sign(msg, kp.secretKey);
+    const badSig = new Uint8Array(sig);
+    badSig[5] ^= 1;
+    for (const v of [verify, noble.verify]) {
+      expect(v(sig, msg, kp.publicKey)).toBe(true);
+      expect(v(sig, utf8('pay 11'), kp.publicKey)).toBe(false);
+      expect(v(badSig, msg, kp.publicKey)).toBe(false);
+      expect(v(sig, msg, other.publicKey)).toBe(false);
+    }
+  });
+  it('verify never throws on malformed keys or signatures', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ maxLength: 40 }), (sig, pub) => {
+        expect(verify(sig, utf8('m'), pub)).toBe(false);
+        return true;
+      }),
+    );
+    // an all-zero (invalid point) key of the right length
+    expect(verify(new Uint8Array(64), utf8('m'), new Uint8Array(32))).toBe(false);
+  });
+});
+
+describe('addresses', () => {
+  it('is 0x + first 20 bytes of SHA-256(public key)', () => {
+    const kp = generateKeyPair();
+    expect(kp.address).toBe('0x' + toHex(sha256(kp.publicKey)).slice(0, 40));
+    expect(addressOf(kp.publicKey)).toMatch(/^0x[0-9a-f]{40}$/);
+  });
+  it('parses and normalises', () => {
+    expect(parseAddress('0xABCDEF0123456789abcdef0123456789ABCDEF01')).toBe('0xabcdef0123456789abcdef0123456789abcdef01');
+    expect(parseAddress('abcdef0123456789abcdef0123456789abcdef01')).toBe('0xabcdef0123456789abcdef0123456789abcdef01');
+    expect(parseAddress('0x1234')).toBeNull();
+    expect(parseAddress('0xzzcdef0123456789abcdef0123456789abcdef01')).toBeNull();
+  });
+});
+
+describe('merkle root', () => {
+  const leaves = (n: number) => Array.from({ length: n }, (_, i) => sha256(utf8('tx' + i)));
+  const L = (d: Uint8Array) => sha256(new Uint8Array([0]), d);
+  const N = (a: Uint8Array, b: Uint8Array) => sha256(new Uint8Array([1]), a, b);
+  it('defines the empty tree as SHA-256 of nothing', () => {
+    expect(toHex(merkleRoot([]))).toBe(toHex(sha256()));
+  });
+  it('hashes a single leaf with the leaf prefix', () => {
+    const [a] = leaves(1);
+    expect(toHex(merkleRoot([a]))).toBe(toHex(L(a)));
+  });
+  it('handles odd counts by splitting at the largest power of two (no duplication)', () => {
+    const [a, b, c] = leaves(3);
+    expect(toHex(merkleRoot([a, b, c]))).toBe(toHex(N(N(L(a), L(b)), L(c))));
+    expect(toHex(merkleRoot([a, b, c]))).not.toBe(toHex(merkleRoot([a, b, c, c])));
+    const five = leaves(5);
+    expect(toHex(merkleRoot(five))).toBe(toHex(N(merkleRoot(five.slice(0, 4)), L(five[4]))));
+  });
+  it('changes when any leaf or the order changes', () => {
+    const ls = leaves(7);
+    const root = toHex(merkleRoot(ls));
+    const swapped = [...ls];
+    [swapped[2], swapped[3]] = [swapped[3], swapped[2]];
+    expect(toHex(merkleRoot(swapped))).not.toBe(root);
+    expect(toHex(merkleRoot(ls.slice(0, 6)))).not.toBe(root);
+  });
+  it('separates leaves from inner nodes (a leaf equal to an inner hash does not collide)', () => {
+    const [a, b] = leaves(2);
+    const inner = concatBytes(L(a), L(b));
+    expect(toHex(merkleRoot([a, b]))).not.toBe(toHex(merkleRoot([sha256(inner)])));
+  });
+});
+
+describe('key files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgechain-keys-'));
+  it('writes JSON with mode 0600 and reads it back', () => {
+    const kp = generateKeyPair();
+    const p = join(dir, 'k.json');
+    writeKeyFile(p, kp, 'test');
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+    const back = readKeyFile(p);
+    expect(back.address).toBe(kp.address);
+    expect(toHex(back.publicKey)).toBe(toHex(kp.publicKey));
+  });
+  it('refuses malformed files with a clear error', () => {
+    const cases: [string, RegExp][] = [
+      ['not json', /not JSON/],
+      ['[]', /"type"/],
+      ['{"type":"ed25519","secretKey":"abcd"}', /secretKey/],
+      [JSON.stringify({ type: 'ed25519', secretKey: toHex(keyPairFromLabel('x').secretKey), publicKey: toHex(keyPairFromLabel('y').publicKey) }), /publicKey/],
+      [JSON.stringify({ type: 'ed25519', secretKey: toHex(keyPairFromLabel('x').secretKey), address: keyPairFromLabel('y').address }), /address/],
+    ];
+    for (const [text, re] of cases) {
+      expect(() => parseKeyFile(text)).toThrow(re);
+      try {
+        parseKeyFile(text);
+      } catch (e) {
+        expect(e).toBeInstanceOf(EdgeError);
+        expect((e as EdgeError).code).toBe('KEYFILE_MALFORMED');
+      }
+    }
+    const p = join(dir, 'bad.json');
+    writeFileSync(p, '{"type":');
+    expect(() => readKeyFile(p)).toThrow(/not JSON/);
+    expect(() => readKeyFile(join(dir, 'missing.json'))).toThrow(/cannot read/);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+});
