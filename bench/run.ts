@@ -1,0 +1,56 @@
+/**
+ * `npm run bench [-- --quick] [-- --only name,name]`: runs every benchmark module, prints a
+ * table of figures and writes them with the machine description to bench/results/latest.json.
+ * Benchmarks are never tests: nothing here asserts on speed.
+ */
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+type BenchModule = { run(opts: { quick: boolean }): Promise<Record<string, number>> };
+
+const MODULES: Record<string, () => Promise<BenchModule>> = {
+  crypto: () => import('./crypto.bench.ts'),
+  state: () => import('./state.bench.ts'),
+  consensus: () => import('./consensus.bench.ts'),
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyIdx = args.indexOf('--only');
+const only = onlyIdx >= 0 ? new Set(args[onlyIdx + 1]?.split(',')) : null;
+
+const figures: Record<string, number> = {};
+const started = Date.now();
+for (const [name, load] of Object.entries(MODULES)) {
+  if (only && !only.has(name)) continue;
+  const t0 = Date.now();
+  process.stderr.write(`bench: ${name}${quick ? ' (quick)' : ''} …\n`);
+  const mod = await load();
+  const res = await mod.run({ quick });
+  Object.assign(figures, res);
+  process.stderr.write(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+const result = {
+  date: new Date().toISOString(),
+  quick,
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+  durationS: Math.round((Date.now() - started) / 1000),
+  figures,
+};
+
+const width = Math.max(...Object.keys(figures).map((k) => k.length), 10);
+console.log(`edgechain bench — ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}${quick ? ' (quick)' : ''}`);
+for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(width)}  ${formatNumber(v)}`);
+
+const dir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+writeFileSync(dir + 'latest.json', JSON.stringify(result, null, 2) + '\n');
+console.log(`wrote bench/results/latest.json`);
+
+function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
