@@ -1,5 +1,6 @@
-import { BlockCodec, BlockHeaderCodec, FinalizedBlockCodec } from '../codec/chain.ts';
-import type { BlockHeader } from '../codec/types.ts';
+import { BlockHeaderCodec, FinalizedBlockCodec, LIMITS } from '../codec/chain.ts';
+import { messageCodec } from '../codec/codec.ts';
+import type { Block, BlockHeader, FinalizedBlock } from '../codec/types.ts';
 import { blockHash, type DecodedBlock } from '../chain/block.ts';
 import type { StateWrite } from '../state/interface.ts';
 import { concatBytes, equalBytes, readU64be, toHex, u32be, u64be } from '../util/bytes.ts';
@@ -11,6 +12,11 @@ import { MetaKey, Prefix, keys, prefixRange } from './keys.ts';
 export const SCHEMA_VERSION = 1;
 
 const HASH_LEN = 32;
+
+// Reading back our own records: the bytes were encoded by us and LevelDB checksums them, so skip
+// the canonical re-encode (it costs milliseconds on a 1,000-tx block). Limits still apply.
+const StoredFinalizedCodec = messageCodec<FinalizedBlock>('FinalizedBlock', { maxBytes: LIMITS.finalizedBlock, canonical: false });
+const StoredBlockCodec = messageCodec<Block>('Block', { maxBytes: LIMITS.block, canonical: false });
 
 /** The last finalized block. */
 export interface Head {
@@ -119,6 +125,11 @@ function encodeLocation(l: TxLocation): Uint8Array {
 function decodeLocation(b: Uint8Array): TxLocation | null {
   if (b.length !== 12) return null;
   return { height: readU64be(b), index: new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(8, false) };
+}
+
+/** A plain Uint8Array over the same memory (protobufjs decodes bytes fields as Buffers on Node). */
+function plain(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 const corrupt = (what: string, data: Record<string, unknown> = {}) => storageError('STORAGE_CORRUPT', what, data);
@@ -344,9 +355,9 @@ export class ChainStore {
   }
 
   private static splitBlock(height: number, finalized: Uint8Array): StoredBlock {
-    const f = FinalizedBlockCodec.decode(finalized);
+    const f = StoredFinalizedCodec.decode(finalized);
     if (!f.ok) throw corrupt(`block ${height}: ${f.error.message}`, { height });
-    const b = BlockCodec.decode(f.value.block);
+    const b = StoredBlockCodec.decode(f.value.block);
     if (!b.ok) throw corrupt(`block ${height}: ${b.error.message}`, { height });
     const h = BlockHeaderCodec.decode(b.value.header);
     if (!h.ok) throw corrupt(`block ${height} header: ${h.error.message}`, { height });
@@ -355,11 +366,11 @@ export class ChainStore {
       height,
       hash: blockHash(b.value.header),
       finalized,
-      block: f.value.block,
-      headerBytes: b.value.header,
+      block: plain(f.value.block),
+      headerBytes: plain(b.value.header),
       header: h.value,
-      txs: b.value.txs,
-      certificate: f.value.certificate,
+      txs: b.value.txs.map(plain),
+      certificate: plain(f.value.certificate),
     };
   }
 
