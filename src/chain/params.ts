@@ -3,7 +3,8 @@ import type { ChainParams } from '../codec/types.ts';
 /** Defaults of the chain parameters a genesis may override (documented in docs/CHAIN.md). */
 export const DEFAULT_PARAMS: ChainParams = {
   maxBlockTxs: 5000,
-  maxBlockBytes: 8 * 1024 * 1024,
+  // A proposal carries its block over gossipsub, whose frames are capped at 4 MiB (docs/P2P.md).
+  maxBlockBytes: 3 * 1024 * 1024,
   maxTxBytes: 4 * 1024,
   viewTimeoutMs: 2000,
   maxViewTimeoutMs: 60_000,

@@ -1,3 +1,6 @@
+import { P2P_LIMITS } from '../codec/p2p.ts';
+import { P2PError } from './errors.ts';
+
 /** Options of the p2p network and their defaults (docs/P2P.md). */
 
 export interface P2POptions {
@@ -38,11 +41,19 @@ export interface P2POptions {
 
 export type ResolvedP2POptions = Required<P2POptions>;
 
+/**
+ * Hard ceiling of one gossip message: @libp2p/gossipsub 17 frames every outgoing RPC with
+ * it-length-prefixed's 4 MiB limit (not configurable) and silently drops larger RPCs, so a
+ * message plus its RPC envelope (signature, key, topic, piggybacked control) must stay below
+ * 4 MiB. 64 KiB is left for the envelope.
+ */
+export const GOSSIP_MAX_MESSAGE_BYTES = 4 * 1024 * 1024 - 64 * 1024;
+
 export const P2P_DEFAULTS = {
   maxTxBytes: 64 * 1024,
-  // A proposal carries a whole block: the default chain allows 8 MiB blocks (maxBlockBytes),
-  // plus room for the certificate and the envelope.
-  maxConsensusBytes: 9 * 1024 * 1024,
+  // A proposal carries a whole block: chains must keep maxBlockBytes (plus certificate and
+  // envelope) below this, or move blocks off gossip.
+  maxConsensusBytes: GOSSIP_MAX_MESSAGE_BYTES,
   maxBlocksPerRequest: 128,
   maxBlocksResponseBytes: 16 * 1024 * 1024,
   requestTimeoutMs: 10_000,
@@ -56,6 +67,17 @@ export const P2P_DEFAULTS = {
 
 export function resolveOptions(opts: P2POptions): ResolvedP2POptions {
   const out: ResolvedP2POptions = { ...P2P_DEFAULTS, ...stripUndefined(opts) } as ResolvedP2POptions;
+  for (const k of ['maxTxBytes', 'maxConsensusBytes'] as const) {
+    if (!Number.isSafeInteger(out[k]) || out[k] < 1 || out[k] > GOSSIP_MAX_MESSAGE_BYTES) {
+      throw new P2PError('P2P_BAD_OPTIONS', `${k} must be 1..${GOSSIP_MAX_MESSAGE_BYTES} (gossipsub frames RPCs at 4 MiB)`, { [k]: out[k] });
+    }
+  }
+  for (const k of ['maxBlocksPerRequest', 'maxBlocksResponseBytes', 'requestTimeoutMs', 'serverTimeoutMs', 'maxInboundRequestStreams', 'redialBaseMs', 'redialMaxMs', 'heartbeatMs', 'dialTimeoutMs'] as const) {
+    if (!Number.isSafeInteger(out[k]) || out[k] < 1) throw new P2PError('P2P_BAD_OPTIONS', `${k} must be a positive integer`, { [k]: out[k] });
+  }
+  if (out.maxBlocksResponseBytes > P2P_LIMITS.blocksResponse - 1024) {
+    throw new P2PError('P2P_BAD_OPTIONS', `maxBlocksResponseBytes must be at most ${P2P_LIMITS.blocksResponse - 1024}`);
+  }
   return out;
 }
 
