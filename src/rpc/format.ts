@@ -1,0 +1,150 @@
+import { TxBodyCodec, ReceiptCodec, CommitCertificateCodec, type TxBody, type Receipt } from '../codec/index.ts';
+import { decodeTx, type SignedTx } from '../chain/tx.ts';
+import type { SealerSet } from '../chain/sealers.ts';
+import { addressOf } from '../crypto/keys.ts';
+import { toHex } from '../util/bytes.ts';
+import type { StoredBlock } from '../storage/chain-store.ts';
+import { receiptStatusName } from '../state/receipts.ts';
+import type { EdgeNodeView } from '../state/world.ts';
+
+/** JSON shapes of docs/RPC.md, built from stored bytes. */
+
+const hex = (b: Uint8Array) => toHex(b, true);
+const deg = (e6: number) => e6 / 1e6;
+
+export function payloadJson(body: TxBody): Record<string, unknown> {
+  switch (body.kind) {
+    case 'registerDevice':
+      return { info: body.registerDevice!.info };
+    case 'addNode':
+    case 'updateNode': {
+      const n = (body.kind === 'addNode' ? body.addNode : body.updateNode)!;
+      const out: Record<string, unknown> = { id: n.id, lat: deg(n.lat), lon: deg(n.lon), latE6: n.lat, lonE6: n.lon, capacity: n.capacity, serviceTypes: [...n.serviceTypes], price: n.price };
+      if (body.kind === 'updateNode') out.online = body.updateNode!.online;
+      return out;
+    }
+    case 'removeNode':
+      return { id: body.removeNode!.id };
+    case 'edgeMatch': {
+      const m = body.edgeMatch!;
+      return { lat: deg(m.lat), lon: deg(m.lon), latE6: m.lat, lonE6: m.lon, taskType: m.taskType, demand: m.demand, maxPrice: m.maxPrice };
+    }
+    case 'releaseLease':
+      return { leaseId: body.releaseLease!.leaseId };
+    case 'transfer':
+      return { to: hex(body.transfer!.to), amount: body.transfer!.amount };
+    default:
+      return {};
+  }
+}
+
+export interface TxPlace {
+  blockNumber: number | null;
+  blockHash: string | null;
+  index: number | null;
+  timestamp: number | null;
+}
+
+export function txJson(stx: SignedTx, place: TxPlace): Record<string, unknown> {
+  return {
+    hash: stx.hashHex,
+    ...place,
+    from: stx.sender,
+    nonce: stx.body.nonce,
+    kind: stx.body.kind,
+    payload: payloadJson(stx.body),
+    size: stx.bytes.length,
+  };
+}
+
+/** Decodes stored tx bytes (trusted: they were validated before they were finalized). */
+export function storedTx(bytes: Uint8Array, chainId: string): SignedTx {
+  const r = decodeTx(bytes, { chainId, maxTxBytes: Number.MAX_SAFE_INTEGER });
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+export function receiptJson(receiptBytes: Uint8Array, stx: SignedTx, blockHash: string | null): Record<string, unknown> {
+  const r = ReceiptCodec.decode(receiptBytes, Number.MAX_SAFE_INTEGER);
+  if (!r.ok) throw r.error;
+  const rc: Receipt = r.value;
+  return {
+    transactionHash: hex(rc.txHash),
+    blockNumber: rc.height,
+    blockHash,
+    index: rc.index,
+    from: hex(rc.sender),
+    kind: stx.body.kind,
+    status: rc.status,
+    statusText: receiptStatusName(rc.status),
+    reason: rc.reason,
+    match: rc.match ? { nodeId: rc.match.nodeId, distanceM: rc.match.distanceM, price: rc.match.price, leaseId: rc.match.leaseId, demand: rc.match.demand } : null,
+  };
+}
+
+export function certificateJson(b: StoredBlock, sealers: SealerSet) {
+  if (b.certificate.length === 0) return { certificate: null, signers: [] };
+  const c = CommitCertificateCodec.decode(b.certificate, Number.MAX_SAFE_INTEGER);
+  if (!c.ok) return { certificate: null, signers: [] };
+  const name = (i: number) => sealers.sealers[i]?.name ?? `sealer-${i}`;
+  return {
+    certificate: { view: c.value.view, seals: c.value.seals.map((s) => ({ sealer: s.sealer, name: name(s.sealer), signature: hex(s.signature) })) },
+    signers: c.value.seals.map((s) => ({ index: s.sealer, name: name(s.sealer) })),
+  };
+}
+
+export function proposerName(proposer: Uint8Array, sealers: SealerSet): string | null {
+  const i = sealers.indexOfAddress(hex(proposer));
+  return i >= 0 ? sealers.sealers[i].name : null;
+}
+
+export function blockSummaryJson(b: StoredBlock, sealers: SealerSet) {
+  return {
+    number: b.height,
+    hash: hex(b.hash),
+    timestamp: b.header.timestamp,
+    proposer: hex(b.header.proposer),
+    proposerName: proposerName(b.header.proposer, sealers),
+    view: b.header.view,
+    txCount: b.header.txCount,
+  };
+}
+
+export function blockJson(b: StoredBlock, sealers: SealerSet, chainId: string, includeTxs: boolean) {
+  const h = b.header;
+  const blockHash = hex(b.hash);
+  return {
+    ...blockSummaryJson(b, sealers),
+    parentHash: hex(h.parentHash),
+    txRoot: hex(h.txRoot),
+    stateRoot: hex(h.stateRoot),
+    receiptRoot: hex(h.receiptRoot),
+    size: b.block.length,
+    ...certificateJson(b, sealers),
+    transactions: b.txs.map((t, i) => {
+      const stx = storedTx(t, chainId);
+      return includeTxs ? txJson(stx, { blockNumber: b.height, blockHash, index: i, timestamp: h.timestamp }) : stx.hashHex;
+    }),
+  };
+}
+
+export function edgeNodeJson(n: EdgeNodeView, ownerName: (addr: string) => string | null) {
+  return {
+    id: n.id,
+    owner: n.owner,
+    ownerName: ownerName(n.owner),
+    lat: deg(n.lat),
+    lon: deg(n.lon),
+    latE6: n.lat,
+    lonE6: n.lon,
+    capacity: n.capacity,
+    used: n.used,
+    free: n.free,
+    serviceTypes: n.serviceTypes,
+    price: n.price,
+    online: n.online,
+    activeLeases: n.activeLeases,
+  };
+}
+
+export { addressOf };

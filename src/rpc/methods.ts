@@ -1,0 +1,252 @@
+import { fromHex, toHex } from '../util/bytes.ts';
+import type { EdgeError, Result } from '../util/errors.ts';
+import { parseAddress } from '../crypto/keys.ts';
+import type { SealerSet } from '../chain/sealers.ts';
+import { TX_KINDS } from '../codec/types.ts';
+import type { ChainStore } from '../storage/chain-store.ts';
+import type { WorldState } from '../state/world.ts';
+import type { TxPool } from '../txpool/pool.ts';
+import { RpcCode, RpcError, invalidParams } from './errors.ts';
+import type { RpcHandler, RpcParams } from './server.ts';
+import { blockJson, blockSummaryJson, edgeNodeJson, receiptJson, storedTx, txJson } from './format.ts';
+import type { RecentMatches, TxStats } from './indexers.ts';
+
+/** What the RPC methods read from the running node (wired in node/). */
+export interface RpcContext {
+  chainId: string;
+  genesisHash: string;
+  nodeName: string;
+  role: 'sealer' | 'observer';
+  version: string;
+  store: ChainStore;
+  state: WorldState;
+  pool: TxPool;
+  sealers(): SealerSet;
+  observers(): Record<string, unknown>[];
+  consensusStatus(): Record<string, unknown>;
+  syncStatus(): Record<string, unknown>;
+  peers(): Record<string, unknown>[];
+  /** Admits a raw tx to the pool and gossips it. */
+  submitTx(bytes: Uint8Array): Result<{ hash: string }, EdgeError>;
+  /** Display name of a genesis account or sealer address, if any. */
+  accountName(address: string): string | null;
+  txStats: TxStats;
+  matches: RecentMatches;
+  now(): number;
+}
+
+// ---------------------------------------------------------------- param helpers
+
+function uint(p: RpcParams, i: number, name: string, def?: number): number {
+  const v = p[i] ?? def;
+  if (typeof v === 'string' && /^(0x[0-9a-fA-F]+|\d+)$/.test(v)) return uint([Number(v)], 0, name);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalidParams(`${name} must be a non-negative integer`);
+  return v;
+}
+
+function hash32(p: RpcParams, i: number, name: string): Uint8Array {
+  const v = p[i];
+  const b = typeof v === 'string' ? fromHex(v) : null;
+  if (!b || b.length !== 32) throw invalidParams(`${name} must be a 32-byte hex hash`);
+  return b;
+}
+
+function address(p: RpcParams, i: number): string {
+  const v = p[i];
+  const a = typeof v === 'string' ? parseAddress(v) : null;
+  if (!a) throw invalidParams('address must be 0x + 40 hex characters');
+  return a;
+}
+
+function str(p: RpcParams, i: number, name: string, maxLen = 256): string {
+  const v = p[i];
+  if (typeof v !== 'string' || v.length === 0 || v.length > maxLen) throw invalidParams(`${name} must be a non-empty string of at most ${maxLen} characters`);
+  return v;
+}
+
+function obj(p: RpcParams, i: number): Record<string, unknown> {
+  const v = p[i];
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalidParams('params must be [ {…} ]');
+  return v as Record<string, unknown>;
+}
+
+function optUint(o: Record<string, unknown>, key: string, def: number, max: number): number {
+  const v = o[key];
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw invalidParams(`${key} must be a non-negative integer`);
+  return Math.min(v, max);
+}
+
+function bool(p: RpcParams, i: number, def: boolean): boolean {
+  const v = p[i];
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'boolean') throw invalidParams('includeTxs must be a boolean');
+  return v;
+}
+
+// ---------------------------------------------------------------- methods
+
+export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
+  const head = () => ctx.store.head()?.height ?? 0;
+
+  const txByHash = async (h: Uint8Array) => {
+    const hashHex = toHex(h, true);
+    const pending = ctx.pool.get(hashHex);
+    if (pending) return { stx: pending, place: { blockNumber: null, blockHash: null, index: null, timestamp: null } };
+    const stored = await ctx.store.getTx(h);
+    if (!stored) return null;
+    const block = await ctx.store.getBlockByHeight(stored.height);
+    const stx = storedTx(stored.bytes, ctx.chainId);
+    return { stx, place: { blockNumber: stored.height, blockHash: block ? toHex(block.hash, true) : null, index: stored.index, timestamp: block?.header.timestamp ?? null } };
+  };
+
+  const receiptOf = async (h: Uint8Array) => {
+    const bytes = await ctx.store.getReceipt(h);
+    if (!bytes) return null;
+    const stored = await ctx.store.getTx(h);
+    if (!stored) return null;
+    const block = await ctx.store.getBlockByHeight(stored.height);
+    return receiptJson(bytes, storedTx(stored.bytes, ctx.chainId), block ? toHex(block.hash, true) : null);
+  };
+
+  const nodeJson = (id: string) => {
+    const n = ctx.state.edgeNode(id);
+    return n ? edgeNodeJson(n, ctx.accountName) : null;
+  };
+
+  return {
+    getChainInfo: () => ({
+      chainId: ctx.chainId,
+      genesisHash: ctx.genesisHash,
+      nodeName: ctx.nodeName,
+      role: ctx.role,
+      sealerCount: ctx.sealers().n,
+      observerCount: ctx.observers().length,
+      version: ctx.version,
+    }),
+    getBlockNumber: () => head(),
+    getPbftView: () => (ctx.consensusStatus().view as number) ?? 0,
+    getSealerList: () => ctx.sealers().sealers.map((s, index) => ({ index, name: s.name, role: s.role, publicKey: toHex(s.publicKey), address: s.address, peerId: (s as { peerId?: string }).peerId ?? null })),
+    getObserverList: () => ctx.observers(),
+    getConsensusStatus: () => ctx.consensusStatus(),
+    getSyncStatus: () => ctx.syncStatus(),
+    getPeers: () => ctx.peers(),
+
+    getBlockByNumber: async (p) => {
+      const n = uint(p, 0, 'block number');
+      const b = await ctx.store.getBlockByHeight(n);
+      return b ? blockJson(b, ctx.sealers(), ctx.chainId, bool(p, 1, false)) : null;
+    },
+    getBlockByHash: async (p) => {
+      const b = await ctx.store.getBlockByHash(hash32(p, 0, 'block hash'));
+      return b ? blockJson(b, ctx.sealers(), ctx.chainId, bool(p, 1, false)) : null;
+    },
+    getBlockList: async (p) => {
+      const o = obj(p, 0);
+      const limit = Math.max(1, optUint(o, 'limit', 20, 100));
+      const before = Math.min(optUint(o, 'before', head() + 1, Number.MAX_SAFE_INTEGER), head() + 1);
+      const blocks = [];
+      for (let h = before - 1; h >= 0 && blocks.length < limit; h--) {
+        const b = await ctx.store.getBlockByHeight(h);
+        if (b) blocks.push(blockSummaryJson(b, ctx.sealers()));
+      }
+      const last = blocks.at(-1)?.number ?? 0;
+      return { blocks, next: last > 0 && blocks.length === limit ? last : null };
+    },
+
+    sendRawTransaction: (p) => {
+      const v = p[0];
+      const bytes = typeof v === 'string' ? fromHex(v) : null;
+      if (!bytes || bytes.length === 0) throw invalidParams('expected the hex of a signed transaction');
+      const r = ctx.submitTx(bytes);
+      if (!r.ok) throw new RpcError(RpcCode.TX_REJECTED, r.error.message.replace(/^[A-Z_]+: /, ''), { code: r.error.code });
+      return r.value.hash;
+    },
+    getTransactionByHash: async (p) => {
+      const t = await txByHash(hash32(p, 0, 'tx hash'));
+      return t ? txJson(t.stx, t.place) : null;
+    },
+    getTransactionReceipt: async (p) => receiptOf(hash32(p, 0, 'tx hash')),
+    getTransactionList: async (p) => {
+      const o = obj(p, 0);
+      const limit = Math.max(1, optUint(o, 'limit', 20, 100));
+      const kind = o.kind;
+      if (kind !== undefined && kind !== null && !(TX_KINDS as readonly string[]).includes(kind as string)) throw invalidParams(`kind must be one of ${TX_KINDS.join(', ')}`);
+      const before = Math.min(optUint(o, 'beforeBlock', head() + 1, Number.MAX_SAFE_INTEGER), head() + 1);
+      const out: Record<string, unknown>[] = [];
+      let h = before - 1;
+      let scanned = 0;
+      for (; h >= 1 && out.length < limit && scanned < 1000; h--, scanned++) {
+        const b = await ctx.store.getBlockByHeight(h);
+        if (!b) continue;
+        const blockHash = toHex(b.hash, true);
+        for (let i = b.txs.length - 1; i >= 0; i--) {
+          const stx = storedTx(b.txs[i], ctx.chainId);
+          if (kind && stx.body.kind !== kind) continue;
+          const rb = await ctx.store.getReceipt(stx.hash);
+          const status = rb ? (receiptJson(rb, stx, blockHash).status as number) : null;
+          out.push({ ...txJson(stx, { blockNumber: b.height, blockHash, index: i, timestamp: b.header.timestamp }), status });
+        }
+      }
+      // a block is returned whole, so the next page starts below the last block scanned
+      return { transactions: out, nextBeforeBlock: h >= 1 ? h + 1 : null };
+    },
+    getPendingTxSize: () => ctx.pool.size,
+    getPendingTransactions: (p) => {
+      const limit = Math.min(uint(p, 0, 'limit', 100), 1000);
+      return ctx.pool.pending(limit).map((stx) => txJson(stx, { blockNumber: null, blockHash: null, index: null, timestamp: null }));
+    },
+    getTotalTransactionCount: () => {
+      const c = ctx.store.counters();
+      return { blockNumber: head(), txSum: c.totalTxs, failedTxSum: c.failedTxs };
+    },
+    getTxStats: (p) => {
+      const days = Math.max(1, optUint(obj(p, 0), 'days', 15, 60));
+      return { days: ctx.txStats.days(days, ctx.now()) };
+    },
+
+    getAccount: (p) => {
+      const a = address(p, 0);
+      const acc = ctx.state.account(a);
+      const dev = ctx.state.device(a);
+      return {
+        address: a,
+        name: ctx.accountName(a),
+        role: acc.role,
+        nonce: acc.nonce,
+        pendingNonce: Math.max(acc.nonce, ctx.pool.nextNonce(a)),
+        balance: acc.balance,
+        device: dev ? { info: dev.info, registeredAt: dev.registeredAt } : null,
+      };
+    },
+    getEdgeNodes: (p) => {
+      const o = obj(p, 0);
+      let owner: string | undefined;
+      if (o.owner !== undefined && o.owner !== null) {
+        owner = typeof o.owner === 'string' ? (parseAddress(o.owner) ?? undefined) : undefined;
+        if (!owner) throw invalidParams('owner must be an address');
+      }
+      const page = ctx.state.edgeNodes({ offset: optUint(o, 'offset', 0, Number.MAX_SAFE_INTEGER), limit: Math.max(1, optUint(o, 'limit', 100, 1000)), owner });
+      return { total: page.total, nodes: page.nodes.map((n) => edgeNodeJson(n, ctx.accountName)) };
+    },
+    getEdgeNode: (p) => nodeJson(str(p, 0, 'edge node id', 64)),
+    getLease: (p) => ctx.state.lease(uint(p, 0, 'lease id')),
+    getRecentMatches: (p) => ctx.matches.recent(Math.max(1, optUint(obj(p, 0), 'limit', 100, 500))),
+
+    search: async (p) => {
+      const q = str(p, 0, 'query').trim();
+      if (/^\d+$/.test(q)) return Number(q) <= head() ? { type: 'block', id: Number(q) } : null;
+      const b = fromHex(q);
+      if (b && b.length === 32) {
+        if (await ctx.store.getBlockByHash(b)) return { type: 'block', id: toHex(b, true) };
+        if ((await ctx.store.getTx(b)) || ctx.pool.has(toHex(b, true))) return { type: 'transaction', id: toHex(b, true) };
+        return null;
+      }
+      const a = parseAddress(q);
+      if (a && b && b.length === 20) return { type: 'account', id: a };
+      if (ctx.state.edgeNode(q)) return { type: 'edgeNode', id: q };
+      return null;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { Registry, Gauge, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
+import type { HttpRoute } from './server.ts';
+
+/** The node's Prometheus metrics (GET /metrics). One registry per node, so tests can run several. */
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly height = new Gauge({ name: 'edgechain_block_height', help: 'Height of the last finalized block', registers: [this.registry] });
+  readonly view = new Gauge({ name: 'edgechain_pbft_view', help: 'Current PBFT view at the height being decided', registers: [this.registry] });
+  readonly viewChanges = new Counter({ name: 'edgechain_view_changes_total', help: 'View changes this node took part in', registers: [this.registry] });
+  readonly poolSize = new Gauge({ name: 'edgechain_txpool_size', help: 'Transactions in the pool', registers: [this.registry] });
+  readonly peers = new Gauge({ name: 'edgechain_peers', help: 'Connected peers', registers: [this.registry] });
+  readonly committedTxs = new Counter({ name: 'edgechain_committed_txs_total', help: 'Transactions in finalized blocks', registers: [this.registry] });
+  readonly failedTxs = new Counter({ name: 'edgechain_failed_txs_total', help: 'Finalized transactions with a failed receipt', registers: [this.registry] });
+  readonly commitLatency = new Histogram({
+    name: 'edgechain_commit_latency_seconds',
+    help: 'From the start of a height (proposal) to its finalization on this node',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly rejectedMessages = new Counter({ name: 'edgechain_rejected_messages_total', help: 'Messages dropped at the boundary, by source and reason', labelNames: ['source', 'reason'], registers: [this.registry] });
+  readonly rejectedTxs = new Counter({ name: 'edgechain_rejected_txs_total', help: 'Transactions refused by the pool, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly rpcCalls = new Counter({ name: 'edgechain_rpc_calls_total', help: 'JSON-RPC calls by method and outcome', labelNames: ['method', 'ok'], registers: [this.registry] });
+  readonly syncedBlocks = new Counter({ name: 'edgechain_synced_blocks_total', help: 'Blocks obtained by sync (not by taking part in consensus)', registers: [this.registry] });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'edgechain_process_' });
+  }
+
+  route(): HttpRoute {
+    return async (path) => {
+      if (path !== '/metrics') return null;
+      return { type: this.registry.contentType, body: await this.registry.metrics() };
+    };
+  }
+}
