@@ -117,13 +117,11 @@ export function dasin(x: number): number {
   return neg ? -r : r;
 }
 
-/** Deterministic arctangent: atan(x) = asin(x / √(1 + x²)). */
+/** Deterministic arctangent: atan(x) = asin(x / √(1 + x²)) for |x| <= 1, else ±π/2 − atan(1/x). */
 export function datan(x: number): number {
   if (x !== x) return x;
-  if (x === Infinity) return PIO2;
-  if (x === -Infinity) return -PIO2;
-  const big = Math.abs(x) > 1e150;
-  if (big) return (x > 0 ? PIO2 : -PIO2) - dasin(1 / x / Math.sqrt(1 + 1 / (x * x)));
+  if (x > 1) return PIO2 - datan(1 / x);
+  if (x < -1) return -PIO2 - datan(1 / x);
   return dasin(x / Math.sqrt(1 + x * x));
 }
 

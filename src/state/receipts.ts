@@ -54,7 +54,10 @@ export interface TxOutcome {
 
 export function buildReceipt(txHash: Uint8Array, height: number, index: number, sender: Uint8Array, o: TxOutcome): Receipt {
   const r: Receipt = { txHash, height, index, status: o.status, reason: o.reason, sender };
-  if (o.match) r.match = o.match;
+  if (o.match) {
+    r.result = 'match';
+    r.match = o.match;
+  }
   return r;
 }
 

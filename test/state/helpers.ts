@@ -1,0 +1,102 @@
+import { keyPairFromLabel, type KeyPair } from '../../src/crypto/keys.ts';
+import { signTx, DEFAULT_PARAMS, type SignedTx } from '../../src/chain/index.ts';
+import type { Genesis, TxPayload } from '../../src/codec/types.ts';
+import { fromHex } from '../../src/util/bytes.ts';
+import { WorldState, type ExecutionResult } from '../../src/state/index.ts';
+
+export const CHAIN = 'edgechain-state-test';
+
+const keys = new Map<string, KeyPair>();
+export function key(label: string): KeyPair {
+  let k = keys.get(label);
+  if (!k) keys.set(label, (k = keyPairFromLabel('state/' + label)));
+  return k;
+}
+export const addr = (label: string) => key(label).address;
+export const addrBytes = (label: string) => fromHex(addr(label))!;
+
+/** Genesis with the given accounts (label → role, balance). */
+export function genesis(accounts: Record<string, { role: 'proxy' | 'company' | 'user'; balance?: number }>): Genesis {
+  return {
+    chainId: CHAIN,
+    timestamp: 1_700_000_000_000,
+    sealers: [{ name: 'proxy', publicKey: key('proxy').publicKey, role: 'proxy' }],
+    accounts: Object.entries(accounts).map(([label, a]) => ({ address: addrBytes(label), role: a.role, balance: a.balance ?? 0, name: label })),
+    params: { ...DEFAULT_PARAMS },
+  };
+}
+
+export const STD_GENESIS = () =>
+  genesis({
+    proxy: { role: 'proxy', balance: 1000 },
+    acme: { role: 'company', balance: 1000 },
+    globex: { role: 'company', balance: 500 },
+    alice: { role: 'user', balance: 100 },
+  });
+
+/** Builds signed txs with automatic per-sender nonces. */
+export class TxMaker {
+  private readonly nonces = new Map<string, number>();
+  tx(label: string, payload: TxPayload, nonce?: number): SignedTx {
+    const n = nonce ?? this.nonces.get(label) ?? 0;
+    if (nonce === undefined) this.nonces.set(label, n + 1);
+    return signTx(key(label), CHAIN, n, payload);
+  }
+  /** Forget a nonce bump (after a rejected block). */
+  setNonce(label: string, n: number): void {
+    this.nonces.set(label, n);
+  }
+}
+
+export const P = {
+  register: (info: string): TxPayload => ({ kind: 'registerDevice', registerDevice: { info } }),
+  add: (id: string, lat: number, lon: number, capacity: number, types: string[], price: number): TxPayload => ({
+    kind: 'addNode',
+    addNode: { id, lat, lon, capacity, serviceTypes: types, price },
+  }),
+  update: (id: string, lat: number, lon: number, capacity: number, types: string[], price: number, online: boolean): TxPayload => ({
+    kind: 'updateNode',
+    updateNode: { id, lat, lon, capacity, serviceTypes: types, price, online },
+  }),
+  remove: (id: string): TxPayload => ({ kind: 'removeNode', removeNode: { id } }),
+  match: (lat: number, lon: number, taskType: string, demand: number, maxPrice = 0): TxPayload => ({
+    kind: 'edgeMatch',
+    edgeMatch: { lat, lon, taskType, demand, maxPrice },
+  }),
+  release: (leaseId: number): TxPayload => ({ kind: 'releaseLease', releaseLease: { leaseId } }),
+  transfer: (toLabel: string, amount: number): TxPayload => ({ kind: 'transfer', transfer: { to: addrBytes(toLabel), amount } }),
+};
+
+/** Executes and commits one block; throws if the block is rejected. */
+export function run(ws: WorldState, height: number, txs: SignedTx[]): ExecutionResult {
+  const r = ws.execute({ height, timestamp: 1_700_000_000_000 + height * 1000, proposer: addr('proxy') }, txs);
+  if (!r.ok) throw r.error;
+  ws.commit();
+  return r.value;
+}
+
+/** A seeded PRNG (mulberry32): tests replay exactly. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** All the answers the queries give, for exact comparisons of two states. */
+export function snapshot(ws: WorldState, labels: string[], leaseIds: number[]) {
+  return {
+    height: ws.height,
+    root: Buffer.from(ws.stateRoot).toString('hex'),
+    nodeCount: ws.nodeCount,
+    leaseCount: ws.leaseCount,
+    accounts: labels.map((l) => ws.account(addr(l))),
+    devices: labels.map((l) => ws.device(addr(l))),
+    nodes: ws.edgeNodes({ limit: 1_000_000 }),
+    leases: leaseIds.map((id) => ws.lease(id)),
+  };
+}
