@@ -1,59 +1,154 @@
-import { generateKeyPair, writeKeyFile, readKeyFile } from '../crypto/index.ts';
+import { existsSync } from 'node:fs';
+import { generateKeyPair, writeKeyFile, readKeyFile, parseAddress, type KeyPair } from '../crypto/index.ts';
+import { signTx } from '../chain/tx.ts';
+import type { TxPayload } from '../codec/types.ts';
 import { toHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
-import { existsSync } from 'node:fs';
+import { Args, parseArgs } from './args.ts';
+import { RpcClient } from './rpc-client.ts';
+import * as fmt from './format.ts';
 
 const USAGE = `usage: edgechain <command> [options]
 
-commands:
-  keygen --out <file> [--force]   write a new Ed25519 key file (JSON, mode 0600)
-  address --key <file>            print the address and public key of a key file
-  help                            this text
+keys and networks
+  keygen --out <file> [--force]               write a new Ed25519 key file (JSON, mode 0600)
+  address --key <file>                        print the address and public key of a key file
+  testnet init --dir <dir> [--sealers 4] [--observers 1] [--devices 3] [--force]
+                                              write genesis, keys and node configs of a local testnet
+  start --config <file>                       run a node (sealer or observer, as its config says)
 
-options:
-  --json                          machine-readable output`;
+transactions (sign with --key, send to --rpc, wait for the receipt unless --no-wait)
+  tx register-device --key <file> --info <text>
+  tx add-node --key <file> --id <id> --lat <deg> --lon <deg> --capacity <n> --types <a,b> --price <n>
+  tx update-node --key <file> --id <id> --lat <deg> --lon <deg> --capacity <n> --types <a,b> --price <n> [--offline]
+  tx remove-node --key <file> --id <id>
+  tx edge-match --key <file> --lat <deg> --lon <deg> --type <t> --demand <n> [--max-price <n>]
+  tx release --key <file> --lease <id>
+  tx transfer --key <file> --to <address> --amount <n>
 
-type Flags = Record<string, string | true>;
+queries
+  status                                      height, view, sealers, peers, pool
+  block <height|hash>                         a block with its txs and certificate signers
+  transaction <hash>                          a transaction
+  receipt <hash>                              a transaction's receipt
+  nodes [--owner <address>]                   the edge-node registry
+  node <id>                                   one edge node
+  lease <id>                                  one lease
+  account <address>                           nonce, balance, role, device registration
 
-function parseArgs(argv: string[]): { cmd: string; flags: Flags } {
+common options
+  --rpc <url>      node to talk to (default http://127.0.0.1:8545, or $EDGECHAIN_RPC)
+  --json           machine-readable output
+  --no-wait        (tx) return the hash at once instead of waiting for the receipt
+  --timeout <s>    (tx) how long to wait for the receipt (default 30)`;
+
+export async function main(argv: string[]): Promise<void> {
   const [cmd = 'help', ...rest] = argv;
-  const flags: Flags = {};
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (!a.startsWith('--')) throw new EdgeError('CLI_BAD_ARGS', `unexpected argument "${a}"`);
-    const name = a.slice(2);
-    const next = rest[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      flags[name] = next;
-      i++;
-    } else flags[name] = true;
-  }
-  return { cmd, flags };
-}
+  const args = new Args(parseArgs(rest));
+  const json = args.has('json');
+  const rpc = () => new RpcClient(args.str('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'));
+  const print = (human: string, obj: unknown) => console.log(json ? JSON.stringify(obj, null, 2) : human);
 
-function need(flags: Flags, name: string): string {
-  const v = flags[name];
-  if (typeof v !== 'string' || !v) throw new EdgeError('CLI_BAD_ARGS', `--${name} <value> is required`);
-  return v;
-}
-
-function main(argv: string[]): void {
-  const { cmd, flags } = parseArgs(argv);
-  const json = flags.json === true;
-  const out = (human: string, obj: unknown) => console.log(json ? JSON.stringify(obj) : human);
   switch (cmd) {
     case 'keygen': {
-      const path = need(flags, 'out');
-      if (existsSync(path) && flags.force !== true) throw new EdgeError('CLI_FILE_EXISTS', `${path} exists (use --force to overwrite)`);
+      const path = args.str('out');
+      const force = args.has('force');
+      args.rejectUnknown();
+      if (existsSync(path) && !force) throw new EdgeError('CLI_FILE_EXISTS', `${path} exists (use --force to overwrite)`);
       const kp = generateKeyPair();
       writeKeyFile(path, kp);
-      out(`wrote ${path}\naddress    ${kp.address}\npublic key ${toHex(kp.publicKey)}`, { path, address: kp.address, publicKey: toHex(kp.publicKey) });
-      return;
+      return print(`wrote ${path}\naddress     ${kp.address}\npublic key  ${toHex(kp.publicKey)}`, { path, address: kp.address, publicKey: toHex(kp.publicKey) });
     }
     case 'address': {
-      const kp = readKeyFile(need(flags, 'key'));
-      out(`address    ${kp.address}\npublic key ${toHex(kp.publicKey)}`, { address: kp.address, publicKey: toHex(kp.publicKey) });
+      const kp = readKeyFile(args.str('key'));
+      args.rejectUnknown();
+      return print(`address     ${kp.address}\npublic key  ${toHex(kp.publicKey)}`, { address: kp.address, publicKey: toHex(kp.publicKey) });
+    }
+    case 'testnet': {
+      if (args.positionals[0] !== 'init') throw new EdgeError('CLI_BAD_ARGS', 'usage: edgechain testnet init --dir <dir> [--sealers 4] [--observers 1]');
+      const { initTestnet } = await import('../node/testnet.ts');
+      const layout = initTestnet({
+        dir: args.str('dir'),
+        sealers: args.int('sealers', 4, 1, 10),
+        observers: args.int('observers', 1, 0, 10),
+        devices: args.int('devices', 3, 0, 100),
+        force: args.has('force'),
+      });
+      args.rejectUnknown();
+      return print(fmt.testnet(layout), layout);
+    }
+    case 'start': {
+      const config = args.str('config');
+      args.rejectUnknown();
+      const { runNode } = await import('../node/main.ts');
+      await runNode(config);
       return;
+    }
+    case 'tx':
+      return txCommand(args, rpc, print);
+    case 'status': {
+      args.rejectUnknown(['rpc']);
+      const c = rpc();
+      const [status, sealers, peers, pending, totals] = await Promise.all([
+        c.call<Record<string, unknown>>('getConsensusStatus'),
+        c.call<unknown[]>('getSealerList'),
+        c.call<unknown[]>('getPeers'),
+        c.call<number>('getPendingTxSize'),
+        c.call<Record<string, number>>('getTotalTransactionCount'),
+      ]);
+      const obj = { ...status, sealers, peers, pendingTxs: pending, totals };
+      return print(fmt.status(obj), obj);
+    }
+    case 'block': {
+      const id = needPositional(args, 'block <height|hash>');
+      args.rejectUnknown(['rpc']);
+      const c = rpc();
+      const block = /^\d+$/.test(id) ? await c.call('getBlockByNumber', [Number(id), true]) : await c.call('getBlockByHash', [id, true]);
+      if (!block) throw new EdgeError('CLI_NOT_FOUND', `block ${id} not found`);
+      return print(fmt.block(block as Record<string, any>), block);
+    }
+    case 'transaction': {
+      const h = needPositional(args, 'transaction <hash>');
+      args.rejectUnknown(['rpc']);
+      const tx = await rpc().call('getTransactionByHash', [h]);
+      if (!tx) throw new EdgeError('CLI_NOT_FOUND', `transaction ${h} not found`);
+      return print(fmt.kv(tx as Record<string, unknown>), tx);
+    }
+    case 'receipt': {
+      const h = needPositional(args, 'receipt <hash>');
+      args.rejectUnknown(['rpc']);
+      const r = await rpc().call('getTransactionReceipt', [h]);
+      if (!r) throw new EdgeError('CLI_NOT_FOUND', `receipt of ${h} not found (unknown or not yet in a block)`);
+      return print(fmt.receipt(r as Record<string, any>), r);
+    }
+    case 'nodes': {
+      const owner = args.has('owner') ? args.str('owner') : undefined;
+      const limit = args.int('limit', 100, 1, 1000);
+      args.rejectUnknown(['rpc']);
+      const r = await rpc().call<{ total: number; nodes: Record<string, any>[] }>('getEdgeNodes', [{ owner, limit }]);
+      return print(fmt.nodes(r), r);
+    }
+    case 'node': {
+      const id = needPositional(args, 'node <id>');
+      args.rejectUnknown(['rpc']);
+      const n = await rpc().call('getEdgeNode', [id]);
+      if (!n) throw new EdgeError('CLI_NOT_FOUND', `edge node ${id} not found`);
+      return print(fmt.kv(n as Record<string, unknown>), n);
+    }
+    case 'lease': {
+      const id = needPositional(args, 'lease <id>');
+      if (!/^\d+$/.test(id)) throw new EdgeError('CLI_BAD_ARGS', 'lease id must be a whole number');
+      args.rejectUnknown(['rpc']);
+      const l = await rpc().call('getLease', [Number(id)]);
+      if (!l) throw new EdgeError('CLI_NOT_FOUND', `lease ${id} not found`);
+      return print(fmt.kv(l as Record<string, unknown>), l);
+    }
+    case 'account': {
+      const a = parseAddress(needPositional(args, 'account <address>'));
+      if (!a) throw new EdgeError('CLI_BAD_ARGS', 'address must be 0x + 40 hex characters');
+      args.rejectUnknown(['rpc']);
+      const acc = await rpc().call('getAccount', [a]);
+      return print(fmt.kv(acc as Record<string, unknown>), acc);
     }
     case 'help':
     case '--help':
@@ -65,10 +160,78 @@ function main(argv: string[]): void {
   }
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
-  const msg = e instanceof EdgeError ? e.message : (e as Error).message;
-  console.error(`edgechain: ${msg}`);
-  process.exitCode = 1;
+function needPositional(args: Args, usage: string): string {
+  const v = args.positionals[0];
+  if (!v) throw new EdgeError('CLI_BAD_ARGS', `usage: edgechain ${usage}`);
+  return v;
 }
+
+/** Builds the payload of a `tx <kind>` command from its flags. */
+export function txPayload(kind: string, args: Args): TxPayload {
+  const nodeSpec = () => ({
+    id: args.str('id'),
+    lat: args.degrees('lat', 90),
+    lon: args.degrees('lon', 180),
+    capacity: args.int('capacity', undefined, 1, 1_000_000),
+    serviceTypes: args.list('types'),
+    price: args.int('price'),
+  });
+  switch (kind) {
+    case 'register-device':
+      return { kind: 'registerDevice', registerDevice: { info: args.str('info') } };
+    case 'add-node':
+      return { kind: 'addNode', addNode: nodeSpec() };
+    case 'update-node':
+      return { kind: 'updateNode', updateNode: { ...nodeSpec(), online: !args.has('offline') } };
+    case 'remove-node':
+      return { kind: 'removeNode', removeNode: { id: args.str('id') } };
+    case 'edge-match':
+      return {
+        kind: 'edgeMatch',
+        edgeMatch: { lat: args.degrees('lat', 90), lon: args.degrees('lon', 180), taskType: args.str('type'), demand: args.int('demand', undefined, 1, 1_000_000), maxPrice: args.int('max-price', 0) },
+      };
+    case 'release':
+      return { kind: 'releaseLease', releaseLease: { leaseId: args.int('lease', undefined, 1) } };
+    case 'transfer': {
+      const to = parseAddress(args.str('to'));
+      if (!to) throw new EdgeError('CLI_BAD_ARGS', '--to must be 0x + 40 hex characters');
+      return { kind: 'transfer', transfer: { to: Buffer.from(to.slice(2), 'hex'), amount: args.int('amount', undefined, 1) } };
+    }
+    default:
+      throw new EdgeError('CLI_UNKNOWN_COMMAND', `unknown tx kind "${kind}" (register-device, add-node, update-node, remove-node, edge-match, release, transfer)`);
+  }
+}
+
+async function txCommand(args: Args, rpc: () => RpcClient, print: (h: string, o: unknown) => void): Promise<void> {
+  const kind = args.positionals[0];
+  if (!kind) throw new EdgeError('CLI_BAD_ARGS', 'usage: edgechain tx <kind> --key <file> … (see edgechain help)');
+  const key: KeyPair = readKeyFile(args.str('key'));
+  const payload = txPayload(kind, args);
+  const noWait = args.has('no-wait');
+  const timeoutS = args.int('timeout', 30, 1, 3600);
+  const explicitNonce = args.has('nonce') ? args.int('nonce') : undefined;
+  args.rejectUnknown(['rpc']);
+  const c = rpc();
+  const chain = await c.call<{ chainId: string }>('getChainInfo');
+  const nonce = explicitNonce ?? (await c.call<{ pendingNonce: number }>('getAccount', [key.address])).pendingNonce;
+  let stx;
+  try {
+    stx = signTx(key, chain.chainId, nonce, payload);
+  } catch (e) {
+    throw new EdgeError('CLI_BAD_ARGS', (e as Error).message);
+  }
+  const hash = await c.call<string>('sendRawTransaction', ['0x' + toHex(stx.bytes)]);
+  if (noWait) return print(`sent ${hash} (nonce ${nonce})`, { hash, nonce });
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    const r = await c.call<Record<string, any> | null>('getTransactionReceipt', [hash]);
+    if (r) {
+      print(fmt.receipt(r), r);
+      if (r.status !== 0) process.exitCode = 2;
+      return;
+    }
+    if (Date.now() > deadline) throw new EdgeError('CLI_TIMEOUT', `no receipt for ${hash} after ${timeoutS} s (it may still be committed; check with: edgechain receipt ${hash})`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+

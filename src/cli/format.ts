@@ -1,0 +1,69 @@
+/** Human-readable output of the CLI (the --json output is the RPC result as is). */
+
+export function kv(o: Record<string, unknown>, indent = ''): string {
+  const keys = Object.keys(o);
+  const w = Math.max(...keys.map((k) => k.length), 4);
+  return keys
+    .map((k) => {
+      const v = o[k];
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) return `${indent}${k}:\n${kv(v as Record<string, unknown>, indent + '  ')}`;
+      return `${indent}${k.padEnd(w)}  ${Array.isArray(v) ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : String(v)}`;
+    })
+    .join('\n');
+}
+
+export function receipt(r: Record<string, any>): string {
+  const lines = [
+    `tx        ${r.transactionHash}`,
+    `block     ${r.blockNumber} (index ${r.index})`,
+    `kind      ${r.kind}`,
+    `status    ${r.status === 0 ? 'ok' : `FAILED (${r.statusText}): ${r.reason}`}`,
+  ];
+  if (r.match) {
+    lines.push(`edge node ${r.match.nodeId}`, `distance  ${r.match.distanceM} m`, `price     ${r.match.price} per slot × ${r.match.demand}`, `lease     ${r.match.leaseId}`);
+  }
+  return lines.join('\n');
+}
+
+export function block(b: Record<string, any>): string {
+  const lines = [
+    `block ${b.number}  ${b.hash}`,
+    `parent    ${b.parentHash}`,
+    `time      ${new Date(b.timestamp).toISOString()}`,
+    `proposer  ${b.proposerName ?? ''} ${b.proposer}  (view ${b.view})`,
+    `txs       ${b.txCount}`,
+    `stateRoot ${b.stateRoot}`,
+    `signers   ${(b.signers ?? []).map((s: any) => s.name ?? s.index).join(', ')}`,
+  ];
+  for (const t of b.transactions ?? []) lines.push(typeof t === 'string' ? `  ${t}` : `  ${t.hash}  ${t.kind}  from ${t.from}`);
+  return lines.join('\n');
+}
+
+export function status(s: Record<string, any>): string {
+  return [
+    `height    ${s.height}`,
+    `view      ${s.view}`,
+    `leader    ${s.leader ?? ''}`,
+    `role      ${s.role ?? ''}`,
+    `sealers   ${(s.sealers ?? []).map((x: any) => x.name).join(', ')}`,
+    `peers     ${(s.peers ?? []).filter((p: any) => p.connected).length} connected`,
+    `pending   ${s.pendingTxs} txs`,
+    `total     ${s.totals?.txSum} txs (${s.totals?.failedTxSum} failed)`,
+  ].join('\n');
+}
+
+export function nodes(r: { total: number; nodes: Record<string, any>[] }): string {
+  const rows = r.nodes.map((n) =>
+    [n.id, n.ownerName ?? n.owner, `${n.lat.toFixed(6)},${n.lon.toFixed(6)}`, `${n.used}/${n.capacity}`, n.serviceTypes.join(','), n.price, n.online ? 'online' : 'offline'].join('  '),
+  );
+  return [`${r.total} edge nodes`, 'id  owner  location  used/capacity  types  price  online', ...rows].join('\n');
+}
+
+export function testnet(l: { dir: string; nodes: { name: string; role: string; rpcUrl: string; configPath: string }[]; accounts: { name: string; address: string; keyPath: string }[] }): string {
+  return [
+    `testnet written to ${l.dir}`,
+    ...l.nodes.map((n) => `  ${n.role.padEnd(8)} ${n.name.padEnd(12)} ${n.rpcUrl}  ${n.configPath}`),
+    'accounts:',
+    ...l.accounts.map((a) => `  ${a.name.padEnd(12)} ${a.address}  ${a.keyPath}`),
+  ].join('\n');
+}

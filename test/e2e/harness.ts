@@ -1,0 +1,200 @@
+/**
+ * Multi-process test harness: a testnet of real node processes on loopback (real libp2p,
+ * real LevelDB) in a temp dir with free ports; kill -9, restart, and RPC helpers. Everything
+ * it starts is stopped by `stop()` (register it in afterAll), bounded in time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initTestnet, type TestnetLayout, type TestnetNode } from '../../src/node/testnet.ts';
+import { RpcClient } from '../../src/cli/rpc-client.ts';
+import { readKeyFile, type KeyPair } from '../../src/crypto/index.ts';
+import { signTx, type SignedTx } from '../../src/chain/tx.ts';
+import type { TxPayload } from '../../src/codec/types.ts';
+import { toHex } from '../../src/util/bytes.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'edgechain.js');
+
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<import('node:net').Server>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Polls `fn` until it returns a truthy value or the time is up (for conditions with no event to wait on). */
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface RunningNode {
+  node: TestnetNode;
+  rpc: RpcClient;
+  proc: ChildProcess | null;
+}
+
+export class Testnet {
+  readonly dir: string;
+  readonly layout: TestnetLayout;
+  readonly nodes: RunningNode[];
+  readonly chainId: string;
+  private readonly nonces = new Map<string, number>();
+
+  private constructor(dir: string, layout: TestnetLayout) {
+    this.dir = dir;
+    this.layout = layout;
+    this.nodes = layout.nodes.map((node) => ({ node, rpc: new RpcClient(node.rpcUrl, 5000), proc: null }));
+    this.chainId = JSON.parse(readFileSync(layout.genesisPath, 'utf8')).chainId;
+  }
+
+  static async create(opts: { sealers?: number; observers?: number; devices?: number; params?: Record<string, number> } = {}): Promise<Testnet> {
+    const dir = mkdtempSync(join(tmpdir(), 'edgechain-e2e-'));
+    const n = (opts.sealers ?? 4) + (opts.observers ?? 1);
+    const ports = await freePorts(2 * n);
+    const layout = initTestnet({ dir, sealers: opts.sealers ?? 4, observers: opts.observers ?? 1, devices: opts.devices ?? 3, deterministic: false, dataRoot: './data', rpcBasePort: 0, p2pBasePort: 0 });
+    // initTestnet numbers ports from a base; give each node its own free ports instead
+    layout.nodes.forEach((node, i) => {
+      node.rpcPort = ports[i];
+      node.p2pPort = ports[n + i];
+      node.rpcUrl = `http://127.0.0.1:${node.rpcPort}`;
+    });
+    for (const node of layout.nodes) {
+      const cfg = JSON.parse(readFileSync(node.configPath, 'utf8'));
+      cfg.rpc.port = node.rpcPort;
+      cfg.p2p.listen = [`/ip4/127.0.0.1/tcp/${node.p2pPort}`];
+      cfg.p2p.bootstrap = layout.nodes.filter((p) => p.role === 'sealer' && p.name !== node.name).map((p) => `/ip4/127.0.0.1/tcp/${p.p2pPort}/p2p/${p.peerId}`);
+      writeFileSync(node.configPath, JSON.stringify(cfg, null, 2));
+    }
+    if (opts.params) {
+      const g = JSON.parse(readFileSync(layout.genesisPath, 'utf8'));
+      g.params = { ...g.params, ...opts.params };
+      writeFileSync(layout.genesisPath, JSON.stringify(g, null, 2));
+    }
+    return new Testnet(dir, layout);
+  }
+
+  byName(name: string): RunningNode {
+    const n = this.nodes.find((x) => x.node.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  start(name: string): RunningNode {
+    const rn = this.byName(name);
+    if (rn.proc && rn.proc.exitCode === null && rn.proc.signalCode === null) return rn;
+    const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
+    const proc = spawn(process.execPath, [BIN, 'start', '--config', rn.node.configPath], {
+      cwd: ROOT,
+      env: { ...process.env, EDGECHAIN_LOG_PRETTY: '0', EDGECHAIN_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout!.pipe(log);
+    proc.stderr!.pipe(log);
+    rn.proc = proc;
+    return rn;
+  }
+
+  async startAll(names = this.nodes.map((n) => n.node.name)): Promise<void> {
+    for (const n of names) this.start(n);
+    await Promise.all(names.map((n) => this.ready(n)));
+  }
+
+  async ready(name: string, timeoutMs = 30_000): Promise<void> {
+    const rn = this.byName(name);
+    await waitFor(`${name} RPC`, async () => (await rn.rpc.call<number>('getBlockNumber')) >= 0, timeoutMs, 100);
+  }
+
+  /** kill -9 */
+  kill(name: string): Promise<void> {
+    return this.signal(name, 'SIGKILL');
+  }
+
+  /** Graceful stop (SIGTERM), bounded. */
+  stopNode(name: string): Promise<void> {
+    return this.signal(name, 'SIGTERM');
+  }
+
+  private async signal(name: string, sig: NodeJS.Signals): Promise<void> {
+    const rn = this.byName(name);
+    const p = rn.proc;
+    rn.proc = null;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill(sig);
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.signal(n.node.name, 'SIGKILL')));
+    if (process.env.EDGECHAIN_KEEP_E2E) console.log(`e2e testnet kept in ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  log(name: string): string {
+    try {
+      return readFileSync(join(this.dir, `${name}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  account(name: string): KeyPair {
+    const a = this.layout.accounts.find((x) => x.name === name);
+    if (!a) throw new Error(`no account ${name}`);
+    return readKeyFile(a.keyPath);
+  }
+
+  /** Signs with locally tracked nonces (starting from the chain's pending nonce). */
+  async sign(key: KeyPair, payload: TxPayload, via = this.nodes[0]): Promise<SignedTx> {
+    let n = this.nonces.get(key.address);
+    if (n === undefined) n = (await via.rpc.call<{ pendingNonce: number }>('getAccount', [key.address])).pendingNonce;
+    this.nonces.set(key.address, n + 1);
+    return signTx(key, this.chainId, n, payload);
+  }
+
+  async send(stx: SignedTx, via = this.nodes[0]): Promise<string> {
+    return via.rpc.call<string>('sendRawTransaction', ['0x' + toHex(stx.bytes)]);
+  }
+
+  async receipt(hash: string, via: RunningNode | RpcClient = this.nodes[0], timeoutMs = 30_000): Promise<Record<string, any>> {
+    const rpc = via instanceof RpcClient ? via : via.rpc;
+    return waitFor(`receipt ${hash}`, () => rpc.call<Record<string, any> | null>('getTransactionReceipt', [hash]), timeoutMs, 100);
+  }
+
+  rpcOf(name: string): RpcClient {
+    return this.byName(name).rpc;
+  }
+
+  async height(name: string): Promise<number> {
+    return this.byName(name).rpc.call<number>('getBlockNumber');
+  }
+
+  /** Waits until every named node reports at least `h`, then returns their hashes at `h`. */
+  async heads(names: string[], h: number, timeoutMs = 30_000): Promise<string[]> {
+    await Promise.all(names.map((n) => waitFor(`${n} at height ${h}`, async () => (await this.height(n)) >= h, timeoutMs)));
+    return Promise.all(names.map(async (n) => (await this.byName(n).rpc.call<{ hash: string }>('getBlockByNumber', [h])).hash));
+  }
+}
