@@ -474,14 +474,16 @@ export class EdgeNode {
 
   private nameOfPeer(peerId: string): string | null {
     for (const s of this.sealers.sealers) if (peerIdFromPublicKey(s.publicKey) === peerId) return s.name;
-    return null;
+    const i = this.cfg.p2p.observers.findIndex((k) => peerIdFromPublicKey(k) === peerId);
+    return i >= 0 ? `observer-${i + 1}` : null;
   }
 
   private peersJson(): Record<string, unknown>[] {
     return this.network.peers().map((p) => {
       const st = this.peerStatus.get(p.peerId);
       const name = this.nameOfPeer(p.peerId);
-      return { ...p, name, role: name ? 'sealer' : 'observer', height: st?.height ?? null, headHash: st ? toHex(st.headHash, true) : null };
+      const isSealer = this.sealers.sealers.some((s) => s.name === name);
+      return { ...p, name, role: isSealer ? 'sealer' : 'observer', height: st?.height ?? null, headHash: st ? toHex(st.headHash, true) : null };
     });
   }
 
