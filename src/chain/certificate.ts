@@ -46,6 +46,7 @@ export function verifyCertificate(
   cert: CommitCertificate,
   expected: { chainId: string; height: number; blockHash: Uint8Array },
   sealers: SealerSet,
+  verifyFn: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean = verify,
 ): Result<void, ChainError> {
   if (cert.height !== expected.height || !equalBytes(cert.blockHash, expected.blockHash)) {
     return err(chainError('CERT_WRONG_BLOCK', `certificate is for height ${cert.height}, not for block ${expected.height}`));
@@ -56,7 +57,7 @@ export function verifyCertificate(
     if (!Number.isInteger(s.sealer) || s.sealer < 0 || s.sealer >= sealers.n) return err(chainError('CERT_UNKNOWN_SEALER', `seal by unknown sealer index ${s.sealer}`));
     if (seen.has(s.sealer)) return err(chainError('CERT_DUPLICATE_SEALER', `two seals by sealer ${s.sealer}`));
     seen.add(s.sealer);
-    if (!verify(s.signature, msg, sealers.sealers[s.sealer].publicKey)) return err(chainError('CERT_BAD_SIGNATURE', `bad seal by sealer ${s.sealer}`));
+    if (!verifyFn(s.signature, msg, sealers.sealers[s.sealer].publicKey)) return err(chainError('CERT_BAD_SIGNATURE', `bad seal by sealer ${s.sealer}`));
   }
   if (seen.size < sealers.quorum) return err(chainError('CERT_NO_QUORUM', `${seen.size} seals, quorum is ${sealers.quorum}`));
   return ok(undefined);

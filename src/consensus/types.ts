@@ -1,0 +1,99 @@
+import type { KeyPair } from '../crypto/keys.ts';
+import type { ChainParams, CommitCertificate } from '../codec/types.ts';
+import type { ConsensusKind } from '../codec/consensus.ts';
+import type { DecodedBlock } from '../chain/block.ts';
+import type { SealerSet } from '../chain/sealers.ts';
+
+/**
+ * Testing only: deliberately broken engines that the simulator suites must catch.
+ *  - 'quorum-f-plus-1': every quorum is lowered to f+1;
+ *  - 'no-locking': NEW-VIEW ignores prepared certificates (the leader proposes a fresh
+ *    block and replicas do not check the re-proposal).
+ * Never set outside tests.
+ */
+export type Mutant = 'quorum-f-plus-1' | 'no-locking';
+export const MUTANTS: readonly Mutant[] = ['quorum-f-plus-1', 'no-locking'];
+
+export interface EngineOptions {
+  chainId: string;
+  params: ChainParams;
+  /** Messages up to this many heights ahead are buffered (default 4). */
+  futureHeights?: number;
+  /** Votes and VIEW-CHANGEs up to this many views ahead are kept (default 64). */
+  viewWindow?: number;
+  /** Bound on buffered future-height messages (default 4096) and their bytes (default 64 MiB). */
+  maxBuffered?: number;
+  maxBufferedBytes?: number;
+  /** Testing only, see Mutant. */
+  mutant?: Mutant;
+}
+
+export interface EngineDeps {
+  /** This node's consensus key, or null for an observer that never votes. */
+  key: KeyPair | null;
+  /** The sealer set that decides `height` (genesis now; governance: effective from the height after the deciding block). */
+  sealersAt(height: number): SealerSet;
+  /** Signature primitive (default: crypto verify). The simulator may pass a memoized one. */
+  verify?: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
+}
+
+/** The last finalized block, from storage. Height 0 is genesis. */
+export interface Head {
+  height: number;
+  hash: Uint8Array;
+  timestamp: number;
+}
+
+/** Every input carries the node's current time (ms): the engine has no clock. */
+export type EngineInput =
+  /** First input after construction: the storage head and the WAL records (in append order). */
+  | { type: 'start'; now: number; head: Head; wal: readonly Uint8Array[]; pending?: boolean }
+  /** Bytes from the network; `from` is an optional transport peer hint (for logs/scoring). */
+  | { type: 'message'; now: number; bytes: Uint8Array; from?: string }
+  /** The timer set by the last `set-timer` fired (or any time: early calls are harmless). */
+  | { type: 'timer'; now: number }
+  /** Whether the pool holds transactions (the view timer runs only when there is work). */
+  | { type: 'work'; now: number; pending: boolean }
+  /** Answer to request-build: a block for (height, view), or null if there is nothing to propose. */
+  | { type: 'built'; now: number; height: number; view: number; block: DecodedBlock | null }
+  /** Answer to request-validate: verdict of tx checks + re-execution, and the state root computed. */
+  | { type: 'validated'; now: number; hash: Uint8Array; valid: boolean; stateRoot: Uint8Array | null; reason?: string }
+  /** A finalized block obtained by sync (answer to request-sync), the next height first. */
+  | { type: 'synced'; now: number; block: Uint8Array; certificate: CommitCertificate };
+
+/**
+ * Outputs, in order. A `persist` must be durable before any later `broadcast`/`send` of the
+ * same batch is transmitted (persist-before-send). `finalize` must be applied (block stored,
+ * state advanced) before the next input.
+ */
+export type EngineOutput =
+  | { type: 'persist'; record: Uint8Array }
+  | { type: 'broadcast'; bytes: Uint8Array; kind: ConsensusKind; height: number; view: number }
+  | { type: 'send'; to: number; toKey: Uint8Array; bytes: Uint8Array; kind: ConsensusKind; height: number; view: number }
+  | { type: 'finalize'; block: DecodedBlock; certificate: CommitCertificate; viaSync: boolean }
+  /** Call step({type:'timer'}) at `at` (node clock); null cancels. Replaces any earlier timer. */
+  | { type: 'set-timer'; at: number | null }
+  /** Leader: build a block on `parentHash` with exactly this `timestamp`, header view `view`, then answer `built`. */
+  | { type: 'request-build'; height: number; view: number; parentHash: Uint8Array; timestamp: number }
+  /** Validate every tx and re-execute on the current head, then answer `validated`. */
+  | { type: 'request-validate'; height: number; view: number; block: DecodedBlock }
+  /** Fetch finalized blocks + certificates from `fromHeight` on, answer with `synced` inputs. */
+  | { type: 'request-sync'; fromHeight: number };
+
+export type Phase = 'idle' | 'proposed' | 'prepared' | 'view-change';
+
+export interface EngineStatus {
+  height: number;
+  view: number;
+  phase: Phase;
+  leaderIndex: number;
+  leaderAddress: string;
+  sealerIndex: number;
+  isSealer: boolean;
+  lockedHash: string | null;
+  lockedView: number | null;
+  pending: boolean;
+  timerAt: number | null;
+}
+
+export type Verdict = 'accept' | 'ignore' | 'reject';

@@ -1,0 +1,291 @@
+import { describe, expect, it } from 'vitest';
+import { PbftEngine } from '../../src/consensus/engine.ts';
+import type { EngineOutput, EngineInput } from '../../src/consensus/types.ts';
+import { verifyCertificate } from '../../src/chain/certificate.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, ConsensusWalRecordCodec } from '../../src/codec/consensus.ts';
+import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
+import { signedBytes } from '../../src/consensus/engine.ts';
+import { equalBytes } from '../../src/util/bytes.ts';
+import { describeWalRecord } from '../../src/consensus/wal.ts';
+import { SimApp, SIM_CHAIN_ID, memoVerify, workloadTx } from './app.ts';
+import { GENESIS_HASH, SIM_PARAMS, T0, simSealers } from './sim.ts';
+
+// One rule per test, on engines driven by hand (the simulator suites cover the rest).
+
+const head = { height: 0, hash: GENESIS_HASH, timestamp: T0 - 1000 };
+
+function engine(n: number, key: KeyPair | null, extra: Partial<ConstructorParameters<typeof PbftEngine>[0]> = {}): PbftEngine {
+  return new PbftEngine({ chainId: SIM_CHAIN_ID, params: SIM_PARAMS, ...extra }, { key, sealersAt: () => simSealers(n), verify: memoVerify });
+}
+
+const keyOf = (i: number) => keyPairFromLabel('sim-sealer-' + i);
+
+/** A fully connected, lossless, instant cluster that answers app requests with SimApp. */
+class Cluster {
+  readonly engines: PbftEngine[];
+  readonly apps: SimApp[];
+  readonly keys: (KeyPair | null)[];
+  readonly outs: EngineOutput[][] = [];
+  readonly finalized: EngineOutput[][] = [];
+  now = T0;
+  queue: { to: number; bytes: Uint8Array }[] = [];
+
+  constructor(n: number, observers = 0) {
+    this.keys = [...Array.from({ length: n }, (_, i) => keyOf(i)), ...Array.from({ length: observers }, () => null)];
+    this.engines = this.keys.map((k) => engine(n, k));
+    this.apps = this.keys.map(() => new SimApp(memoVerify));
+    this.keys.forEach(() => {
+      this.outs.push([]);
+      this.finalized.push([]);
+    });
+  }
+
+  step(i: number, input: EngineInput): void {
+    const todo = [input];
+    while (todo.length) {
+      const out = this.engines[i].step(todo.shift()!);
+      this.outs[i].push(...out);
+      for (const o of out) {
+        if (o.type === 'broadcast') for (let j = 0; j < this.engines.length; j++) if (j !== i) this.queue.push({ to: j, bytes: o.bytes });
+        if (o.type === 'send') this.queue.push({ to: o.to, bytes: o.bytes });
+        if (o.type === 'finalize') {
+          this.finalized[i].push(o);
+          this.apps[i].apply(o.block);
+        }
+        if (o.type === 'request-build') todo.push({ type: 'built', now: this.now, height: o.height, view: o.view, block: this.apps[i].build(this.keys[i]!, o.height, o.view, o.parentHash, o.timestamp) });
+        if (o.type === 'request-validate') {
+          const v = this.apps[i].validate(o.block);
+          todo.push({ type: 'validated', now: this.now, hash: o.block.hash, valid: v.valid, stateRoot: v.stateRoot });
+        }
+      }
+    }
+  }
+
+  start(): void {
+    this.engines.forEach((_, i) => this.step(i, { type: 'start', now: this.now, head, wal: [] }));
+  }
+
+  submit(k: number): void {
+    this.apps.forEach((a, i) => {
+      a.addTx(workloadTx(k));
+      this.step(i, { type: 'work', now: this.now, pending: true });
+    });
+  }
+
+  drain(filter: (to: number, bytes: Uint8Array) => boolean = () => true): void {
+    while (this.queue.length) {
+      const m = this.queue.shift()!;
+      if (filter(m.to, m.bytes)) this.step(m.to, { type: 'message', now: this.now, bytes: m.bytes });
+    }
+  }
+}
+
+function kindOf(bytes: Uint8Array): string {
+  const e = ConsensusMessageCodec.decode(bytes);
+  if (!e.ok) return 'garbage';
+  const p = ConsensusPayloadCodec.decode(e.value.payload);
+  return p.ok ? p.value.kind! : 'garbage';
+}
+
+describe('PbftEngine rules', () => {
+  it('n = 1 (dev mode): a block with txs is finalized alone, with a valid one-seal certificate', () => {
+    const c = new Cluster(1);
+    c.start();
+    c.submit(0);
+    expect(c.finalized[0]).toHaveLength(1);
+    const f = c.finalized[0][0] as Extract<EngineOutput, { type: 'finalize' }>;
+    expect(f.block.header.height).toBe(1);
+    expect(verifyCertificate(f.certificate, { chainId: SIM_CHAIN_ID, height: 1, blockHash: f.block.hash }, simSealers(1)).ok).toBe(true);
+    expect(c.engines[0].status()).toMatchObject({ height: 2, view: 0, phase: 'idle' });
+  });
+
+  it('no empty blocks and no view timer without work', () => {
+    const c = new Cluster(4);
+    c.start();
+    for (const o of c.outs.flat()) expect(o.type === 'request-build' || (o.type === 'set-timer' && o.at !== null)).toBe(false);
+    c.submit(0);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+  });
+
+  it('persist-before-send: every own signed message is in a WAL record earlier in the same batch', () => {
+    const e = engine(4, keyOf(1));
+    const app = new SimApp(memoVerify);
+    app.addTx(workloadTx(0));
+    e.step({ type: 'start', now: T0, head, wal: [], pending: true });
+    const out = e.step({ type: 'built', now: T0, height: 1, view: 0, block: app.build(keyOf(1), 1, 0, GENESIS_HASH, T0) });
+    const sends = out.filter((o) => o.type === 'broadcast');
+    expect(sends.map((o) => kindOf((o as { bytes: Uint8Array }).bytes))).toEqual(['prePrepare', 'prepare']);
+    for (const s of sends) {
+      const idx = out.indexOf(s);
+      const persisted = out.slice(0, idx).some((o) => o.type === 'persist' && equalBytes(ConsensusWalRecordCodec.decode(o.record).ok ? (ConsensusWalRecordCodec.decode(o.record) as { value: { message: Uint8Array } }).value.message : new Uint8Array(), (s as { bytes: Uint8Array }).bytes));
+      expect(persisted).toBe(true);
+    }
+  });
+
+  it('after a restart from the WAL it never signs a conflicting PREPARE at the same (h, v); torn records are ignored', () => {
+    // leader 1 equivocates: A to node 2 before the crash, B after the restart
+    const c = new Cluster(4);
+    c.start();
+    const app1 = new SimApp(memoVerify);
+    app1.addTx(workloadTx(0));
+    const a = app1.build(keyOf(1), 1, 0, GENESIS_HASH, T0);
+    app1.addTx(workloadTx(1));
+    const b = app1.build(keyOf(1), 1, 0, GENESIS_HASH, T0 + 1);
+    expect(a && b && a.hashHex !== b.hashHex).toBe(true);
+    const leaderA = engine(4, keyOf(1));
+    leaderA.step({ type: 'start', now: T0, head, wal: [], pending: true });
+    const ppA = leaderA.step({ type: 'built', now: T0, height: 1, view: 0, block: a }).find((o) => o.type === 'broadcast')! as { bytes: Uint8Array };
+    const leaderB = engine(4, keyOf(1));
+    leaderB.step({ type: 'start', now: T0, head, wal: [], pending: true });
+    const ppB = leaderB.step({ type: 'built', now: T0, height: 1, view: 0, block: b }).find((o) => o.type === 'broadcast')! as { bytes: Uint8Array };
+
+    c.apps[2].addTx(workloadTx(0));
+    c.apps[2].addTx(workloadTx(1));
+    c.step(2, { type: 'message', now: T0, bytes: ppA.bytes });
+    const wal = c.outs[2].filter((o) => o.type === 'persist').map((o) => (o as { record: Uint8Array }).record);
+    expect(wal.map((r) => describeWalRecord(r)?.kind)).toEqual(['prepare']);
+    const torn = wal[0].subarray(0, 10);
+    const garbage = new Uint8Array([0xff, 0x01, 0x02, 0x03]);
+
+    const restarted = engine(4, keyOf(2));
+    const out1 = restarted.step({ type: 'start', now: T0 + 5, head, wal: [...wal, torn, garbage] });
+    // it re-sends its PREPARE for A (identical bytes), nothing else
+    expect(out1.filter((o) => o.type === 'broadcast').map((o) => kindOf((o as { bytes: Uint8Array }).bytes))).toEqual(['prepare']);
+    const out2 = restarted.step({ type: 'message', now: T0 + 6, bytes: ppB.bytes });
+    const v = out2.find((o) => o.type === 'request-validate');
+    const out3 = v ? restarted.step({ type: 'validated', now: T0 + 6, hash: b!.hash, valid: true, stateRoot: b!.header.stateRoot }) : [];
+    expect([...out2, ...out3].filter((o) => o.type === 'broadcast' || o.type === 'persist')).toEqual([]);
+    expect(restarted.status().view).toBe(0);
+  });
+
+  it('verdicts: garbage, non-sealers, forged signatures, duplicates and stale heights are counted, never thrown', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    const prepare = c.queue.find((m) => kindOf(m.bytes) === 'prepare' && m.to === 3)!;
+    c.step(3, { type: 'message', now: T0, bytes: prepare.bytes }); // delivered twice: once here, once by drain
+    c.drain();
+    const e = c.engines[3];
+    const env = ConsensusMessageCodec.decode(prepare.bytes);
+    expect(env.ok).toBe(true);
+    if (!env.ok) return;
+    // current height (2): a vote from an index outside the sealer set, and a forged one attributed to sealer 0
+    const cur = ConsensusPayloadCodec.encode({ prepare: { height: 2, view: 0, blockHash: new Uint8Array(32).fill(7) } });
+    const inputs = [
+      new Uint8Array([1, 2, 3]),
+      ConsensusMessageCodec.encode({ ...env.value, payload: cur, sender: 9 }),
+      prepare.bytes, // stale height now
+      prepare.bytes,
+    ];
+    for (const bytes of inputs) expect(() => e.step({ type: 'message', now: T0, bytes })).not.toThrow();
+    e.step({ type: 'message', now: T0, bytes: ConsensusMessageCodec.encode({ payload: cur, sender: 0, signature: new Uint8Array(64).fill(3), block: new Uint8Array() }) });
+    const v = e.verdictCounts();
+    expect(v['reject:unknown:malformed']).toBe(1);
+    expect(v['reject:prepare:not-a-sealer']).toBe(1);
+    expect(v['ignore:prepare:stale-height']).toBeGreaterThanOrEqual(2);
+    expect(v['reject:prepare:bad-signature']).toBe(1);
+    expect(v['accept:prePrepare:ok']).toBe(1);
+    expect(v['ignore:prepare:duplicate']).toBe(1);
+  });
+
+  it('observers follow finalizations through commits but never sign or persist', () => {
+    const c = new Cluster(4, 1);
+    c.start();
+    c.submit(0);
+    c.drain();
+    c.submit(1);
+    c.drain();
+    expect(c.finalized[4].map((f) => (f as { block: { header: { height: number } } }).block.header.height)).toEqual([1, 2]);
+    expect(c.outs[4].some((o) => o.type === 'persist' || o.type === 'broadcast' || o.type === 'send')).toBe(false);
+    expect(c.engines[4].status().isSealer).toBe(false);
+  });
+
+  it('refuses to PREPARE when the app computes another state root', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.apps.forEach((a) => a.addTx(workloadTx(0)));
+    c.step(1, { type: 'work', now: T0, pending: true });
+    const pp = c.queue.find((m) => kindOf(m.bytes) === 'prePrepare')!;
+    const e = c.engines[2];
+    const out = e.step({ type: 'message', now: T0, bytes: pp.bytes });
+    const req = out.find((o) => o.type === 'request-validate') as Extract<EngineOutput, { type: 'request-validate' }>;
+    expect(req).toBeDefined();
+    const out2 = e.step({ type: 'validated', now: T0, hash: req.block.hash, valid: true, stateRoot: new Uint8Array(32).fill(9) });
+    expect(out2.some((o) => o.type === 'broadcast')).toBe(false);
+    expect(e.verdictCounts()['reject:proposal:state-root-mismatch']).toBe(1);
+  });
+
+  it('view timeouts back off exponentially, capped, and VIEW-CHANGE carries the next view', () => {
+    const e = engine(4, keyOf(2));
+    const out0 = e.step({ type: 'start', now: T0, head, wal: [], pending: true });
+    let at = (out0.find((o) => o.type === 'set-timer') as { at: number }).at;
+    const gaps: number[] = [];
+    let now = T0;
+    for (let i = 0; i < 6; i++) {
+      gaps.push(at - now);
+      now = at;
+      const out = e.step({ type: 'timer', now });
+      const t = out.filter((o) => o.type === 'set-timer').pop() as { at: number } | undefined;
+      if (t) at = t.at;
+    }
+    expect(gaps[0]).toBe(SIM_PARAMS.viewTimeoutMs);
+    expect(gaps[1]).toBe(SIM_PARAMS.viewTimeoutMs * 2);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(SIM_PARAMS.maxViewTimeoutMs);
+    // alone, a node does not run away through views: it waits at view 1 re-sending its VIEW-CHANGE
+    expect(e.status()).toMatchObject({ view: 1, phase: 'view-change' });
+  });
+
+  it('joins a higher view on f+1 VIEW-CHANGEs, not on f', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.apps.forEach((a) => a.addTx(workloadTx(0)));
+    // nodes 0 and 1 time out; node 3 sees one VIEW-CHANGE (f = 1), then two
+    for (const i of [0, 1]) c.step(i, { type: 'work', now: T0, pending: true });
+    c.queue = [];
+    for (const i of [0, 1]) c.step(i, { type: 'timer', now: T0 + 10 * SIM_PARAMS.viewTimeoutMs });
+    const vcs = c.queue.filter((m) => m.to === 3 && kindOf(m.bytes) === 'viewChange');
+    expect(vcs).toHaveLength(2);
+    c.step(3, { type: 'message', now: T0, bytes: vcs[0].bytes });
+    expect(c.engines[3].status().view).toBe(0);
+    c.step(3, { type: 'message', now: T0, bytes: vcs[1].bytes });
+    expect(c.engines[3].status()).toMatchObject({ view: 1, phase: 'view-change' });
+  });
+
+  it('NEW-VIEW must re-propose the highest prepared block; a fresh block instead is rejected', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    // deliver everything but COMMITs: every sealer is prepared (locked) on B, nobody finalizes
+    c.drain((_, bytes) => kindOf(bytes) !== 'commit');
+    expect(c.finalized.every((f) => f.length === 0)).toBe(true);
+    const locked = c.engines[0].status().lockedHash;
+    expect(locked).not.toBeNull();
+    expect(c.engines.every((e) => e.status().lockedHash === locked)).toBe(true);
+    // everyone times out; the leader of (1, 1) is sealer 2
+    c.queue = [];
+    for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: T0 + 10 * SIM_PARAMS.viewTimeoutMs });
+    const held = c.queue;
+    c.queue = [];
+    for (const m of held) if (m.to === 2) c.step(2, { type: 'message', now: T0, bytes: m.bytes });
+    const nv = c.queue.find((m) => kindOf(m.bytes) === 'newView')!;
+    expect(nv).toBeDefined();
+    const env = ConsensusMessageCodec.decode(nv.bytes);
+    if (!env.ok) throw env.error;
+    const p = ConsensusPayloadCodec.decode(env.value.payload);
+    if (!p.ok) throw p.error;
+    expect(Buffer.from(p.value.newView!.blockHash).toString('hex')).toBe(locked);
+    // the same justification with a fresh block (what the no-locking mutant would send)
+    const app = new SimApp(memoVerify);
+    app.addTx(workloadTx(1));
+    const fresh = app.build(keyOf(2), 1, 1, GENESIS_HASH, T0 + 50)!;
+    const payload = ConsensusPayloadCodec.encode({ newView: { ...p.value.newView!, blockHash: fresh.hash } });
+    const forged = ConsensusMessageCodec.encode({ payload, sender: 2, signature: sign(signedBytes(payload), keyOf(2).secretKey), block: fresh.bytes });
+    const r = engine(4, keyOf(3));
+    r.step({ type: 'start', now: T0, head, wal: [] });
+    // node 3 (restarted without its WAL: worst case) must still refuse the fresh block
+    expect(r.step({ type: 'message', now: T0 + 60, bytes: forged }).some((o) => o.type === 'request-validate' || o.type === 'broadcast')).toBe(false);
+    expect(r.verdictCounts()['reject:newView:not-highest-prepared']).toBe(1);
+    expect(r.step({ type: 'message', now: T0 + 60, bytes: nv.bytes }).some((o) => o.type === 'request-validate')).toBe(true);
+  });
+});

@@ -1,0 +1,203 @@
+import type { Mutant } from '../../src/consensus/types.ts';
+import { Prng } from './prng.ts';
+import { BYZ_KINDS, SIM_PARAMS, Simulation, type ByzKind, type NetModel, type SimConfig, type SimResult } from './sim.ts';
+
+/**
+ * The fault scenarios of the suites. Each builds a full SimConfig from (n, seed): the
+ * same (scenario, n, seed, mutant) always gives the same run, event for event.
+ */
+
+const CALM: NetModel = { drop: 0, dup: 0, delayMin: 5, delayMean: 15 };
+const LOSSY: NetModel = { drop: 0.15, dup: 0.1, delayMin: 1, delayMean: 60 };
+
+function base(scenario: string, n: number, seed: number): SimConfig {
+  return {
+    scenario,
+    n,
+    seed,
+    observers: 0,
+    target: 3,
+    params: SIM_PARAMS,
+    net: CALM,
+    calm: CALM,
+    faultsEnd: 3000,
+    livenessBound: 60_000,
+    partitions: [],
+    crashes: [],
+    byzantine: [],
+    skewMax: 400,
+    txEvery: 40,
+  };
+}
+
+const f = (n: number) => Math.floor((n - 1) / 3);
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function byz(kind: ByzKind) {
+  return (c: SimConfig, r: Prng): void => {
+    if (kind === 'non-sealer') {
+      c.byzantine = [{ node: -1, kind }];
+      return;
+    }
+    // Byzantine sealers among the early leaders (leader of (h, 0) is h mod n), so they propose
+    const candidates = r.shuffle(range(Math.min(c.n, c.target + 1)).filter((i) => i > 0));
+    c.byzantine = candidates.slice(0, f(c.n)).map((node) => ({ node, kind }));
+    c.net = { drop: 0.02, dup: 0.05, delayMin: 2, delayMean: 25 };
+  };
+}
+
+type Shaper = (c: SimConfig, r: Prng) => void;
+
+export const SCENARIOS: Record<string, Shaper> = {
+  normal: (c) => {
+    c.observers = 1;
+  },
+  lossy: (c) => {
+    c.net = LOSSY;
+    c.faultsEnd = 4000;
+  },
+  'partition-minority': (c, r) => {
+    c.observers = 1;
+    const minority = r.shuffle(range(c.n)).slice(0, f(c.n));
+    const from = r.int(0, 200);
+    c.partitions = [{ groups: [minority, range(c.n).filter((i) => !minority.includes(i))], from, to: from + r.int(800, 2800) }];
+  },
+  'partition-split': (c, r) => {
+    const order = r.shuffle(range(c.n));
+    const cut = Math.floor(c.n / 2);
+    const from = r.int(0, 300);
+    c.partitions = [{ groups: [order.slice(0, cut), order.slice(cut)], from, to: from + r.int(500, 2500) }];
+  },
+  'partition-leader': (c, r) => {
+    // isolate the leader of (h, 0) for several heights in a row (leader of (h, 0) is h mod n)
+    let t = 0;
+    for (let h = 1; h <= 3; h++) {
+      const len = r.int(300, 900);
+      c.partitions.push({ groups: [[h % c.n], range(c.n).filter((i) => i !== h % c.n)], from: t, to: t + len });
+      t += len + r.int(0, 200);
+    }
+    c.faultsEnd = t;
+  },
+  'partition-commit': (c, r) => {
+    // one node alone sees the COMMITs, finalizes, and is cut off: the others must view-change
+    // and re-propose the same (locked) block
+    c.commitsOnlyTo = { node: r.int(0, c.n - 1), until: r.int(1500, 3000) };
+    c.faultsEnd = c.commitsOnlyTo.until;
+  },
+  'crash-restart': (c, r) => {
+    const who = r.shuffle(range(c.n)).slice(0, r.int(1, f(c.n)));
+    for (const node of who) {
+      const at = r.int(0, 1500);
+      c.crashes.push({ node, at, restartAt: at + r.int(100, 1400) });
+    }
+    c.net = { drop: 0.02, dup: 0.02, delayMin: 2, delayMean: 20 };
+  },
+  'crash-all': (c, r) => {
+    const at = r.int(30, 600);
+    for (const node of range(c.n)) c.crashes.push({ node, at, restartAt: at + r.int(50, 1500) });
+  },
+  'wal-crash': (c, r) => {
+    // enumerate write points over the seeds: write index, before/after durability, torn record;
+    // every other seed isolates the first leader so that VIEW-CHANGE and NEW-VIEW writes happen
+    const s = c.seed;
+    const viewChange = ((s >> 2) & 1) === 1;
+    if (viewChange) c.partitions = [{ groups: [[1 % c.n], range(c.n).filter((i) => i !== 1 % c.n)], from: 0, to: r.int(700, 1500) }];
+    const node = viewChange && r.chance(0.5) ? 2 % c.n : r.int(0, c.n - 1);
+    c.walCrash = { node, write: 1 + ((s >> 3) % 6), before: (s & 1) === 1, torn: (s & 2) === 2, restartAfter: r.int(20, 1500) };
+  },
+  ...Object.fromEntries(BYZ_KINDS.map((k) => ['byz-' + k, byz(k)])),
+  mixed: (c, r) => {
+    c.net = { drop: 0.08, dup: 0.05, delayMin: 1, delayMean: 40 };
+    c.observers = r.int(0, 1);
+    c.faultsEnd = 4000;
+    const order = r.shuffle(range(c.n));
+    const bad = order.slice(0, f(c.n));
+    c.byzantine = bad.map((node) => ({ node, kind: r.pick(BYZ_KINDS.filter((k) => k !== 'non-sealer')) }));
+    if (r.chance(0.3)) c.byzantine.push({ node: -1, kind: 'non-sealer' });
+    const honest = order.slice(f(c.n));
+    const from = r.int(0, 1500);
+    c.partitions = [{ groups: [honest.slice(0, 1), order.filter((i) => i !== honest[0])], from, to: from + r.int(300, 1500) }];
+    const victim = honest[1];
+    const at = r.int(0, 2500);
+    c.crashes = [{ node: victim, at, restartAt: at + r.int(100, 1200) }];
+  },
+};
+
+export const SCENARIO_NAMES = Object.keys(SCENARIOS);
+
+export function scenarioConfig(name: string, n: number, seed: number, mutant?: Mutant): SimConfig {
+  const shape = SCENARIOS[name];
+  if (!shape) throw new Error(`unknown scenario "${name}" (known: ${SCENARIO_NAMES.join(', ')})`);
+  const c = base(name, n, seed);
+  c.mutant = mutant;
+  shape(c, Prng.from('scenario', name, n, seed));
+  return c;
+}
+
+export function runScenario(name: string, n: number, seed: number, mutant?: Mutant): SimResult {
+  return new Simulation(scenarioConfig(name, n, seed, mutant)).run();
+}
+
+export interface Summary {
+  scenario: string;
+  n: number;
+  seeds: number;
+  violations: { seed: number; message: string }[];
+  latencyMean: number;
+  latencyP99: number;
+  messagesPerBlock: number;
+  bytesPerBlock: number;
+  steps: number;
+  /** wal-crash: how often each WAL write point (`kind/durable|lost|torn`) was hit. */
+  crashPoints: Record<string, number>;
+}
+
+export function replayCommand(name: string, n: number, seed: number, mutant?: Mutant): string {
+  return `npm run sim -- --scenario ${name} --n ${n} --seed ${seed}${mutant ? ' --mutant ' + mutant : ''}`;
+}
+
+/** Runs seeds [first, first + count); stops at the first violation if `stopOnViolation`. */
+export function runSeeds(name: string, n: number, first: number, count: number, opts: { mutant?: Mutant; stopOnViolation?: boolean } = {}): Summary {
+  const lat: number[] = [];
+  let msgs = 0;
+  let bytes = 0;
+  let blocks = 0;
+  let steps = 0;
+  let seeds = 0;
+  const violations: Summary['violations'] = [];
+  const crashPoints: Record<string, number> = {};
+  for (let seed = first; seed < first + count; seed++) {
+    const r = runScenario(name, n, seed, opts.mutant);
+    seeds++;
+    for (const l of r.latencies) lat.push(l);
+    msgs += r.messages;
+    bytes += r.bytes;
+    blocks += r.blocks;
+    steps += r.steps;
+    if (r.walCrashAt) crashPoints[r.walCrashAt] = (crashPoints[r.walCrashAt] ?? 0) + 1;
+    if (r.violations.length) {
+      violations.push({ seed, message: r.violations[0] });
+      if (opts.stopOnViolation) break;
+    }
+  }
+  lat.sort((a, b) => a - b);
+  return {
+    scenario: name,
+    n,
+    seeds,
+    violations,
+    latencyMean: lat.length ? lat.reduce((a, b) => a + b, 0) / lat.length : 0,
+    latencyP99: lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] : 0,
+    messagesPerBlock: msgs / Math.max(1, blocks),
+    bytesPerBlock: bytes / Math.max(1, blocks),
+    steps,
+    crashPoints,
+  };
+}
+
+export function summaryLine(s: Summary): string {
+  return (
+    `${s.scenario.padEnd(20)} n=${String(s.n).padEnd(2)} seeds=${String(s.seeds).padEnd(6)} violations=${String(s.violations.length).padEnd(4)} ` +
+    `latency mean=${s.latencyMean.toFixed(0)}ms p99=${s.latencyP99.toFixed(0)}ms msgs/block=${s.messagesPerBlock.toFixed(1)}`
+  );
+}

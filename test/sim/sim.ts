@@ -1,0 +1,679 @@
+import { sha256 } from '../../src/crypto/hash.ts';
+import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
+import { buildBlock, decodeBlock, type DecodedBlock } from '../../src/chain/block.ts';
+import { verifyCertificate, voteBytes } from '../../src/chain/certificate.ts';
+import { SealerSet } from '../../src/chain/sealers.ts';
+import { DEFAULT_PARAMS } from '../../src/chain/params.ts';
+import { decodeTx, type SignedTx } from '../../src/chain/tx.ts';
+import { TxCodec } from '../../src/codec/chain.ts';
+import type { ChainParams, CommitCertificate } from '../../src/codec/types.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusPayload } from '../../src/codec/consensus.ts';
+import { PbftEngine, signedBytes } from '../../src/consensus/engine.ts';
+import type { EngineInput, Mutant } from '../../src/consensus/types.ts';
+import { describeWalRecord } from '../../src/consensus/wal.ts';
+import { toHex, utf8 } from '../../src/util/bytes.ts';
+import { EventQueue, Prng } from './prng.ts';
+import { SimApp, SIM_CHAIN_ID, memoVerify, workloadTx, stateRootOf, type VerifyFn } from './app.ts';
+import { verify as realVerify } from '../../src/crypto/keys.ts';
+
+export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage'] as const;
+export type ByzKind = (typeof BYZ_KINDS)[number];
+
+export interface NetModel {
+  drop: number;
+  dup: number;
+  delayMin: number;
+  delayMean: number;
+}
+
+export interface SimConfig {
+  scenario: string;
+  n: number;
+  seed: number;
+  mutant?: Mutant;
+  observers: number;
+  /** Every honest node must finalize this many heights. */
+  target: number;
+  params: ChainParams;
+  /** Network during the fault window; after it, `calm` applies. */
+  net: NetModel;
+  calm: NetModel;
+  /** Virtual ms after start when faults stop (partitions heal, crashed nodes are back, loss ends). */
+  faultsEnd: number;
+  /** Liveness bound: virtual ms after faultsEnd by which every honest node reaches `target`. */
+  livenessBound: number;
+  /** Node ids in different groups cannot talk while active; nodes in no group talk to everyone. */
+  partitions: { groups: number[][]; from: number; to: number }[];
+  crashes: { node: number; at: number; restartAt: number }[];
+  walCrash?: { node: number; write: number; before: boolean; torn: boolean; restartAfter: number };
+  byzantine: { node: number; kind: ByzKind }[];
+  /**
+   * Lock test: COMMITs reach only `node` until it has finalized a block; from then on it is
+   * cut off from everyone (so nobody can sync from it) until `until`.
+   */
+  commitsOnlyTo?: { node: number; until: number };
+  skewMax: number;
+  txEvery: number;
+  /** Real signature checks everywhere (bench); default: the memoized verifier. */
+  realVerify?: boolean;
+}
+
+export const SIM_PARAMS: ChainParams = {
+  ...DEFAULT_PARAMS,
+  viewTimeoutMs: 600,
+  maxViewTimeoutMs: 5000,
+  timestampToleranceMs: 1000,
+  minBlockIntervalMs: 0,
+};
+
+export const T0 = 1_700_000_000_000;
+export const GENESIS_HASH = sha256(utf8('edgechain-sim-genesis'));
+
+export interface SimResult {
+  violations: string[];
+  /** Virtual ms from a height's first proposal to its first honest finalization. */
+  latencies: number[];
+  messages: number;
+  bytes: number;
+  blocks: number;
+  steps: number;
+  endTime: number;
+  heights: number[];
+  /** wal-crash: the kind of the record at the crash point, and whether it was durable. */
+  walCrashAt: string | null;
+}
+
+interface SimNode {
+  id: number;
+  sealer: number;
+  key: KeyPair | null;
+  honest: boolean;
+  byz: ByzKind | null;
+  engine: PbftEngine | null;
+  up: boolean;
+  skew: number;
+  timerGen: number;
+  wal: Uint8Array[];
+  walWrites: number;
+  chain: { block: DecodedBlock; cert: CommitCertificate }[];
+  app: SimApp;
+  byzState: { alt: Map<string, { orig: string; alt: DecodedBlock; altBytes: Uint8Array; halfB: Set<number> }>; counter: number };
+}
+
+type Ev =
+  | { k: 'deliver'; to: number; bytes: Uint8Array }
+  | { k: 'timer'; node: number; gen: number }
+  | { k: 'tx'; i: number }
+  | { k: 'pool'; node: number; i: number }
+  | { k: 'crash'; node: number }
+  | { k: 'restart'; node: number }
+  | { k: 'sync'; node: number; blocks: { bytes: Uint8Array; cert: CommitCertificate }[] }
+  | { k: 'tick'; node: number }
+  | { k: 'heal' };
+
+const sealerKeys = new Map<string, KeyPair>();
+function sealerKey(i: number): KeyPair {
+  const l = 'sim-sealer-' + i;
+  let k = sealerKeys.get(l);
+  if (!k) sealerKeys.set(l, (k = keyPairFromLabel(l)));
+  return k;
+}
+
+const sealerSets = new Map<number, SealerSet>();
+export function simSealers(n: number): SealerSet {
+  let s = sealerSets.get(n);
+  if (!s) {
+    s = SealerSet.fromKeys(Array.from({ length: n }, (_, i) => ({ name: 'sealer-' + i, publicKey: sealerKey(i).publicKey, role: i === 0 ? ('proxy' as const) : ('company' as const) })));
+    sealerSets.set(n, s);
+  }
+  return s;
+}
+
+export class Simulation {
+  readonly cfg: SimConfig;
+  readonly rng: Prng;
+  readonly sealers: SealerSet;
+  readonly nodes: SimNode[] = [];
+  readonly verifyFn: VerifyFn;
+  private q = new EventQueue<Ev>();
+  t = T0;
+  private readonly violations: string[] = [];
+  private decided = new Map<number, string>();
+  private firstProposal = new Map<number, number>();
+  private latencies: number[] = [];
+  private votes = new Map<string, string>();
+  private messages = 0;
+  private bytes = 0;
+  private steps = 0;
+  private txCount = 0;
+  private outsider: KeyPair | null = null;
+  private walCrashAt: string | null = null;
+
+  constructor(cfg: SimConfig) {
+    this.cfg = cfg;
+    this.rng = Prng.from(cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
+    this.sealers = simSealers(cfg.n);
+    this.verifyFn = cfg.realVerify ? realVerify : memoVerify;
+    const byzOf = new Map(cfg.byzantine.map((b) => [b.node, b.kind]));
+    const mk = (id: number, sealer: number, key: KeyPair | null, byz: ByzKind | null): SimNode => ({
+      id,
+      sealer,
+      key,
+      honest: byz === null,
+      byz,
+      engine: null,
+      up: false,
+      skew: cfg.skewMax > 0 ? this.rng.int(-cfg.skewMax, cfg.skewMax) : 0,
+      timerGen: 0,
+      wal: [],
+      walWrites: 0,
+      chain: [],
+      app: new SimApp(this.verifyFn),
+      byzState: { alt: new Map(), counter: 0 },
+    });
+    for (let i = 0; i < cfg.n; i++) this.nodes.push(mk(i, i, sealerKey(i), byzOf.get(i) ?? null));
+    for (let o = 0; o < cfg.observers; o++) this.nodes.push(mk(cfg.n + o, -1, null, null));
+    for (const b of cfg.byzantine) {
+      if (b.kind === 'twins') this.nodes.push(mk(this.nodes.length, b.node, sealerKey(b.node), 'twins'));
+      if (b.kind === 'non-sealer') {
+        this.outsider = keyPairFromLabel('sim-outsider');
+        this.nodes.push(mk(this.nodes.length, -1, null, 'non-sealer'));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- running
+
+  run(): SimResult {
+    const cfg = this.cfg;
+    for (const nd of this.nodes) {
+      if (nd.byz === 'silent') continue;
+      if (nd.byz === 'non-sealer' && nd.sealer === -1 && nd.id >= cfg.n + cfg.observers) {
+        this.q.push(this.t + this.rng.int(50, 300), { k: 'tick', node: nd.id });
+        continue;
+      }
+      this.startNode(nd);
+      if (nd.byz && ['forged', 'future', 'garbage', 'non-sealer'].includes(nd.byz)) this.q.push(this.t + this.rng.int(50, 300), { k: 'tick', node: nd.id });
+    }
+    for (const c of cfg.crashes) {
+      this.q.push(T0 + c.at, { k: 'crash', node: c.node });
+      this.q.push(T0 + c.restartAt, { k: 'restart', node: c.node });
+    }
+    this.q.push(T0 + cfg.faultsEnd, { k: 'heal' });
+    this.q.push(this.t + 1, { k: 'tx', i: 0 });
+    const deadline = T0 + cfg.faultsEnd + cfg.livenessBound;
+    let done = false;
+    while (this.violations.length === 0) {
+      const e = this.q.pop();
+      if (!e) break;
+      if (e.t > deadline) break;
+      this.t = Math.max(this.t, e.t);
+      this.handle(e.v);
+      if (this.allReached()) {
+        done = true;
+        break;
+      }
+    }
+    if (!done && this.violations.length === 0) {
+      const lag = this.honestNodes().map((nd) => `node${nd.id}@${nd.chain.length}`).join(' ');
+      this.violations.push(`liveness: not every honest node reached height ${cfg.target} within ${cfg.livenessBound} ms after faults stopped (${lag})`);
+    }
+    return {
+      violations: this.violations,
+      latencies: this.latencies,
+      messages: this.messages,
+      bytes: this.bytes,
+      blocks: Math.max(1, this.decided.size),
+      steps: this.steps,
+      endTime: this.t - T0,
+      heights: this.nodes.map((nd) => nd.chain.length),
+      walCrashAt: this.walCrashAt,
+    };
+  }
+
+  private honestNodes(): SimNode[] {
+    return this.nodes.filter((nd) => nd.honest);
+  }
+
+  private allReached(): boolean {
+    for (const nd of this.nodes) if (nd.honest && nd.chain.length < this.cfg.target) return false;
+    return true;
+  }
+
+  private faulty(): boolean {
+    return this.t < T0 + this.cfg.faultsEnd;
+  }
+
+  private handle(e: Ev): void {
+    switch (e.k) {
+      case 'deliver': {
+        const nd = this.nodes[e.to];
+        if (nd.up && nd.engine) this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes: e.bytes });
+        break;
+      }
+      case 'timer': {
+        const nd = this.nodes[e.node];
+        if (nd.up && nd.engine && e.gen === nd.timerGen) this.drive(nd, { type: 'timer', now: this.t + nd.skew });
+        break;
+      }
+      case 'tx': {
+        workloadTx(e.i);
+        for (const nd of this.nodes) this.q.push(this.t + this.rng.int(1, 30), { k: 'pool', node: nd.id, i: e.i });
+        this.txCount++;
+        this.q.push(this.t + this.rng.int(Math.ceil(this.cfg.txEvery / 2), this.cfg.txEvery * 2), { k: 'tx', i: e.i + 1 });
+        break;
+      }
+      case 'pool': {
+        const nd = this.nodes[e.node];
+        if (!nd.up || !nd.engine) break;
+        const had = nd.app.pending;
+        nd.app.addTx(workloadTx(e.i));
+        if (!had && nd.app.pending) this.drive(nd, { type: 'work', now: this.t + nd.skew, pending: true });
+        break;
+      }
+      case 'crash':
+        this.crash(this.nodes[e.node]);
+        break;
+      case 'restart': {
+        const nd = this.nodes[e.node];
+        if (!nd.up) this.startNode(nd);
+        break;
+      }
+      case 'sync': {
+        const nd = this.nodes[e.node];
+        for (const b of e.blocks) {
+          if (!nd.up || !nd.engine) break;
+          this.drive(nd, { type: 'synced', now: this.t + nd.skew, block: b.bytes, certificate: b.cert });
+        }
+        break;
+      }
+      case 'tick':
+        this.byzTick(this.nodes[e.node]);
+        this.q.push(this.t + this.rng.int(100, 400), { k: 'tick', node: e.node });
+        break;
+      case 'heal':
+        for (const nd of this.nodes) if (!nd.up && nd.byz !== 'silent' && !(nd.byz === 'non-sealer' && nd.sealer === -1)) this.startNode(nd);
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  private startNode(nd: SimNode): void {
+    nd.up = true;
+    nd.timerGen++;
+    nd.app.pool.clear();
+    nd.engine = new PbftEngine(
+      { chainId: SIM_CHAIN_ID, params: this.cfg.params, mutant: this.cfg.mutant },
+      { key: nd.key, sealersAt: () => this.sealers, verify: this.verifyFn },
+    );
+    const top = nd.chain[nd.chain.length - 1];
+    const head = top
+      ? { height: top.block.header.height, hash: top.block.hash, timestamp: top.block.header.timestamp }
+      : { height: 0, hash: GENESIS_HASH, timestamp: T0 - 1000 };
+    this.drive(nd, { type: 'start', now: this.t + nd.skew, head, wal: [...nd.wal], pending: false });
+  }
+
+  private crash(nd: SimNode): void {
+    if (!nd.up) return;
+    nd.up = false;
+    nd.engine = null;
+    nd.timerGen++;
+    nd.app.pool.clear();
+  }
+
+  /** Feeds one input and every follow-up (app answers) through the engine, in order. */
+  private drive(nd: SimNode, first: EngineInput): void {
+    const inputs: EngineInput[] = [first];
+    while (inputs.length > 0) {
+      const input = inputs.shift()!;
+      const engine = nd.engine;
+      if (!engine || !nd.up) return;
+      const outs = engine.step(input);
+      this.steps++;
+      let finalized = false;
+      for (const o of outs) {
+        if (!nd.up) return;
+        switch (o.type) {
+          case 'persist': {
+            nd.walWrites++;
+            const wc = this.cfg.walCrash;
+            if (wc && wc.node === nd.id && wc.write === nd.walWrites) {
+              this.walCrashAt = `${describeWalRecord(o.record)?.kind ?? '?'}/${wc.before ? (wc.torn ? 'torn' : 'lost') : 'durable'}`;
+              if (wc.before) {
+                if (wc.torn) nd.wal.push(o.record.subarray(0, Math.max(1, o.record.length >> 1)));
+              } else nd.wal.push(o.record);
+              this.crash(nd);
+              this.q.push(this.t + wc.restartAfter, { k: 'restart', node: nd.id });
+              return;
+            }
+            nd.wal.push(o.record);
+            break;
+          }
+          case 'broadcast':
+          case 'send': {
+            const to = o.type === 'send' ? o.to : null;
+            if (nd.honest) this.checkOwnMessage(nd, o.bytes);
+            if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
+            if (nd.byz) this.byzSend(nd, o.bytes, to);
+            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind);
+            break;
+          }
+          case 'finalize':
+            this.onFinalize(nd, o.block, o.certificate);
+            finalized = true;
+            break;
+          case 'set-timer': {
+            nd.timerGen++;
+            if (o.at !== null) this.q.push(Math.max(this.t, o.at - nd.skew), { k: 'timer', node: nd.id, gen: nd.timerGen });
+            break;
+          }
+          case 'request-build': {
+            const b = nd.app.build(nd.key!, o.height, o.view, o.parentHash, o.timestamp);
+            inputs.push({ type: 'built', now: this.t + nd.skew, height: o.height, view: o.view, block: b });
+            break;
+          }
+          case 'request-validate': {
+            const v = nd.app.validate(o.block);
+            inputs.push({ type: 'validated', now: this.t + nd.skew, hash: o.block.hash, valid: v.valid, stateRoot: v.stateRoot });
+            break;
+          }
+          case 'request-sync':
+            this.requestSync(nd, o.fromHeight);
+            break;
+        }
+      }
+      if (finalized) inputs.push({ type: 'work', now: this.t + nd.skew, pending: nd.app.pending });
+    }
+  }
+
+  private nodesOfSealer(i: number): number[] {
+    return this.nodes.filter((nd) => nd.sealer === i).map((nd) => nd.id);
+  }
+
+  private blocked(a: number, b: number): boolean {
+    const co = this.cfg.commitsOnlyTo;
+    if (co && this.t < T0 + co.until && (a === co.node || b === co.node) && this.nodes[co.node].chain.length > 0) return true;
+    for (const p of this.cfg.partitions) {
+      if (this.t < T0 + p.from || this.t >= T0 + p.to) continue;
+      const ga = p.groups.findIndex((g) => g.includes(a));
+      const gb = p.groups.findIndex((g) => g.includes(b));
+      if (ga >= 0 && gb >= 0 && ga !== gb) return true;
+    }
+    // twins: each twin talks to its own half of the sealers during the fault window
+    if (this.faulty()) {
+      const tw = this.twinSides(a, b);
+      if (tw) return true;
+    }
+    return false;
+  }
+
+  private twinSides(a: number, b: number): boolean {
+    for (const x of [a, b]) {
+      const nd = this.nodes[x];
+      if (nd.byz !== 'twins') continue;
+      const other = x === a ? b : a;
+      const isCopy = nd.id !== nd.sealer;
+      const side = other % 2 === 0;
+      if (isCopy ? side : !side) return true;
+    }
+    return false;
+  }
+
+  /** Transmits bytes from `from` to `to` (null: every other node) through the network model. */
+  send(from: number, bytes: Uint8Array, to: number[] | null, kind?: string): void {
+    const net = this.faulty() ? this.cfg.net : this.cfg.calm;
+    const targets = to ?? this.nodes.map((nd) => nd.id).filter((id) => id !== from);
+    const co = this.cfg.commitsOnlyTo;
+    const commitCut = !!co && kind === 'commit' && this.t < T0 + co.until && this.nodes[co.node].chain.length === 0;
+    for (const id of targets) {
+      if (id === from) continue;
+      this.messages++;
+      this.bytes += bytes.length;
+      if (commitCut && id !== co!.node) continue;
+      if (this.blocked(from, id) || this.rng.chance(net.drop)) continue;
+      const copies = this.rng.chance(net.dup) ? 2 : 1;
+      for (let c = 0; c < copies; c++) {
+        this.q.push(this.t + net.delayMin + this.rng.exp(net.delayMean), { k: 'deliver', to: id, bytes });
+      }
+    }
+  }
+
+  private requestSync(nd: SimNode, from: number): void {
+    let best: SimNode | null = null;
+    for (const p of this.nodes) {
+      if (p.id === nd.id || !p.honest || !p.up || this.blocked(p.id, nd.id)) continue;
+      if (p.chain.length >= from && (!best || p.chain.length > best.chain.length)) best = p;
+    }
+    if (!best) return;
+    const net = this.faulty() ? this.cfg.net : this.cfg.calm;
+    if (this.rng.chance(net.drop)) return;
+    const blocks = best.chain.slice(from - 1, from - 1 + 16).map((e) => ({ bytes: e.block.bytes, cert: e.cert }));
+    this.q.push(this.t + 2 * net.delayMin + this.rng.exp(2 * net.delayMean), { k: 'sync', node: nd.id, blocks });
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  private violate(msg: string): void {
+    this.violations.push(msg);
+  }
+
+  /** No honest double vote: every PREPARE/COMMIT and proposal signed by an honest key, ever. */
+  private checkOwnMessage(nd: SimNode, bytes: Uint8Array): void {
+    const e = ConsensusMessageCodec.decode(bytes);
+    if (!e.ok) return this.violate(`node${nd.id} sent an undecodable message`);
+    const p = ConsensusPayloadCodec.decode(e.value.payload);
+    if (!p.ok) return this.violate(`node${nd.id} sent an undecodable payload`);
+    const pos = payloadPosition(p.value);
+    if (pos.kind === 'viewChange') return;
+    const k = `${pos.kind === 'newView' ? 'prePrepare' : pos.kind}:${pos.height}:${pos.view}:${e.value.sender}`;
+    const h = toHex(pos.blockHash!);
+    const prev = this.votes.get(k);
+    if (prev === undefined) this.votes.set(k, h);
+    else if (prev !== h) this.violate(`double vote: honest sealer ${e.value.sender} signed ${pos.kind} for two blocks at height ${pos.height} view ${pos.view}`);
+  }
+
+  private onFinalize(nd: SimNode, block: DecodedBlock, cert: CommitCertificate): void {
+    const h = block.header.height;
+    if (!nd.honest) {
+      nd.app.apply(block);
+      nd.chain.push({ block, cert });
+      return;
+    }
+    if (h !== nd.chain.length + 1) return this.violate(`node${nd.id} finalized height ${h} after ${nd.chain.length}`);
+    const parent = nd.chain.length ? nd.chain[nd.chain.length - 1].block.hash : GENESIS_HASH;
+    if (toHex(block.header.parentHash) !== toHex(parent)) return this.violate(`validity: node${nd.id} finalized a block with a wrong parent at height ${h}`);
+    const vc = verifyCertificate(cert, { chainId: SIM_CHAIN_ID, height: h, blockHash: block.hash }, this.sealers, this.verifyFn);
+    if (!vc.ok) return this.violate(`validity: node${nd.id} finalized height ${h} with an invalid certificate (${vc.error.code})`);
+    const v = nd.app.validate(block);
+    if (!v.valid || toHex(v.stateRoot!) !== toHex(block.header.stateRoot)) return this.violate(`validity: node${nd.id} finalized an invalid block at height ${h} (${v.reason ?? 'state root'})`);
+    if (block.txs.length === 0) return this.violate(`validity: node${nd.id} finalized an empty block at height ${h}`);
+    const d = this.decided.get(h);
+    if (d === undefined) {
+      this.decided.set(h, block.hashHex);
+      const p = this.firstProposal.get(h);
+      if (p !== undefined) this.latencies.push(this.t - p);
+    } else if (d !== block.hashHex) {
+      return this.violate(`agreement: height ${h} finalized as ${d.slice(0, 18)} and ${block.hashHex.slice(0, 18)} (node${nd.id})`);
+    }
+    nd.app.apply(block);
+    nd.chain.push({ block, cert });
+  }
+
+  // ---------------------------------------------------------------- Byzantine behaviour
+
+  private signAs(key: KeyPair, sender: number, p: ConsensusPayload, block: Uint8Array = new Uint8Array(0)): Uint8Array {
+    const payload = ConsensusPayloadCodec.encode(p);
+    const pos = payloadPosition(p);
+    const msg =
+      pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, SIM_CHAIN_ID, pos.height, pos.view, pos.blockHash!) : signedBytes(payload);
+    return ConsensusMessageCodec.encode({ payload, sender, signature: sign(msg, key.secretKey), block });
+  }
+
+  private others(nd: SimNode): number[] {
+    return this.nodes.map((x) => x.id).filter((id) => id !== nd.id);
+  }
+
+  private alternative(nd: SimNode, b: DecodedBlock, mode: 'timestamp' | 'parent' | 'root' | 'tx' | 'future-ts' | 'empty'): DecodedBlock {
+    const h = b.header;
+    const fields = { chainId: h.chainId, height: h.height, parentHash: h.parentHash, timestamp: h.timestamp, proposer: h.proposer, view: h.view, stateRoot: h.stateRoot, receiptRoot: h.receiptRoot };
+    let txs: readonly SignedTx[] = b.txs;
+    switch (mode) {
+      case 'timestamp':
+        fields.timestamp += 1;
+        break;
+      case 'parent':
+        fields.parentHash = this.rng.bytes(32);
+        break;
+      case 'root':
+        fields.stateRoot = this.rng.bytes(32);
+        break;
+      case 'future-ts':
+        fields.timestamp += 3_600_000;
+        break;
+      case 'empty':
+        txs = [];
+        break;
+      case 'tx': {
+        const t = b.txs[0];
+        const sig = new Uint8Array(t.tx.signature);
+        sig[5] ^= 0x40;
+        const bad = decodeTx(TxCodec.encode({ ...t.tx, signature: sig }), { chainId: SIM_CHAIN_ID, maxTxBytes: 1 << 20 });
+        if (bad.ok) txs = [bad.value, ...b.txs.slice(1)];
+        fields.stateRoot = stateRootOf(nd.app.root, txs);
+        break;
+      }
+    }
+    return buildBlock(fields, txs);
+  }
+
+  /** Outgoing messages of a Byzantine sealer's (honest) engine, distorted by its kind. */
+  private byzSend(nd: SimNode, bytes: Uint8Array, to: number | null): void {
+    const targets = to === null ? this.others(nd) : this.nodesOfSealer(to);
+    const e = ConsensusMessageCodec.decode(bytes);
+    const p = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
+    if (!e.ok || !p || !p.ok || !nd.key) return this.send(nd.id, bytes, targets);
+    const pos = payloadPosition(p.value);
+    const st = nd.byzState;
+    const halfB = new Set(targets.filter((id) => id % 2 === 1));
+    const halfA = targets.filter((id) => !halfB.has(id));
+    switch (nd.byz) {
+      case 'equivocate':
+      case 'wrong-block': {
+        if ((pos.kind === 'prePrepare' || pos.kind === 'newView') && e.value.block.length > 0) {
+          const blk = this.blockOf(e.value.block);
+          if (blk && (pos.kind === 'prePrepare' || blk.header.view === pos.view)) {
+            const modes = ['parent', 'root', 'tx', 'future-ts', 'empty'] as const;
+            const alt = this.alternative(nd, blk, nd.byz === 'equivocate' ? 'timestamp' : modes[st.counter++ % modes.length]);
+            const altP: ConsensusPayload =
+              pos.kind === 'prePrepare'
+                ? { prePrepare: { ...p.value.prePrepare!, blockHash: alt.hash } }
+                : { newView: { ...p.value.newView!, blockHash: alt.hash } };
+            const altBytes = this.signAs(nd.key, nd.sealer, altP, alt.bytes);
+            if (nd.byz === 'wrong-block') return this.send(nd.id, altBytes, targets);
+            st.alt.set(`${pos.height}/${pos.view}`, { orig: toHex(pos.blockHash!), alt, altBytes, halfB });
+            this.send(nd.id, bytes, halfA);
+            this.send(nd.id, altBytes, [...halfB]);
+            return;
+          }
+        }
+        if ((pos.kind === 'prepare' || pos.kind === 'commit') && nd.byz === 'equivocate') {
+          const a = st.alt.get(`${pos.height}/${pos.view}`);
+          if (a) {
+            const altVote = this.signAs(nd.key, nd.sealer, { [pos.kind]: { height: pos.height, view: pos.view, blockHash: a.alt.hash } } as ConsensusPayload);
+            this.send(nd.id, bytes, targets.filter((id) => !a.halfB.has(id)));
+            this.send(nd.id, altVote, targets.filter((id) => a.halfB.has(id)));
+            return;
+          }
+        }
+        return this.send(nd.id, bytes, targets);
+      }
+      case 'bad-votes': {
+        if (pos.kind === 'prepare' || pos.kind === 'commit') {
+          const rnd = this.rng.bytes(32);
+          const conflicting = this.signAs(nd.key, nd.sealer, { [pos.kind]: { height: pos.height, view: pos.view, blockHash: rnd } } as ConsensusPayload);
+          const other = pos.kind === 'prepare' ? 'commit' : 'prepare';
+          const unknown = this.signAs(nd.key, nd.sealer, { [other]: { height: pos.height, view: pos.view + this.rng.int(0, 2), blockHash: this.rng.bytes(32) } } as ConsensusPayload);
+          this.send(nd.id, bytes, halfA);
+          this.send(nd.id, conflicting, [...halfB]);
+          this.send(nd.id, unknown, targets);
+          return;
+        }
+        return this.send(nd.id, bytes, targets);
+      }
+      case 'forged': {
+        // the real message, plus copies re-attributed to other sealers and with flipped signature bits
+        this.send(nd.id, bytes, targets);
+        const victim = (nd.sealer + 1 + this.rng.int(0, this.cfg.n - 2)) % this.cfg.n;
+        this.send(nd.id, ConsensusMessageCodec.encode({ ...e.value, sender: victim }), targets);
+        const sig = new Uint8Array(e.value.signature);
+        sig[this.rng.int(0, 63)] ^= 1 << this.rng.int(0, 7);
+        this.send(nd.id, ConsensusMessageCodec.encode({ ...e.value, signature: sig }), targets);
+        return;
+      }
+      default:
+        return this.send(nd.id, bytes, targets);
+    }
+  }
+
+  private blockOf(bytes: Uint8Array): DecodedBlock | null {
+    const r = decodeBlock(bytes, { chainId: SIM_CHAIN_ID, params: this.cfg.params });
+    return r.ok ? r.value : null;
+  }
+
+  /** Periodic injections of the Byzantine kinds that speak on their own. */
+  private byzTick(nd: SimNode): void {
+    const h = Math.max(1, ...this.nodes.filter((x) => x.honest).map((x) => x.chain.length + 1));
+    const view = nd.engine ? nd.engine.status().view : 0;
+    const targets = this.others(nd);
+    const n = this.cfg.n;
+    const r = this.rng;
+    switch (nd.byz) {
+      case 'forged': {
+        // votes with random signatures attributed to honest sealers
+        const victim = (nd.sealer + 1 + r.int(0, n - 2)) % n;
+        const payload = ConsensusPayloadCodec.encode({ commit: { height: h, view, blockHash: r.bytes(32) } });
+        this.send(nd.id, ConsensusMessageCodec.encode({ payload, sender: victim, signature: r.bytes(64), block: new Uint8Array(0) }), targets);
+        const vc = ConsensusPayloadCodec.encode({ viewChange: { height: h, newView: view + 1 } });
+        this.send(nd.id, ConsensusMessageCodec.encode({ payload: vc, sender: victim, signature: r.bytes(64), block: new Uint8Array(0) }), targets);
+        break;
+      }
+      case 'future': {
+        const key = nd.key!;
+        const s = nd.sealer;
+        this.send(nd.id, this.signAs(key, s, { viewChange: { height: h, newView: 2 ** 31 + r.int(0, 1000) } }), targets);
+        this.send(nd.id, this.signAs(key, s, { prepare: { height: h, view: view + 1000, blockHash: r.bytes(32) } }), targets);
+        this.send(nd.id, this.signAs(key, s, { commit: { height: h + 1_000_000, view: 0, blockHash: r.bytes(32) } }), targets);
+        this.send(nd.id, this.signAs(key, s, { prepare: { height: h + r.int(1, 3), view: r.int(0, 5), blockHash: r.bytes(32) } }), targets);
+        this.send(nd.id, this.signAs(key, s, { viewChange: { height: h, newView: view + r.int(2, 40) } }), targets);
+        break;
+      }
+      case 'garbage': {
+        this.send(nd.id, r.bytes(r.int(0, 300)), targets);
+        const junkPayload = r.bytes(r.int(1, 80));
+        this.send(nd.id, ConsensusMessageCodec.encode({ payload: junkPayload, sender: nd.sealer, signature: sign(signedBytes(junkPayload), nd.key!.secretKey), block: r.bytes(r.int(0, 50)) }), targets);
+        const real = this.signAs(nd.key!, nd.sealer, { prepare: { height: h, view, blockHash: r.bytes(32) } });
+        this.send(nd.id, real.subarray(0, r.int(1, real.length - 1)), targets);
+        break;
+      }
+      case 'non-sealer': {
+        const key = this.outsider!;
+        const victim = r.int(0, n - 1);
+        // well-signed by the outsider, attributed to a sealer (bad signature) or to an index outside the set
+        this.send(nd.id, this.signAs(key, victim, { prepare: { height: h, view, blockHash: r.bytes(32) } }), targets);
+        this.send(nd.id, this.signAs(key, n + r.int(0, 5), { commit: { height: h, view, blockHash: r.bytes(32) } }), targets);
+        for (let i = 0; i <= this.sealers.f; i++) this.send(nd.id, this.signAs(key, (victim + i) % n, { viewChange: { height: h, newView: view + 3 } }), targets);
+        const leader = this.sealers.leaderIndex(h, 0);
+        const parent = this.nodes[0].chain.length >= h - 1 && h > 1 ? this.nodes[0].chain[h - 2].block.hash : GENESIS_HASH;
+        const blk = buildBlock(
+          { chainId: SIM_CHAIN_ID, height: h, parentHash: parent, timestamp: this.t, proposer: sha256(this.sealers.sealers[leader].publicKey).subarray(0, 20), view: 0, stateRoot: r.bytes(32), receiptRoot: new Uint8Array(32) },
+          [workloadTx(r.int(0, 5))],
+        );
+        this.send(nd.id, this.signAs(key, leader, { prePrepare: { height: h, view: 0, blockHash: blk.hash } }, blk.bytes), targets);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { expect, it } from 'vitest';
+import { replayCommand, runSeeds } from './scenarios.ts';
+
+/** Seeds per scenario and n in `npm test` (override with SIM_SEEDS for longer local runs). */
+export const SUITE_SEEDS = Number(process.env.SIM_SEEDS ?? 100);
+export const SUITE_NS = [4, 7];
+
+/**
+ * One test per (scenario, n): SUITE_SEEDS seeds, each checked after every step for
+ * agreement, validity and no honest double vote, and for liveness once faults stop.
+ * A failure names every failing seed with its replay command.
+ */
+export function scenarioSuite(names: readonly string[]): void {
+  for (const name of names) {
+    for (const n of SUITE_NS) {
+      it(`${name}, n = ${n}: ${SUITE_SEEDS} seeds, no violation`, () => {
+        const s = runSeeds(name, n, 0, SUITE_SEEDS);
+        const report = s.violations.map((v) => `seed ${v.seed}: ${v.message}\n  replay: ${replayCommand(name, n, v.seed)}`).join('\n');
+        expect(s.seeds).toBe(SUITE_SEEDS);
+        expect(report).toBe('');
+        if (name === 'wal-crash' && n === 4 && SUITE_SEEDS >= 100) {
+          // a crash was injected at every kind of WAL write, durable and not
+          for (const kind of ['prePrepare', 'prepare', 'commit', 'viewChange', 'newView']) {
+            expect(s.crashPoints[`${kind}/durable`]).toBeGreaterThan(0);
+            expect((s.crashPoints[`${kind}/lost`] ?? 0) + (s.crashPoints[`${kind}/torn`] ?? 0)).toBeGreaterThan(0);
+          }
+        }
+      });
+    }
+  }
+}
