@@ -3,7 +3,8 @@ import type { EdgeError, Result } from '../util/errors.ts';
 import { parseAddress } from '../crypto/keys.ts';
 import type { SealerSet } from '../chain/sealers.ts';
 import { TX_KINDS } from '../codec/types.ts';
-import type { ChainStore } from '../storage/chain-store.ts';
+import type { ChainStore, StoredBlock } from '../storage/chain-store.ts';
+import { ReceiptCodec } from '../codec/chain.ts';
 import type { WorldState } from '../state/world.ts';
 import type { TxPool } from '../txpool/pool.ts';
 import { RpcCode, RpcError, invalidParams } from './errors.ts';
@@ -85,6 +86,11 @@ function bool(p: RpcParams, i: number, def: boolean): boolean {
   return v;
 }
 
+function statusOf(receiptBytes: Uint8Array): number | null {
+  const r = ReceiptCodec.decode(receiptBytes, Number.MAX_SAFE_INTEGER);
+  return r.ok ? r.value.status : null;
+}
+
 // ---------------------------------------------------------------- methods
 
 export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
@@ -108,6 +114,19 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
     if (!stored) return null;
     const block = await ctx.store.getBlockByHeight(stored.height);
     return receiptJson(bytes, storedTx(stored.bytes, ctx.chainId), block ? toHex(block.hash, true) : null);
+  };
+
+  /** Block JSON; with full txs, each carries its receipt status. */
+  const withStatuses = async (b: StoredBlock | undefined, includeTxs: boolean) => {
+    if (!b) return null;
+    const j = blockJson(b, ctx.sealers(), ctx.chainId, includeTxs);
+    if (includeTxs) {
+      for (const t of j.transactions as Record<string, unknown>[]) {
+        const rb = await ctx.store.getReceipt(fromHex(t.hash as string)!);
+        t.status = rb ? statusOf(rb) : null;
+      }
+    }
+    return j;
   };
 
   const nodeJson = (id: string) => {
@@ -135,13 +154,9 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
 
     getBlockByNumber: async (p) => {
       const n = uint(p, 0, 'block number');
-      const b = await ctx.store.getBlockByHeight(n);
-      return b ? blockJson(b, ctx.sealers(), ctx.chainId, bool(p, 1, false)) : null;
+      return withStatuses(await ctx.store.getBlockByHeight(n), bool(p, 1, false));
     },
-    getBlockByHash: async (p) => {
-      const b = await ctx.store.getBlockByHash(hash32(p, 0, 'block hash'));
-      return b ? blockJson(b, ctx.sealers(), ctx.chainId, bool(p, 1, false)) : null;
-    },
+    getBlockByHash: async (p) => withStatuses(await ctx.store.getBlockByHash(hash32(p, 0, 'block hash')), bool(p, 1, false)),
     getBlockList: async (p) => {
       const o = obj(p, 0);
       const limit = Math.max(1, optUint(o, 'limit', 20, 100));
@@ -172,6 +187,11 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       const o = obj(p, 0);
       const limit = Math.max(1, optUint(o, 'limit', 20, 100));
       const kind = o.kind;
+      let from: string | null = null;
+      if (o.from !== undefined && o.from !== null) {
+        from = typeof o.from === 'string' ? parseAddress(o.from) : null;
+        if (!from) throw invalidParams('from must be an address');
+      }
       if (kind !== undefined && kind !== null && !(TX_KINDS as readonly string[]).includes(kind as string)) throw invalidParams(`kind must be one of ${TX_KINDS.join(', ')}`);
       const before = Math.min(optUint(o, 'beforeBlock', head() + 1, Number.MAX_SAFE_INTEGER), head() + 1);
       const out: Record<string, unknown>[] = [];
@@ -184,8 +204,9 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
         for (let i = b.txs.length - 1; i >= 0; i--) {
           const stx = storedTx(b.txs[i], ctx.chainId);
           if (kind && stx.body.kind !== kind) continue;
+          if (from && stx.sender !== from) continue;
           const rb = await ctx.store.getReceipt(stx.hash);
-          const status = rb ? (receiptJson(rb, stx, blockHash).status as number) : null;
+          const status = rb ? statusOf(rb) : null;
           out.push({ ...txJson(stx, { blockNumber: b.height, blockHash, index: i, timestamp: b.header.timestamp }), status });
         }
       }

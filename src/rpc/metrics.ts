@@ -17,12 +17,24 @@ export class NodeMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly rejectedMessages = new Counter({ name: 'edgechain_rejected_messages_total', help: 'Messages dropped at the boundary, by source and reason', labelNames: ['source', 'reason'], registers: [this.registry] });
+  /** Filled at scrape time from the counters the consensus engine and the network keep (see rejectedSource). */
+  rejectedSource: () => { source: string; reason: string; count: number }[] = () => [];
+  readonly rejectedMessages: Gauge<'source' | 'reason'>;
   readonly rejectedTxs = new Counter({ name: 'edgechain_rejected_txs_total', help: 'Transactions refused by the pool, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly rpcCalls = new Counter({ name: 'edgechain_rpc_calls_total', help: 'JSON-RPC calls by method and outcome', labelNames: ['method', 'ok'], registers: [this.registry] });
   readonly syncedBlocks = new Counter({ name: 'edgechain_synced_blocks_total', help: 'Blocks obtained by sync (not by taking part in consensus)', registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    const self = this;
+    this.rejectedMessages = new Gauge({
+      name: 'edgechain_rejected_messages_total',
+      help: 'Messages rejected at the boundary since start, by source (consensus engine, p2p layer) and reason',
+      labelNames: ['source', 'reason'],
+      registers: [this.registry],
+      collect() {
+        for (const r of self.rejectedSource()) this.set({ source: r.source, reason: r.reason }, r.count);
+      },
+    });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'edgechain_process_' });
   }
 
