@@ -6,7 +6,7 @@ import { EdgeError, type Result, ok, err } from '../util/errors.ts';
 import { FinalizedBlockCodec, type Genesis, type Receipt } from '../codec/index.ts';
 import { ReceiptCodec } from '../codec/chain.ts';
 import {
-  parseGenesis, genesisHash, genesisBlock, genesisSealerSet, TxVerifier, buildBlock, decodeCertificate, encodeCertificate,
+  parseGenesis, genesisHash, genesisBlock, genesisSealerSet, TxVerifier, buildBlock, decodeCertificate, encodeCertificate, decodeTx,
   type DecodedBlock, type SealerSet, type SignedTx,
 } from '../chain/index.ts';
 import { WorldState } from '../state/world.ts';
@@ -43,6 +43,7 @@ export class EdgeNode {
   readonly logger: Logger;
   readonly genesis: Genesis;
   readonly genesisHashHex: string;
+  private readonly genesisHashBytes: Uint8Array;
   readonly sealers: SealerSet;
   readonly key: KeyPair;
   readonly isSealer: boolean;
@@ -70,6 +71,7 @@ export class EdgeNode {
   private lastView = 0;
   private malformedConsensus = 0;
   private behindSince: number | null = null;
+  private peerNames: Map<string, string> | null = null;
   private heightStartedAt = Date.now();
   private statusTimer: NodeJS.Timeout | null = null;
   private readonly peerStatus = new Map<string, PeerStatus & { at: number }>();
@@ -87,7 +89,8 @@ export class EdgeNode {
       throw new EdgeError('CONFIG_INVALID', `cannot read genesis ${cfg.genesisPath}: ${(e as Error).message}`);
     }
     this.genesis = parseGenesis(gjson);
-    this.genesisHashHex = toHex(genesisHash(this.genesis), true);
+    this.genesisHashBytes = genesisHash(this.genesis);
+    this.genesisHashHex = toHex(this.genesisHashBytes, true);
     this.sealers = genesisSealerSet(this.genesis);
     this.key = readKeyFile(cfg.keyPath);
     const idx = this.sealers.indexOfKey(this.key.publicKey);
@@ -114,12 +117,12 @@ export class EdgeNode {
     const chainId = genesis.chainId;
     mkdirSync(cfg.dataDir, { recursive: true });
     this.db = await LevelDatabase.open(join(cfg.dataDir, 'db'));
-    this.store = await ChainStore.open(this.db, { genesisHash: genesisHash(genesis) });
+    this.store = await ChainStore.open(this.db, { genesisHash: this.genesisHashBytes });
     let head = this.store.head();
     if (!head) {
       const { state, result } = WorldState.fromGenesis(genesis);
       const b0 = genesisBlock(genesis, result.stateRoot);
-      await this.store.commitGenesis({ genesisHash: genesisHash(genesis), block: b0, writes: result.writes, stateRoot: result.stateRoot });
+      await this.store.commitGenesis({ genesisHash: this.genesisHashBytes, block: b0, writes: result.writes, stateRoot: result.stateRoot });
       this.state = state;
       head = this.store.head()!;
       this.log.node.info({ chainId, genesis: this.genesisHashHex }, 'initialised a new chain from genesis');
@@ -382,7 +385,7 @@ export class EdgeNode {
 
   private status(): PeerStatus {
     const h = this.store.head();
-    return { height: h?.height ?? 0, headHash: h?.hash ?? new Uint8Array(32), genesisHash: genesisHash(this.genesis) };
+    return { height: h?.height ?? 0, headHash: h?.hash ?? new Uint8Array(32), genesisHash: this.genesisHashBytes };
   }
 
   private async serveBlocks(from: number, count: number): Promise<Uint8Array[]> {
@@ -397,7 +400,7 @@ export class EdgeNode {
   }
 
   private notePeerStatus(peerId: string, s: PeerStatus): void {
-    if (!equalBytes(s.genesisHash, genesisHash(this.genesis))) return;
+    if (!equalBytes(s.genesisHash, this.genesisHashBytes)) return;
     this.peerStatus.set(peerId, { ...s, at: Date.now() });
     const mine = this.store.head()?.height ?? 0;
     const best = Math.max(...[...this.peerStatus.values()].map((p) => p.height));
@@ -472,10 +475,13 @@ export class EdgeNode {
     return { syncing: this.syncer.active, height: h?.height ?? 0, headHash: h ? toHex(h.hash, true) : null, highestPeerHeight: highest, peers };
   }
 
+  /** Names of the known peers: genesis sealers, and observers by their order in the config. */
   private nameOfPeer(peerId: string): string | null {
-    for (const s of this.sealers.sealers) if (peerIdFromPublicKey(s.publicKey) === peerId) return s.name;
-    const i = this.cfg.p2p.observers.findIndex((k) => peerIdFromPublicKey(k) === peerId);
-    return i >= 0 ? `observer-${i + 1}` : null;
+    if (!this.peerNames) {
+      this.peerNames = new Map(this.sealers.sealers.map((s) => [peerIdFromPublicKey(s.publicKey), s.name]));
+      this.cfg.p2p.observers.forEach((k, i) => this.peerNames!.set(peerIdFromPublicKey(k), `observer-${i + 1}`));
+    }
+    return this.peerNames.get(peerId) ?? null;
   }
 
   private peersJson(): Record<string, unknown>[] {
@@ -517,7 +523,6 @@ export class EdgeNode {
       const receipts: Receipt[] = [];
       const txs: SignedTx[] = [];
       for (const t of b.txs) {
-        const { decodeTx } = await import('../chain/tx.ts');
         const d = decodeTx(t, { chainId: this.genesis.chainId, maxTxBytes: Number.MAX_SAFE_INTEGER });
         if (!d.ok) continue;
         txs.push(d.value);
