@@ -18,7 +18,7 @@ export interface TestnetInitOptions {
   p2pBasePort?: number;
   /** Host the nodes listen on and dial (127.0.0.1 for local processes). */
   host?: string;
-  /** Where node data goes, relative to dir (each node gets <dataRoot>/<name>). */
+  /** Where node data goes, relative to dir (each node gets <dataRoot>/<name>); default ./data. */
   dataRoot?: string;
   /** Deterministic keys from labels (tests) instead of random ones. */
   deterministic?: boolean;
@@ -65,7 +65,7 @@ export function initTestnet(o: TestnetInitOptions): TestnetLayout {
   const rpcBase = o.rpcBasePort ?? 8545;
   const p2pBase = o.p2pBasePort ?? 30301;
   const host = o.host ?? '127.0.0.1';
-  const dataRoot = o.dataRoot ?? '../.testnet';
+  const dataRoot = o.dataRoot ?? './data';
   const key = (label: string): KeyPair => (o.deterministic ? keyPairFromLabel('testnet/' + label) : generateKeyPair());
   mkdirSync(join(dir, 'keys', 'nodes'), { recursive: true });
   mkdirSync(join(dir, 'keys', 'accounts'), { recursive: true });
