@@ -7,12 +7,14 @@ import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-type BenchModule = { run(opts: { quick: boolean }): Promise<Record<string, number>> };
+/** `figures` holds what the modules before it measured in the same run (e2e reuses the crypto figure). */
+type BenchModule = { run(opts: { quick: boolean; figures: Record<string, number> }): Promise<Record<string, number>> };
 
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   crypto: () => import('./crypto.bench.ts'),
   state: () => import('./state.bench.ts'),
   consensus: () => import('./consensus.bench.ts'),
+  e2e: () => import('./e2e.bench.ts'),
 };
 
 const args = process.argv.slice(2);
@@ -27,7 +29,7 @@ for (const [name, load] of Object.entries(MODULES)) {
   const t0 = Date.now();
   process.stderr.write(`bench: ${name}${quick ? ' (quick)' : ''} …\n`);
   const mod = await load();
-  const res = await mod.run({ quick });
+  const res = await mod.run({ quick, figures: { ...figures } });
   Object.assign(figures, res);
   process.stderr.write(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

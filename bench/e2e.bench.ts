@@ -1,0 +1,390 @@
+/**
+ * End-to-end benchmark: a 4-sealer testnet of real node processes (LevelDB, libp2p on
+ * 127.0.0.1), an open-loop load generator in its own process (bench/loadgen.ts) sending
+ * pre-signed EdgeMatch/AddNode/Transfer txs at rising rates; finalized tx/s and
+ * submit→finalize latency per rate, the breakdown rate, a count check that every accepted tx
+ * is finalized, the signature-verification ceiling, node RSS and bytes on disk per tx, a
+ * fresh observer's sync speed, and (full mode) commit latency of a 7-sealer testnet.
+ *
+ * Run alone: `npx node bench/e2e.bench.ts [--quick]`. Environment knobs (for experiments
+ * and profiling): EDGECHAIN_BENCH_RATES=250,1000 · EDGECHAIN_BENCH_DURATION_S=10 ·
+ * EDGECHAIN_BENCH_N7=0 (skip the 7-sealer run) · EDGECHAIN_BENCH_CPU_PROF=<dir> (the sealers
+ * run with --cpu-prof and are stopped gracefully so the profiles are written).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { Agent } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Testnet, waitFor } from '../test/e2e/harness.ts';
+import { keyPairFromLabel, sign, verify, type KeyPair } from '../src/crypto/index.ts';
+import { signTx } from '../src/chain/tx.ts';
+import type { TxPayload } from '../src/codec/types.ts';
+import { toHex, utf8, fromHex } from '../src/util/bytes.ts';
+import { rpc, type LoadJob, type LoadResult } from './loadgen.ts';
+import { measureRate } from './lib.ts';
+
+const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
+const P99_LIMIT_MS = 1500;
+const MELBOURNE = { lat: -37_813_600, lon: 144_963_100 };
+
+interface Plan {
+  devices: number;
+  rates: number[];
+  durationS: number;
+  drainS: number;
+  warmupS: number;
+  syncTimeoutS: number;
+  n7: boolean;
+}
+
+function plan(quick: boolean): Plan {
+  const env = process.env;
+  const rates = env.EDGECHAIN_BENCH_RATES?.split(',').map(Number).filter((x) => x > 0);
+  const p: Plan = quick
+    ? { devices: 200, rates: [50, 200], durationS: 6, drainS: 15, warmupS: 1.5, syncTimeoutS: 45, n7: false }
+    : { devices: 400, rates: [25, 50, 100, 150, 200, 300, 500, 1000, 2000, 4000], durationS: 10, drainS: 20, warmupS: 2, syncTimeoutS: 90, n7: true };
+  if (rates?.length) p.rates = rates;
+  if (env.EDGECHAIN_BENCH_DURATION_S) p.durationS = Number(env.EDGECHAIN_BENCH_DURATION_S);
+  if (env.EDGECHAIN_BENCH_N7 === '0') p.n7 = false;
+  return p;
+}
+
+/** Everything started here, for the SIGINT handler. */
+const live = { nets: new Set<Testnet>(), children: new Set<ChildProcess>() };
+function killAllSync(): void {
+  for (const c of live.children) c.kill('SIGKILL');
+  for (const t of live.nets) for (const n of t.nodes) n.proc?.kill('SIGKILL');
+}
+
+export async function run(opts: { quick: boolean; figures?: Record<string, number> }): Promise<Record<string, number>> {
+  const p = plan(opts.quick);
+  const out: Record<string, number> = {};
+  const onSig = () => {
+    killAllSync();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  try {
+    await mainRun(p, out, opts.figures ?? {});
+    if (p.n7) await n7Run(out);
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+    killAllSync();
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------- 4 sealers
+
+async function mainRun(p: Plan, out: Record<string, number>, prior: Record<string, number>): Promise<void> {
+  const t = await Testnet.create({ sealers: 4, observers: 1, devices: p.devices });
+  live.nets.add(t);
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const sealers = t.nodes.filter((n) => n.node.role === 'sealer');
+  const urls = sealers.map((n) => n.node.rpcUrl);
+  const prof = process.env.EDGECHAIN_BENCH_CPU_PROF;
+  try {
+    const savedOpts = process.env.NODE_OPTIONS;
+    if (prof) process.env.NODE_OPTIONS = `${savedOpts ?? ''} --cpu-prof --cpu-prof-dir=${prof}`.trim();
+    try {
+      await t.startAll(sealers.map((n) => n.node.name));
+    } finally {
+      if (prof) {
+        if (savedOpts === undefined) delete process.env.NODE_OPTIONS;
+        else process.env.NODE_OPTIONS = savedOpts;
+      }
+    }
+    await waitFor('sealers connected', async () => {
+      const peers = await Promise.all(sealers.map((n) => n.rpc.call<unknown[]>('getPeers')));
+      return peers.every((x) => x.length >= 3);
+    }, 30_000, 200);
+
+    // ---- accounts and state: devices register, companies add edge nodes
+    const chainId = t.chainId;
+    const devices: KeyPair[] = Array.from({ length: p.devices }, (_, i) => t.account(`device-${i + 1}`));
+    const companies: KeyPair[] = ['company-a', 'company-b', 'company-c'].map((c) => t.account(c));
+    const nonces = new Map<string, number>();
+    const next = (k: KeyPair) => {
+      const n = nonces.get(k.address) ?? 0;
+      nonces.set(k.address, n + 1);
+      return n;
+    };
+    const setup: { hex: string; node: number }[] = [];
+    devices.forEach((d, i) => setup.push({ hex: hexOf(signTx(d, chainId, next(d), { kind: 'registerDevice', registerDevice: { info: `bench-device-${i + 1}` } }).bytes), node: i % 4 }));
+    companies.forEach((c, j) => {
+      for (let k = 0; k < 20; k++) {
+        const payload: TxPayload = { kind: 'addNode', addNode: { id: `base-${j}-${k}`, lat: MELBOURNE.lat + ((k * 7919 + j * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 6271 + j * 130363) % 200_000) - 100_000, capacity: 1_000_000, serviceTypes: ['video', 'ml'], price: 1 + ((j + k) % 5) } };
+        setup.push({ hex: hexOf(signTx(c, chainId, next(c), payload).bytes), node: (j + 1) % 4 });
+      }
+    });
+    for (let node = 0; node < 4; node++) {
+      const mine = setup.filter((s) => s.node === node);
+      for (let s = 0; s < mine.length; s += 100) {
+        const res = await rpc(agent, urls[node], mine.slice(s, s + 100).map((x, k) => ({ jsonrpc: '2.0', id: k, method: 'sendRawTransaction', params: [x.hex] })));
+        const bad = res.find((r) => r.error);
+        if (bad) throw new Error(`setup tx refused: ${JSON.stringify(bad.error)}`);
+      }
+    }
+    let expectedTxs = setup.length;
+    await waitFor('setup txs finalized', async () => (await txSum(sealers[0].rpc)) >= expectedTxs, 60_000, 200);
+
+    // ---- the rate sweep
+    const rss = new Map<number, number[]>(); // rate → samples (MB) of every sealer
+    const results: LoadResult[] = [];
+    const pendingAccepted: string[] = []; // accepted txs the generator did not see finalized
+    const unknown: string[] = []; // txs whose request failed: admitted or not, we do not know
+    let totalAccepted = 0;
+    let breakdown = 0;
+    let step = 0;
+    for (const rate of p.rates) {
+      const n = Math.round(rate * p.durationS);
+      const txs: LoadJob['txs'] = [];
+      let dev = 0;
+      for (let k = 0; k < n; k++) {
+        const r = k % 20;
+        if (r === 0) {
+          const j = (k / 20) % 3;
+          const c = companies[j];
+          const payload: TxPayload = { kind: 'addNode', addNode: { id: `n-${step}-${k}`, lat: MELBOURNE.lat + ((k * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((k * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (k % 5) } };
+          const stx = signTx(c, chainId, next(c), payload);
+          txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: (j + 1) % 4 });
+          continue;
+        }
+        const di = dev++ % p.devices;
+        const d = devices[di];
+        const payload: TxPayload = r <= 3
+          ? { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % p.devices].address.slice(2))!, amount: 1 } }
+          : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((k * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 130363) % 200_000) - 100_000, taskType: k % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0 } };
+        const stx = signTx(d, chainId, next(d), payload);
+        txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 4 });
+      }
+      const job: LoadJob = { rate, durationS: p.durationS, drainS: p.drainS, warmupS: p.warmupS, urls, watchUrl: urls[0], txs };
+      process.stderr.write(`bench: e2e rate ${rate} tx/s for ${p.durationS} s …\n`);
+      const samples: number[] = [];
+      rss.set(rate, samples);
+      const res = await runLoadgen(t, job, p.durationS + p.drainS + 60, () => {
+        for (const s of sealers) if (s.proc?.pid) samples.push(rssMb(s.proc.pid));
+      });
+      results.push(res);
+      step++;
+      totalAccepted += res.accepted;
+      const unk = new Set(res.unknownHashes);
+      pendingAccepted.push(...res.pendingHashes.filter((h) => !unk.has(h)));
+      unknown.push(...res.unknownHashes);
+      const k = `e2e.rate_${rate}`;
+      out[`${k}.offered_tps`] = rate;
+      out[`${k}.sent_tps`] = res.sentTps;
+      out[`${k}.finalized_tps`] = res.finalizedTps;
+      out[`${k}.p50_ms`] = res.latencyMs.p50;
+      out[`${k}.p95_ms`] = res.latencyMs.p95;
+      out[`${k}.p99_ms`] = res.latencyMs.p99;
+      out[`${k}.rejected_txs`] = Object.values(res.rejected).reduce((a, b) => a + b, 0);
+      out[`${k}.txs_per_block`] = Math.round((res.finalized + res.foreignTxs) / Math.max(1, res.blocks));
+      out[`${k}.rss_mb_max`] = Math.max(...samples);
+      process.stderr.write(`bench: e2e rate ${rate}: sent ${res.sentTps}/s, finalized ${res.finalizedTps}/s, p50 ${res.latencyMs.p50} p99 ${res.latencyMs.p99} ms, ${res.blocks} blocks, rejected ${JSON.stringify(res.rejected)}, not finalized ${res.pendingHashes.length}\n`);
+      const broke = res.latencyMs.p99 > P99_LIMIT_MS || res.finalizedTps < 0.9 * rate;
+      if (broke && !breakdown) breakdown = rate;
+      // a refused or unfinished tx leaves later nonces of its sender stuck: resync the nonces
+      if (res.pendingHashes.length || res.unknownHashes.length || out[`${k}.rejected_txs`]) {
+        await waitPoolsEmpty(sealers, 60_000);
+        for (const key of [...devices, ...companies]) nonces.delete(key.address);
+        const all = [...devices, ...companies];
+        for (let s = 0; s < all.length; s += 100) {
+          const r = await rpc(agent, urls[0], all.slice(s, s + 100).map((key, i) => ({ jsonrpc: '2.0', id: i, method: 'getAccount', params: [key.address] })));
+          r.forEach((x, i) => nonces.set(all[s + i].address, (x.result as { nonce: number }).nonce));
+        }
+      }
+      if (broke) break; // higher rates only break down further (and take long to drain)
+    }
+
+    // ---- every accepted tx finalized? (receipts of the stragglers, then the chain's count)
+    await waitPoolsEmpty(sealers, 60_000);
+    const receipts = async (hashes: string[]) => {
+      let found = 0;
+      for (let s = 0; s < hashes.length; s += 100) {
+        const r = await rpc(agent, urls[0], hashes.slice(s, s + 100).map((h, i) => ({ jsonrpc: '2.0', id: i, method: 'getTransactionReceipt', params: [h] })));
+        found += r.filter((x) => x.result).length;
+      }
+      return found;
+    };
+    const lost = pendingAccepted.length - (await receipts(pendingAccepted));
+    const unknownFinal = await receipts(unknown);
+    expectedTxs += totalAccepted + unknownFinal;
+    const sums = await Promise.all(sealers.map((s) => txSum(s.rpc)));
+    out['e2e.lost_txs'] = lost;
+    out['e2e.count_mismatch_txs'] = Math.max(...sums.map((x) => Math.abs(x - expectedTxs)));
+    out['e2e.unknown_fate_txs'] = unknown.length;
+    out['e2e.accepted_txs'] = totalAccepted + unknownFinal;
+    out['e2e.chain_txs'] = sums[0];
+    out['e2e.chain_blocks'] = await sealers[0].rpc.call<number>('getBlockNumber');
+    out['e2e.view_changes'] = await viewChanges(urls[0]);
+
+    // ---- headline figures
+    const ok = results.filter((r) => r.latencyMs.p99 <= P99_LIMIT_MS);
+    const best = (ok.length ? ok : results).reduce((a, b) => (b.finalizedTps > a.finalizedTps ? b : a));
+    out['e2e.tps'] = best.finalizedTps;
+    out['e2e.tps_at_offered'] = best.rate;
+    out['e2e.p50_ms'] = best.latencyMs.p50;
+    out['e2e.p95_ms'] = best.latencyMs.p95;
+    out['e2e.p99_ms'] = best.latencyMs.p99;
+    out['e2e.max_finalized_tps'] = Math.max(...results.map((r) => r.finalizedTps));
+    out['e2e.breakdown_offered_tps'] = breakdown || NaN;
+
+    // ---- the signature-verification ceiling
+    let verifyPerS = prior['crypto.ed25519_verify_node_per_s'];
+    if (!verifyPerS) {
+      const kp = keyPairFromLabel('bench-ceiling');
+      const msgs = Array.from({ length: 64 }, (_, i) => utf8('ceiling message ' + i + ' '.repeat(120)));
+      const sigs = msgs.map((m) => sign(m, kp.secretKey));
+      verifyPerS = measureRate(1000, (i) => verify(sigs[i & 63], msgs[i & 63], kp.publicKey));
+    }
+    const cores = cpus().length;
+    out['e2e.ceiling_verify_per_s_core'] = verifyPerS;
+    out['e2e.ceiling_tps'] = Math.round((cores * verifyPerS) / sealers.length);
+    out['e2e.verify_ceiling_ratio'] = Math.round((out['e2e.tps'] / out['e2e.ceiling_tps']) * 1000) / 1000;
+
+    // ---- footprint
+    const allRss = [...rss.values()].flat();
+    out['footprint.rss_mb_max'] = Math.max(...allRss);
+    const atBest = rss.get(best.rate) ?? [];
+    out['footprint.rss_mb_at_tps'] = Math.max(...atBest);
+    const bytes = sealers.map((s) => duBytes(join(t.dir, 'data', s.node.name)));
+    out['footprint.disk_mb_per_node'] = Math.round(avg(bytes) / 2 ** 20 * 10) / 10;
+    out['footprint.disk_bytes_per_tx'] = Math.round(avg(bytes) / Math.max(1, sums[0]));
+
+    // ---- sync: a fresh observer catches up
+    const head = await sealers[0].rpc.call<number>('getBlockNumber');
+    const obs = t.nodes.find((n) => n.node.role === 'observer')!;
+    const tSpawn = performance.now();
+    t.start(obs.node.name);
+    let tFirst = 0;
+    await waitFor('observer synced', async () => {
+      let h = 0;
+      try {
+        h = await obs.rpc.call<number>('getBlockNumber');
+      } catch {
+        return false;
+      }
+      if (h > 0 && !tFirst) tFirst = performance.now();
+      return h >= head;
+    }, p.syncTimeoutS * 1000, 50);
+    const tDone = performance.now();
+    const syncS = (tDone - (tFirst || tSpawn)) / 1000;
+    out['sync.blocks'] = head;
+    out['sync.txs'] = sums[0];
+    out['sync.blocks_per_s'] = Math.round(head / syncS);
+    out['sync.tx_per_s'] = Math.round(sums[0] / syncS);
+    out['sync.total_s_incl_start'] = Math.round((tDone - tSpawn) / 100) / 10;
+
+    if (prof) for (const s of sealers) await t.stopNode(s.node.name); // graceful: --cpu-prof writes on exit
+  } finally {
+    agent.destroy();
+    await t.stop();
+    live.nets.delete(t);
+  }
+}
+
+// ------------------------------------------------------------------------- 7 sealers, low load
+
+async function n7Run(out: Record<string, number>): Promise<void> {
+  const devicesN = 100;
+  const t = await Testnet.create({ sealers: 7, observers: 0, devices: devicesN });
+  live.nets.add(t);
+  try {
+    process.stderr.write('bench: e2e n=7 low load …\n');
+    await t.startAll();
+    const sealers = t.nodes;
+    await waitFor('7 sealers connected', async () => {
+      const peers = await Promise.all(sealers.map((n) => n.rpc.call<unknown[]>('getPeers')));
+      return peers.every((x) => x.length >= 6);
+    }, 45_000, 200);
+    const devices = Array.from({ length: devicesN }, (_, i) => t.account(`device-${i + 1}`));
+    const rate = 50;
+    const durationS = 8;
+    const txs: LoadJob['txs'] = [];
+    for (let k = 0; k < rate * durationS; k++) {
+      const di = k % devicesN;
+      const stx = signTx(devices[di], t.chainId, Math.floor(k / devicesN), { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % devicesN].address.slice(2))!, amount: 1 } });
+      txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 7 });
+    }
+    const urls = sealers.map((n) => n.node.rpcUrl);
+    const rssSamples: number[] = [];
+    const res = await runLoadgen(t, { rate, durationS, drainS: 15, warmupS: 1, urls, watchUrl: urls[0], txs }, 90, () => {
+      for (const s of sealers) if (s.proc?.pid) rssSamples.push(rssMb(s.proc.pid));
+    });
+    out['e2e.n7.offered_tps'] = rate;
+    out['e2e.n7.latency_p50_ms'] = res.latencyMs.p50;
+    out['e2e.n7.latency_p99_ms'] = res.latencyMs.p99;
+    out['e2e.n7.lost_txs'] = res.pendingHashes.length;
+    out['e2e.n7.rss_mb_max'] = Math.max(...rssSamples);
+  } finally {
+    await t.stop();
+    live.nets.delete(t);
+  }
+}
+
+// ------------------------------------------------------------------------- helpers
+
+async function runLoadgen(t: Testnet, job: LoadJob, timeoutS: number, sample: () => void): Promise<LoadResult> {
+  const jobPath = join(t.dir, `load-${job.rate}.json`);
+  const outPath = join(t.dir, `load-${job.rate}.result.json`);
+  writeFileSync(jobPath, JSON.stringify(job));
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [LOADGEN, jobPath, outPath], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  live.children.add(child);
+  const timer = setInterval(sample, 500);
+  const kill = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
+  try {
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  } finally {
+    clearInterval(timer);
+    clearTimeout(kill);
+    live.children.delete(child);
+  }
+  return JSON.parse(readFileSync(outPath, 'utf8')) as LoadResult;
+}
+
+async function txSum(client: { call<T>(m: string, p?: unknown[]): Promise<T> }): Promise<number> {
+  return (await client.call<{ txSum: number }>('getTotalTransactionCount')).txSum;
+}
+
+async function waitPoolsEmpty(sealers: Testnet['nodes'], timeoutMs: number): Promise<void> {
+  try {
+    await waitFor('pools empty', async () => (await Promise.all(sealers.map((s) => s.rpc.call<number>('getPendingTxSize')))).every((x) => x === 0), timeoutMs, 200);
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+  }
+}
+
+async function viewChanges(url: string): Promise<number> {
+  const text = await (await fetch(url + '/metrics')).text();
+  const m = /^edgechain_view_changes_total\S* (\d+)/m.exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function duBytes(dir: string): number {
+  return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const hexOf = (b: Uint8Array) => '0x' + toHex(b);
+
+if (import.meta.main) {
+  const res = await run({ quick: process.argv.includes('--quick') });
+  for (const [k, v] of Object.entries(res)) console.log(`${k.padEnd(44)} ${v}`);
+}

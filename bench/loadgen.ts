@@ -1,0 +1,278 @@
+/**
+ * Open-loop load generator (its own process; started by bench/e2e.bench.ts).
+ *
+ * `node bench/loadgen.ts <job.json> <result.json>`. The job holds pre-signed raw txs, each
+ * with its hash and the RPC endpoint it goes to. The generator sends them through JSON-RPC
+ * `sendRawTransaction` batches at a fixed offered rate for a fixed duration (the schedule
+ * never waits for responses: a slow node makes the requests queue, and the latency counts
+ * from the scheduled send time, so there is no coordinated omission). It follows `GET
+ * /events` on one node and fetches each new block's tx hashes, timestamping finalization on
+ * this process's clock. After the duration it waits (bounded) for every accepted tx to be
+ * finalized and writes the result JSON.
+ */
+import { request, Agent } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export interface LoadJob {
+  rate: number;
+  durationS: number;
+  /** Waiting time after the send window for accepted txs to be finalized. */
+  drainS: number;
+  /** Finalized tx/s is counted over [warmupS, durationS] of the send window. */
+  warmupS: number;
+  urls: string[];
+  /** Node whose `/events` stream and blocks timestamp finalization. */
+  watchUrl: string;
+  /** Hex of the raw tx (0x…), its hash (0x…), index into urls. */
+  txs: { hex: string; hash: string; node: number }[];
+}
+
+export interface LoadResult {
+  rate: number;
+  durationS: number;
+  offered: number;
+  sent: number;
+  sentTps: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  /** Requests that failed as a whole (HTTP/timeout): the txs' fate is unknown here. */
+  unknownHashes: string[];
+  finalized: number;
+  finalizedInWindow: number;
+  finalizedTps: number;
+  /** Accepted (or unknown) txs not seen finalized before the drain deadline. */
+  pendingHashes: string[];
+  latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  blocks: number;
+  /** Finalized txs in the watched blocks that this run did not send. */
+  foreignTxs: number;
+  drainMs: number;
+  maxInflightRequests: number;
+}
+
+const BATCH = 100;
+const TICK_MS = 5;
+
+async function main(): Promise<void> {
+  const [jobPath, outPath] = process.argv.slice(2);
+  const job = JSON.parse(readFileSync(jobPath, 'utf8')) as LoadJob;
+  const res = await runLoad(job);
+  writeFileSync(outPath, JSON.stringify(res));
+}
+
+export async function runLoad(job: LoadJob): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const n = job.txs.length;
+  const submitAt = new Float64Array(n).fill(NaN);
+  const finalAt = new Float64Array(n).fill(NaN);
+  const status = new Uint8Array(n); // 0 unsent, 1 in flight, 2 accepted, 3 rejected, 4 unknown
+  const index = new Map<string, number>();
+  job.txs.forEach((t, i) => index.set(t.hash, i));
+  const rejected: Record<string, number> = {};
+  let foreign = 0;
+  let blocks = 0;
+
+  // ---- finalization watcher: SSE block events → getBlockByNumber(n) → tx hashes
+  const watch = new URL(job.watchUrl);
+  let lastBlock = (await rpc(agent, job.watchUrl, [{ jsonrpc: '2.0', id: 1, method: 'getBlockNumber', params: [] }]))[0].result as number;
+  let fetching = Promise.resolve();
+  const onBlock = (num: number, at: number) => {
+    if (num <= lastBlock) return;
+    const from = lastBlock + 1;
+    lastBlock = num;
+    fetching = fetching.then(async () => {
+      for (let h = from; h <= num; h += BATCH) {
+        const reqs = [];
+        for (let k = h; k <= Math.min(num, h + BATCH - 1); k++) reqs.push({ jsonrpc: '2.0', id: k, method: 'getBlockByNumber', params: [k, false] });
+        const out = await rpcRetry(agent, job.watchUrl, reqs);
+        for (const r of out) {
+          const b = r.result as { transactions: string[] } | null;
+          if (!b) throw new Error(`block ${r.id} missing on the watched node`);
+          blocks++;
+          for (const hsh of b.transactions) {
+            const i = index.get(hsh);
+            if (i === undefined) foreign++;
+            else if (Number.isNaN(finalAt[i])) finalAt[i] = at;
+          }
+        }
+      }
+    });
+  };
+  const sse = request({ host: watch.hostname, port: watch.port, path: '/events', headers: { accept: 'text/event-stream' } });
+  const sseReady = new Promise<void>((resolve, reject) => {
+    sse.on('response', (r) => {
+      let buf = '';
+      r.setEncoding('utf8');
+      r.on('data', (chunk: string) => {
+        const at = performance.now();
+        buf += chunk;
+        let sep;
+        while ((sep = buf.indexOf('\n\n')) >= 0) {
+          const ev = buf.slice(0, sep);
+          buf = buf.slice(sep + 2);
+          if (!ev.startsWith('event: block')) continue;
+          const data = ev.split('\n').find((l) => l.startsWith('data: '));
+          if (data) onBlock(JSON.parse(data.slice(6)).number, at);
+        }
+      });
+      resolve();
+    });
+    sse.on('error', reject);
+  });
+  sse.end();
+  await sseReady;
+
+  // ---- open-loop sender
+  let inflight = 0;
+  let maxInflight = 0;
+  let sent = 0;
+  const t0 = performance.now();
+  const sendWindowMs = job.durationS * 1000;
+  const total = Math.min(n, Math.round(job.rate * job.durationS));
+  const requests: Promise<void>[] = [];
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - t0) / 1000) * job.rate)) - sent;
+      if (due > 0) {
+        const perNode = new Map<number, number[]>();
+        for (let k = 0; k < due; k++) {
+          const i = sent + k;
+          const list = perNode.get(job.txs[i].node) ?? [];
+          list.push(i);
+          perNode.set(job.txs[i].node, list);
+        }
+        sent += due;
+        for (const [node, list] of perNode) {
+          for (let s = 0; s < list.length; s += BATCH) {
+            const chunk = list.slice(s, s + BATCH);
+            for (const i of chunk) {
+              submitAt[i] = now;
+              status[i] = 1;
+            }
+            inflight++;
+            maxInflight = Math.max(maxInflight, inflight);
+            requests.push(
+              rpc(agent, job.urls[node], chunk.map((i) => ({ jsonrpc: '2.0', id: i, method: 'sendRawTransaction', params: [job.txs[i].hex] })), 30_000)
+                .then((out) => {
+                  for (const r of out) {
+                    const i = r.id as number;
+                    if (r.error) {
+                      status[i] = 3;
+                      const code = (r.error.data as { code?: string } | undefined)?.code ?? String(r.error.code);
+                      rejected[code] = (rejected[code] ?? 0) + 1;
+                    } else status[i] = 2;
+                  }
+                })
+                .catch(() => {
+                  for (const i of chunk) status[i] = 4;
+                })
+                .finally(() => inflight--),
+            );
+          }
+        }
+      }
+      if (sent >= total || now - t0 >= sendWindowMs) return resolve();
+      setTimeout(tick, TICK_MS);
+    };
+    tick();
+  });
+  const tSendEnd = performance.now();
+  await Promise.all(requests);
+
+  // ---- drain: wait for every accepted (or unknown) tx to be seen finalized
+  const deadline = performance.now() + job.drainS * 1000;
+  const outstanding = () => {
+    let c = 0;
+    for (let i = 0; i < sent; i++) if ((status[i] === 2 || status[i] === 4) && Number.isNaN(finalAt[i])) c++;
+    return c;
+  };
+  while (outstanding() > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await fetching;
+  const drainMs = Math.round(performance.now() - tSendEnd);
+  sse.destroy();
+  agent.destroy();
+
+  const lat: number[] = [];
+  let accepted = 0;
+  let finalized = 0;
+  let inWindow = 0;
+  const winStart = t0 + job.warmupS * 1000;
+  const winEnd = t0 + sendWindowMs;
+  const pendingHashes: string[] = [];
+  const unknownHashes: string[] = [];
+  for (let i = 0; i < sent; i++) {
+    if (status[i] === 4) unknownHashes.push(job.txs[i].hash);
+    if (status[i] === 2) accepted++;
+    if (!Number.isNaN(finalAt[i])) {
+      finalized++;
+      lat.push(finalAt[i] - submitAt[i]);
+      if (finalAt[i] >= winStart && finalAt[i] <= winEnd) inWindow++;
+    } else if (status[i] === 2 || status[i] === 4) pendingHashes.push(job.txs[i].hash);
+  }
+  lat.sort((a, b) => a - b);
+  const pct = (p: number) => (lat.length ? Math.round(lat[Math.min(lat.length - 1, Math.max(0, Math.ceil((p / 100) * lat.length) - 1))]) : NaN);
+  return {
+    rate: job.rate,
+    durationS: job.durationS,
+    offered: total,
+    sent,
+    sentTps: Math.round(sent / ((tSendEnd - t0) / 1000)),
+    accepted,
+    rejected,
+    unknownHashes,
+    finalized,
+    finalizedInWindow: inWindow,
+    finalizedTps: Math.round(inWindow / ((winEnd - winStart) / 1000)),
+    pendingHashes,
+    latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: lat.length ? Math.round(lat[lat.length - 1]) : NaN, mean: lat.length ? Math.round(lat.reduce((a, b) => a + b, 0) / lat.length) : NaN },
+    blocks,
+    foreignTxs: foreign,
+    drainMs,
+    maxInflightRequests: maxInflight,
+  };
+}
+
+interface RpcReply { id: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } }
+
+/** One JSON-RPC batch over a keep-alive agent. */
+export function rpc(agent: Agent, url: string, body: unknown[], timeoutMs = 10_000): Promise<RpcReply[]> {
+  const u = new URL(url);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: '/', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          const j = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          resolve(Array.isArray(j) ? j : [j]);
+        } catch (e) {
+          reject(e);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function rpcRetry(agent: Agent, url: string, body: unknown[]): Promise<RpcReply[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await rpc(agent, url, body, 30_000);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+if (import.meta.main) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
