@@ -256,12 +256,17 @@ export class PbftEngine {
     this.out.push({ type: 'request-sync', fromHeight: this.height });
   }
 
-  /** Signs a payload as this node: votes over voteBytes, everything else domain-separated. */
-  private signEnvelope(payload: Uint8Array, vote: { kind: VoteKind; view: number; hash: Uint8Array } | null, block: Uint8Array): Uint8Array {
+  /** Signs a payload as this node: votes over voteBytes, everything else domain-separated. Returns the envelope and its encoding. */
+  private signEnvelope(payload: Uint8Array, vote: { kind: VoteKind; view: number; hash: Uint8Array } | null, block: Uint8Array): { env: ConsensusMessage; bytes: Uint8Array } {
     const key = this.key!;
     const msg = vote ? voteBytes(vote.kind, this.opts.chainId, this.height, vote.view, vote.hash) : signedBytes(payload);
     const env: ConsensusMessage = { payload, sender: this.me, signature: sign(msg, key.secretKey), block };
-    return ConsensusMessageCodec.encode(env);
+    return { env, bytes: ConsensusMessageCodec.encode(env) };
+  }
+
+  /** The first `quorum` signatures of a vote set, by sealer index: the seals of a certificate. */
+  private sealsOf(sigs: Map<number, Uint8Array>): CommitSeal[] {
+    return [...sigs.entries()].sort((a, b) => a[0] - b[0]).slice(0, this.quorum).map(([sealer, signature]) => ({ sealer, signature }));
   }
 
   private persistAndBroadcast(bytes: Uint8Array, kind: ConsensusKind, view: number, extra?: { prepared: PreparedCertificate; block: Uint8Array }): void {
@@ -417,7 +422,7 @@ export class PbftEngine {
     if (view === 0) {
       if (this.view !== 0 || this.phase !== 'idle' || this.myProposals.has(0)) return;
       const payload = ConsensusPayloadCodec.encode({ prePrepare: { height: this.height, view: 0, blockHash: c.hash } });
-      const bytes = this.signEnvelope(payload, null, c.bytes);
+      const { bytes } = this.signEnvelope(payload, null, c.bytes);
       this.myProposals.set(0, { hashHex: c.hashHex, bytes });
       this.persistAndBroadcast(bytes, 'prePrepare', 0);
       this.acceptProposal(0, c, true);
@@ -630,11 +635,10 @@ export class PbftEngine {
     const b = this.blocks.get(hashHex);
     if (!b) return;
     const payload = ConsensusPayloadCodec.encode({ prepare: { height: this.height, view, blockHash: b.hash } });
-    const bytes = this.signEnvelope(payload, { kind: 'prepare', view, hash: b.hash }, new Uint8Array(0));
+    const { env, bytes } = this.signEnvelope(payload, { kind: 'prepare', view, hash: b.hash }, new Uint8Array(0));
     this.myVotes.set(k, { hashHex, bytes });
     this.persistAndBroadcast(bytes, 'prepare', view);
-    const env = ConsensusMessageCodec.decode(bytes);
-    if (env.ok) this.storeVote('prepare', view, hashHex, this.me, env.value.signature);
+    this.storeVote('prepare', view, hashHex, this.me, env.signature);
     this.checkPrepared(view, hashHex);
   }
 
@@ -645,18 +649,16 @@ export class PbftEngine {
     if (!sigs || sigs.size < this.quorum) return;
     const block = this.blocks.get(hashHex);
     if (!block) return;
-    const seals = [...sigs.entries()].sort((a, b) => a[0] - b[0]).slice(0, this.quorum).map(([sealer, signature]) => ({ sealer, signature }));
-    const cert: Cert = { view, hash: block.hash, hashHex, seals, block };
+    const cert: Cert = { view, hash: block.hash, hashHex, seals: this.sealsOf(sigs), block };
     if (!this.locked || this.locked.view <= view) this.locked = cert;
     this.phase = 'prepared';
     const k = `commit/${view}`;
     if (this.myVotes.has(k)) return;
     const payload = ConsensusPayloadCodec.encode({ commit: { height: this.height, view, blockHash: block.hash } });
-    const bytes = this.signEnvelope(payload, { kind: 'commit', view, hash: block.hash }, new Uint8Array(0));
+    const { env, bytes } = this.signEnvelope(payload, { kind: 'commit', view, hash: block.hash }, new Uint8Array(0));
     this.myVotes.set(k, { hashHex, bytes });
     this.persistAndBroadcast(bytes, 'commit', view, { prepared: this.certPayload(cert), block: block.bytes });
-    const env = ConsensusMessageCodec.decode(bytes);
-    if (env.ok) this.storeVote('commit', view, hashHex, this.me, env.value.signature);
+    this.storeVote('commit', view, hashHex, this.me, env.signature);
     this.checkCommitted(view, hashHex);
   }
 
@@ -679,8 +681,7 @@ export class PbftEngine {
       }
       return false;
     }
-    const seals = [...sigs.entries()].sort((a, b) => a[0] - b[0]).slice(0, this.quorum).map(([sealer, signature]) => ({ sealer, signature }));
-    this.finalize(block, buildCertificate(this.height, view, block.hash, seals), false);
+    this.finalize(block, buildCertificate(this.height, view, block.hash, this.sealsOf(sigs)), false);
     return true;
   }
 
@@ -806,17 +807,14 @@ export class PbftEngine {
     if (this.me >= 0 && !this.myVCs.has(V)) {
       const prepared = this.locked ? this.certPayload(this.locked) : null;
       const payload = ConsensusPayloadCodec.encode({ viewChange: { height: this.height, newView: V, prepared } });
-      const bytes = this.signEnvelope(payload, null, this.locked ? this.locked.block.bytes : new Uint8Array(0));
+      const { env, bytes } = this.signEnvelope(payload, null, this.locked ? this.locked.block.bytes : new Uint8Array(0));
       this.myVCs.set(V, bytes);
       this.persistAndBroadcast(bytes, 'viewChange', V);
-      const env = ConsensusMessageCodec.decode(bytes);
-      if (env.ok) {
-        this.storeVc(V, this.me, {
-          stripped: this.strip(env.value),
-          vc: { height: this.height, newView: V, prepared },
-          block: this.locked ? this.locked.block : null,
-        });
-      }
+      this.storeVc(V, this.me, {
+        stripped: this.strip(env),
+        vc: { height: this.height, newView: V, prepared },
+        block: this.locked ? this.locked.block : null,
+      });
     }
     this.checkNewView();
     this.checkJoin();
@@ -873,7 +871,7 @@ export class PbftEngine {
       const payload = ConsensusPayloadCodec.encode({
         newView: { height: this.height, view: V, viewChanges: ordered.map(([, e]) => e.stripped), blockHash: block.hash },
       });
-      bytes = this.signEnvelope(payload, null, block.bytes);
+      bytes = this.signEnvelope(payload, null, block.bytes).bytes;
       this.myProposals.set(V, { hashHex: hx, bytes });
       this.persistAndBroadcast(bytes, 'newView', V);
     } else {

@@ -26,6 +26,11 @@ import { createLogger, type Logger } from './logger.ts';
 
 export const VERSION = '0.1.0';
 
+/** Pool refusals of a gossiped tx that say nothing against its sender (duplicate, nonce, room): ignored, not rejected. */
+const GOSSIP_IGNORED_TX_CODES: ReadonlySet<string> = new Set([
+  'TXPOOL_DUPLICATE', 'TXPOOL_NONCE_TOO_LOW', 'TXPOOL_FULL', 'TXPOOL_NONCE_TAKEN', 'TXPOOL_NONCE_GAP', 'TXPOOL_SENDER_QUEUE_FULL',
+]);
+
 /** A cached execution of one block on top of the committed state (state holds it pending). */
 interface PendingExec {
   hashHex: string;
@@ -274,14 +279,19 @@ export class EdgeNode {
     }
   }
 
-  /** Executes on the committed state, keeping the execution pending (reverting any other first). */
-  private executePending(block: { hashHex: string }, height: number, timestamp: number, proposer: string, txs: readonly SignedTx[]): Result<ExecutionResult, EdgeError> {
+  /** Drops the pending execution, if any (the state returns to the committed one). */
+  private dropPending(): void {
+    if (!this.pending) return;
+    this.state.revert();
+    this.pending = null;
+  }
+
+  /** Executes a block on the committed state and keeps it pending; the pending execution of the same block is reused. */
+  private executeBlock(block: DecodedBlock): Result<ExecutionResult, EdgeError> {
     if (this.pending?.hashHex === block.hashHex) return ok(this.pending.result);
-    if (this.pending) {
-      this.state.revert();
-      this.pending = null;
-    }
-    const r = this.state.execute({ height, timestamp, proposer }, txs);
+    this.dropPending();
+    const h = block.header;
+    const r = this.state.execute({ height: h.height, timestamp: h.timestamp, proposer: toHex(h.proposer, true) }, block.txs);
     if (r.ok) this.pending = { hashHex: block.hashHex, result: r.value };
     return r;
   }
@@ -290,10 +300,7 @@ export class EdgeNode {
     const params = this.genesis.params;
     const txs = this.pool.select({ maxTxs: params.maxBlockTxs, maxBytes: params.maxBlockBytes - 4096 });
     if (txs.length === 0) return null;
-    if (this.pending) {
-      this.state.revert();
-      this.pending = null;
-    }
+    this.dropPending();
     const r = this.state.execute({ height, timestamp, proposer: this.key.address }, txs);
     if (!r.ok) {
       this.log.consensus.warn({ err: r.error.message, height }, 'could not execute the selected txs; proposing nothing');
@@ -310,7 +317,7 @@ export class EdgeNode {
 
   private validate(block: DecodedBlock): { valid: boolean; stateRoot: Uint8Array | null; reason?: string } {
     for (const tx of block.txs) if (!this.verifier.verify(tx)) return { valid: false, stateRoot: null, reason: `bad signature on tx ${tx.hashHex}` };
-    const r = this.executePending(block, block.header.height, block.header.timestamp, toHex(block.header.proposer, true), block.txs);
+    const r = this.executeBlock(block);
     if (!r.ok) return { valid: false, stateRoot: null, reason: r.error.message };
     if (!equalBytes(r.value.receiptRoot, block.header.receiptRoot)) return { valid: false, stateRoot: r.value.stateRoot, reason: 'receipt root differs' };
     return { valid: true, stateRoot: r.value.stateRoot };
@@ -319,9 +326,10 @@ export class EdgeNode {
   private async finalize(block: DecodedBlock, certificate: Uint8Array, viaSync: boolean): Promise<void> {
     const t0 = Date.now();
     const height = block.header.height;
-    if (!viaSync) for (const tx of block.txs) this.verifier.verify(tx);
-    else for (const tx of block.txs) if (!this.verifier.verify(tx)) throw new EdgeError('NODE_DIVERGED', `synced block ${height} has a tx with a bad signature despite a valid certificate`);
-    const r = this.executePending(block, height, block.header.timestamp, toHex(block.header.proposer, true), block.txs);
+    // a block finalized here was validated by a quorum (this node's own validation already hit the
+    // verifier); a synced block is only known by its certificate, so its signatures are checked
+    if (viaSync) for (const tx of block.txs) if (!this.verifier.verify(tx)) throw new EdgeError('NODE_DIVERGED', `synced block ${height} has a tx with a bad signature despite a valid certificate`);
+    const r = this.executeBlock(block);
     if (!r.ok) throw new EdgeError('NODE_DIVERGED', `finalized block ${height} does not execute here: ${r.error.message}`);
     const res = r.value;
     if (!equalBytes(res.stateRoot, block.header.stateRoot)) throw new EdgeError('NODE_DIVERGED', `state root of finalized block ${height} differs from ours`);
@@ -364,21 +372,22 @@ export class EdgeNode {
 
   // ---------------------------------------------------------------- network glue
 
-  private onGossipTx(bytes: Uint8Array): 'accept' | 'ignore' | 'reject' {
+  /** Admits a tx into the pool, counting a refusal by its code. */
+  private admitTx(bytes: Uint8Array): Result<{ hash: string }, EdgeError> {
     const r = this.pool.add(bytes);
+    if (!r.ok) this.metrics.rejectedTxs.inc({ reason: r.error.code });
+    return r;
+  }
+
+  private onGossipTx(bytes: Uint8Array): 'accept' | 'ignore' | 'reject' {
+    const r = this.admitTx(bytes);
     if (r.ok) return 'accept';
-    const code = r.error.code;
-    this.metrics.rejectedTxs.inc({ reason: code });
-    if (code === 'TXPOOL_DUPLICATE' || code === 'TXPOOL_NONCE_TOO_LOW' || code === 'TXPOOL_FULL' || code === 'TXPOOL_NONCE_TAKEN' || code === 'TXPOOL_NONCE_GAP' || code === 'TXPOOL_SENDER_QUEUE_FULL') return 'ignore';
-    return 'reject';
+    return GOSSIP_IGNORED_TX_CODES.has(r.error.code) ? 'ignore' : 'reject';
   }
 
   submitTx(bytes: Uint8Array): Result<{ hash: string }, EdgeError> {
-    const r = this.pool.add(bytes);
-    if (!r.ok) {
-      this.metrics.rejectedTxs.inc({ reason: r.error.code });
-      return err(r.error);
-    }
+    const r = this.admitTx(bytes);
+    if (!r.ok) return err(r.error);
     this.network.publishTx(bytes).catch(() => {});
     return ok({ hash: r.value.hash });
   }

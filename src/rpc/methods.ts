@@ -100,20 +100,19 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
     const hashHex = toHex(h, true);
     const pending = ctx.pool.get(hashHex);
     if (pending) return { stx: pending, place: { blockNumber: null, blockHash: null, index: null, timestamp: null } };
-    const stored = await ctx.store.getTx(h);
+    const stored = await ctx.store.getTxBlock(h);
     if (!stored) return null;
-    const block = await ctx.store.getBlockByHeight(stored.height);
-    const stx = storedTx(stored.bytes, ctx.chainId);
-    return { stx, place: { blockNumber: stored.height, blockHash: block ? toHex(block.hash, true) : null, index: stored.index, timestamp: block?.header.timestamp ?? null } };
+    const { block, index } = stored;
+    const stx = storedTx(block.txs[index], ctx.chainId);
+    return { stx, place: { blockNumber: block.height, blockHash: toHex(block.hash, true), index, timestamp: block.header.timestamp } };
   };
 
   const receiptOf = async (h: Uint8Array) => {
     const bytes = await ctx.store.getReceipt(h);
     if (!bytes) return null;
-    const stored = await ctx.store.getTx(h);
+    const stored = await ctx.store.getTxBlock(h);
     if (!stored) return null;
-    const block = await ctx.store.getBlockByHeight(stored.height);
-    return receiptJson(bytes, storedTx(stored.bytes, ctx.chainId), block ? toHex(block.hash, true) : null);
+    return receiptJson(bytes, storedTx(stored.block.txs[stored.index], ctx.chainId), toHex(stored.block.hash, true));
   };
 
   /** Block JSON; with full txs, each carries its receipt status. */

@@ -133,6 +133,17 @@ const addrBytes = (a: string): Uint8Array => fromHex(a)!;
 const addrHex = (b: Uint8Array): string => toHex(b, true);
 const normAddr = (a: string): string => (a.startsWith('0x') || a.startsWith('0X') ? '0x' + a.slice(2) : '0x' + a).toLowerCase();
 
+/** Keeps the first-touch value of `key` in a journal map (later changes in the same execution keep it). */
+function remember<K, V>(journal: Map<K, V | undefined>, map: ReadonlyMap<K, V>, key: K): void {
+  if (!journal.has(key)) journal.set(key, map.get(key));
+}
+
+/** Sets `key` to `value`, or deletes it when `value` is undefined. */
+function put<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
+  if (value === undefined) map.delete(key);
+  else map.set(key, value);
+}
+
 function makeNode(fields: Omit<NodeRec, 'x' | 'y' | 'z'>, prev?: NodeRec): NodeRec {
   if (prev && prev.lat === fields.lat && prev.lon === fields.lon) return { ...fields, x: prev.x, y: prev.y, z: prev.z };
   const v = unitVector(fields.lat, fields.lon);
@@ -331,28 +342,22 @@ export class WorldState implements StateView {
   // ------------------------------------------------------------ journaled setters
 
   private setAccount(addr: string, rec: AccountRec): void {
-    const j = this.journal!;
-    if (!j.accounts.has(addr)) j.accounts.set(addr, this.accounts.get(addr));
+    remember(this.journal!.accounts, this.accounts, addr);
     this.accounts.set(addr, rec);
   }
 
   private setDevice(addr: string, rec: DeviceRec | undefined): void {
-    const j = this.journal!;
-    if (!j.devices.has(addr)) j.devices.set(addr, this.devices.get(addr));
-    if (rec) this.devices.set(addr, rec);
-    else this.devices.delete(addr);
+    remember(this.journal!.devices, this.devices, addr);
+    put(this.devices, addr, rec);
   }
 
   private setInfo(hash: string, device: string | undefined): void {
-    const j = this.journal!;
-    if (!j.infos.has(hash)) j.infos.set(hash, this.infos.get(hash));
-    if (device) this.infos.set(hash, device);
-    else this.infos.delete(hash);
+    remember(this.journal!.infos, this.infos, hash);
+    put(this.infos, hash, device);
   }
 
   private setNode(id: string, rec: NodeRec | undefined): void {
-    const j = this.journal!;
-    if (!j.nodes.has(id)) j.nodes.set(id, this.nodes.get(id));
+    remember(this.journal!.nodes, this.nodes, id);
     this.installNode(id, rec);
   }
 
@@ -361,25 +366,19 @@ export class WorldState implements StateView {
     if (old && rec) this.index.update(old, rec);
     else if (old) this.index.remove(old);
     else if (rec) this.index.insert(rec);
-    if (rec) this.nodes.set(id, rec);
-    else this.nodes.delete(id);
+    put(this.nodes, id, rec);
   }
 
   private setLease(id: number, rec: LeaseRec | undefined): void {
-    const j = this.journal!;
-    if (!j.leases.has(id)) j.leases.set(id, this.leases.get(id));
+    remember(this.journal!.leases, this.leases, id);
     this.installLease(id, rec);
   }
 
   private installLease(id: number, rec: LeaseRec | undefined): void {
     const old = this.leases.get(id);
     if (old && old.status === 'active') this.unlinkLease(old);
-    if (rec) {
-      this.leases.set(id, rec);
-      if (rec.status === 'active') this.linkLease(rec);
-    } else {
-      this.leases.delete(id);
-    }
+    put(this.leases, id, rec);
+    if (rec?.status === 'active') this.linkLease(rec);
   }
 
   private linkLease(l: LeaseRec): void {
@@ -406,18 +405,9 @@ export class WorldState implements StateView {
 
   /** Restores every first-touch value of the journal (exact previous state, index included). */
   private rollback(j: Journal): void {
-    for (const [k, v] of j.accounts) {
-      if (v) this.accounts.set(k, v);
-      else this.accounts.delete(k);
-    }
-    for (const [k, v] of j.devices) {
-      if (v) this.devices.set(k, v);
-      else this.devices.delete(k);
-    }
-    for (const [k, v] of j.infos) {
-      if (v) this.infos.set(k, v);
-      else this.infos.delete(k);
-    }
+    for (const [k, v] of j.accounts) put(this.accounts, k, v);
+    for (const [k, v] of j.devices) put(this.devices, k, v);
+    for (const [k, v] of j.infos) put(this.infos, k, v);
     for (const [k, v] of j.leases) this.installLease(k, v);
     for (const [k, v] of j.nodes) this.installNode(k, v);
     if (j.lastLeaseId !== undefined) this.lastLeaseId = j.lastLeaseId;

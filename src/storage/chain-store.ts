@@ -135,6 +135,14 @@ function plain(b: Uint8Array): Uint8Array {
 const corrupt = (what: string, data: Record<string, unknown> = {}) => storageError('STORAGE_CORRUPT', what, data);
 const badInput = (what: string, data: Record<string, unknown> = {}) => storageError('STORAGE_BAD_INPUT', what, data);
 
+/** The stored WAL records in append order: key = prefix || u64be(seq), value = u64be(height) || record. */
+async function* walEntries(db: Database): AsyncIterable<WalRecord> {
+  for await (const [k, v] of db.iterate(prefixRange(Prefix.WAL))) {
+    if (k.length !== 9 || v.length < 8) throw corrupt('WAL record');
+    yield { seq: readU64be(k, 1), height: readU64be(v), bytes: v.subarray(8) };
+  }
+}
+
 /**
  * The node's chain database: finalized blocks, tx index, receipts, state, head, counters
  * and the consensus WAL, over one Database. Each finalized block is written by ONE atomic
@@ -203,10 +211,7 @@ export class ChainStore {
       if (top === undefined) throw corrupt(`head block ${head.height} is missing`, { height: head.height });
     }
     const walIndex: { seq: number; height: number }[] = [];
-    for await (const [k, v] of db.iterate(prefixRange(Prefix.WAL))) {
-      if (k.length !== 9 || v.length < 8) throw corrupt('WAL record');
-      walIndex.push({ seq: readU64be(k, 1), height: readU64be(v) });
-    }
+    for await (const r of walEntries(db)) walIndex.push({ seq: r.seq, height: r.height });
     let walNext = walNextB !== undefined && walNextB.length === 8 ? readU64be(walNextB) : 0;
     if (walIndex.length > 0) walNext = Math.max(walNext, walIndex[walIndex.length - 1].seq + 1);
     return new ChainStore(db, opts, { genesis: genesisB, head, counters, walIndex, walNext });
@@ -384,13 +389,19 @@ export class ChainStore {
     return l;
   }
 
-  /** The encoded tx and its location (two gets: location, block). */
-  async getTx(txHash: Uint8Array): Promise<StoredTx | undefined> {
+  /** The block holding a finalized tx and the tx's index in it (two gets: location, block). */
+  async getTxBlock(txHash: Uint8Array): Promise<{ block: StoredBlock; index: number } | undefined> {
     const loc = await this.getTxLocation(txHash);
     if (!loc) return undefined;
     const block = await this.getBlockByHeight(loc.height);
     if (!block || loc.index >= block.txs.length) throw corrupt(`tx ${toHex(txHash, true)} points at a missing block or index`, { ...loc });
-    return { bytes: block.txs[loc.index], height: loc.height, index: loc.index };
+    return { block, index: loc.index };
+  }
+
+  /** The encoded tx and its location (two gets: location, block). */
+  async getTx(txHash: Uint8Array): Promise<StoredTx | undefined> {
+    const t = await this.getTxBlock(txHash);
+    return t && { bytes: t.block.txs[t.index], height: t.block.height, index: t.index };
   }
 
   /** The encoded Receipt of a finalized tx (one get). */
@@ -436,10 +447,7 @@ export class ChainStore {
   async walRecords(): Promise<WalRecord[]> {
     this.assertOpen();
     const out: WalRecord[] = [];
-    for await (const [k, v] of this.db.iterate(prefixRange(Prefix.WAL))) {
-      if (k.length !== 9 || v.length < 8) throw corrupt('WAL record');
-      out.push({ seq: readU64be(k, 1), height: readU64be(v), bytes: v.subarray(8) });
-    }
+    for await (const r of walEntries(this.db)) out.push(r);
     return out;
   }
 
