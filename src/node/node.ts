@@ -1,6 +1,6 @@
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readKeyFile, type KeyPair } from '../crypto/index.ts';
+import { readKeyFile, addressBytes, type KeyPair } from '../crypto/index.ts';
 import { toHex, equalBytes } from '../util/bytes.ts';
 import { EdgeError, type Result, ok, err } from '../util/errors.ts';
 import { FinalizedBlockCodec, type Genesis, type Receipt } from '../codec/index.ts';
@@ -74,6 +74,7 @@ export class EdgeNode {
   private stopping = false;
   private lastWork = false;
   private lastView = 0;
+  private viewChangeCount = 0;
   private malformedConsensus = 0;
   private behindSince: number | null = null;
   private peerNames: Map<string, string> | null = null;
@@ -245,7 +246,10 @@ export class EdgeNode {
       }
     }
     const view = this.engine.status().view;
-    if (view > this.lastView) this.metrics.viewChanges.inc(view - this.lastView);
+    if (view > this.lastView) {
+      this.metrics.viewChanges.inc(view - this.lastView);
+      this.viewChangeCount += view - this.lastView;
+    }
     this.lastView = view;
     this.metrics.view.set(view);
   }
@@ -308,7 +312,7 @@ export class EdgeNode {
       return null;
     }
     const block = buildBlock(
-      { chainId: this.genesis.chainId, height, parentHash, timestamp, proposer: Buffer.from(this.key.address.slice(2), 'hex'), view, stateRoot: r.value.stateRoot, receiptRoot: r.value.receiptRoot },
+      { chainId: this.genesis.chainId, height, parentHash, timestamp, proposer: addressBytes(this.key.publicKey), view, stateRoot: r.value.stateRoot, receiptRoot: r.value.receiptRoot },
       txs,
     );
     this.pending = { hashHex: block.hashHex, result: r.value };
@@ -472,7 +476,7 @@ export class EdgeNode {
       leaderIndex: s.leaderIndex,
       lockedHash: s.lockedHash,
       pending: s.pending,
-      viewChanges: this.engine.verdictCounts(),
+      viewChanges: this.viewChangeCount,
       timerAt: s.timerAt,
     };
   }
