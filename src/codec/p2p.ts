@@ -5,6 +5,7 @@ export interface StatusRequest { height: number; headHash: Uint8Array; genesisHa
 export interface StatusResponse { height: number; headHash: Uint8Array; genesisHash: Uint8Array }
 export interface BlocksRequest { fromHeight: number; count: number }
 export interface BlocksResponse { blocks: Uint8Array[] }
+export interface TxBatch { txs: Uint8Array[] }
 
 /** Codec ceilings of the p2p messages; the network's options set the working limits below them. */
 export const P2P_LIMITS = {
@@ -13,6 +14,8 @@ export const P2P_LIMITS = {
   blocksRequest: 64,
   /** A blocks response never exceeds this, whatever the options say. */
   blocksResponse: 64 * 1024 * 1024,
+  /** A gossiped tx batch (a gossipsub frame is at most 4 MiB). */
+  txBatch: 1024 * 1024,
 } as const;
 
 const HASH_LENGTH = 32;
@@ -29,4 +32,9 @@ export const BlocksRequestCodec = messageCodec<BlocksRequest>('BlocksRequest', {
 export const BlocksResponseCodec = messageCodec<BlocksResponse>('BlocksResponse', {
   maxBytes: P2P_LIMITS.blocksResponse,
   check: (r) => (Array.isArray(r.blocks) && r.blocks.every((b) => b instanceof Uint8Array && b.length > 0) ? null : 'blocks must be non-empty byte strings'),
+});
+
+export const TxBatchCodec = messageCodec<TxBatch>('TxBatch', {
+  maxBytes: P2P_LIMITS.txBatch,
+  check: (b) => (b.txs.length > 0 && b.txs.every((t) => t.length > 0) ? null : 'a batch holds at least one non-empty tx'),
 });

@@ -17,6 +17,8 @@ import type { Database } from '../storage/interface.ts';
 import { TxPool } from '../txpool/pool.ts';
 import { PbftEngine, type EngineInput, type EngineOutput } from '../consensus/index.ts';
 import { ConsensusMessageCodec } from '../codec/consensus.ts';
+import { TxBatchCodec, P2P_LIMITS } from '../codec/p2p.ts';
+import { TxBatcher, batchVerdict } from './tx-batcher.ts';
 import { P2PNetwork, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.ts';
 import { RpcServer, rpcMethods, NodeMetrics, EventHub, TxStats, RecentMatches, type RpcContext } from '../rpc/index.ts';
 import { explorerRoute } from '../rpc/explorer.ts';
@@ -66,6 +68,9 @@ export class EdgeNode {
   network!: P2PNetwork;
   rpc!: RpcServer;
   syncer!: Syncer;
+  private readonly txBatcher = new TxBatcher({}, (batch) => {
+    this.network.publishTx(batch).catch((e) => this.log.node.debug({ err: (e as Error).message }, 'tx batch publish failed'));
+  });
   rpcAddress: { host: string; port: number } | null = null;
 
   private queue: Promise<void> = Promise.resolve();
@@ -149,7 +154,7 @@ export class EdgeNode {
     const allowed = [...this.sealers.sealers.map((s) => s.publicKey), ...cfg.p2p.observers];
     if (!allowed.some((k) => equalBytes(k, this.key.publicKey))) allowed.push(this.key.publicKey);
     this.network = await P2PNetwork.create(
-      { secretKey: this.key.secretKey, listen: cfg.p2p.listen, bootstrap: cfg.p2p.bootstrap, chainId, allowedPublicKeys: allowed },
+      { secretKey: this.key.secretKey, listen: cfg.p2p.listen, bootstrap: cfg.p2p.bootstrap, chainId, allowedPublicKeys: allowed, maxTxBytes: P2P_LIMITS.txBatch },
       {
         logger: this.logger.child({ module: 'p2p' }),
         onTx: (bytes) => this.onGossipTx(bytes),
@@ -383,16 +388,22 @@ export class EdgeNode {
     return r;
   }
 
+  /** A gossiped TxBatch: every tx goes through pool admission; see batchVerdict for what is forwarded. */
   private onGossipTx(bytes: Uint8Array): 'accept' | 'ignore' | 'reject' {
-    const r = this.admitTx(bytes);
-    if (r.ok) return 'accept';
-    return GOSSIP_IGNORED_TX_CODES.has(r.error.code) ? 'ignore' : 'reject';
+    const b = TxBatchCodec.decode(bytes);
+    if (!b.ok) return 'reject';
+    const results = b.value.txs.map((tx) => {
+      const r = this.admitTx(tx);
+      if (r.ok) return 'new' as const;
+      return GOSSIP_IGNORED_TX_CODES.has(r.error.code) ? ('known' as const) : ('bad' as const);
+    });
+    return batchVerdict(results);
   }
 
   submitTx(bytes: Uint8Array): Result<{ hash: string }, EdgeError> {
     const r = this.admitTx(bytes);
     if (!r.ok) return err(r.error);
-    this.network.publishTx(bytes).catch(() => {});
+    this.txBatcher.push(bytes);
     return ok({ hash: r.value.hash });
   }
 
@@ -556,6 +567,7 @@ export class EdgeNode {
     if (this.timer) clearTimeout(this.timer);
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.syncer?.stop();
+    if (this.network) this.txBatcher.close();
     this.events.close();
     await this.rpc?.stop().catch(() => {});
     await this.network?.stop().catch(() => {});

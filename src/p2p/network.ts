@@ -14,6 +14,7 @@ import {
   type StatusResponse,
 } from '../codec/p2p.ts';
 import { toHex, utf8, fromUtf8, concatBytes } from '../util/bytes.ts';
+import { sha256 } from '../crypto/hash.ts';
 import { P2PError } from './errors.ts';
 import { resolveOptions, type P2POptions, type ResolvedP2POptions } from './options.ts';
 import { AllowList, libp2pKeyFromSeed, publicKeyOfPeer } from './identity.ts';
@@ -222,6 +223,9 @@ export class P2PNetwork {
           doPX: false,
           emitSelf: false,
           globalSignaturePolicy: 'StrictSign',
+          // In a full mesh each message arrives once per peer: recognise the copies by
+          // (author, seqno) before gossipsub checks their signatures again.
+          fastMsgIdFn: fastMessageId,
           allowedTopics: [protocols.txTopic, protocols.consensusTopic],
           maxInboundDataLength: Math.max(o.maxConsensusBytes, o.maxTxBytes) + RPC_OVERHEAD,
           scoreParams: {
@@ -627,4 +631,10 @@ function withSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** Local de-duplication key of a gossip message: its author and sequence number (a content hash if either is missing). */
+function fastMessageId(m: { from?: Uint8Array; seqno?: Uint8Array; data?: Uint8Array }): string {
+  if (m.from && m.seqno) return toHex(m.from) + ':' + toHex(m.seqno);
+  return 'h:' + toHex(sha256(m.data ?? new Uint8Array(0)));
 }
