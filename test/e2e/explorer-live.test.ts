@@ -3,7 +3,7 @@
  * transactions sent through the CLI show up in the pages, live, with the right fields.
  * Screenshots go to test-output/explorer-live/ (the README's overview image comes from here).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
@@ -39,6 +39,10 @@ beforeAll(async () => {
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
 }, 90_000);
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => t?.dumpLogs());
+});
 
 afterAll(async () => {
   await browser?.close();

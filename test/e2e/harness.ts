@@ -153,6 +153,14 @@ export class Testnet {
     else rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The last lines of every node's log: printed when a test fails, so a CI failure can be read. */
+  dumpLogs(lines = 40): void {
+    for (const n of this.nodes) {
+      const tail = this.log(n.node.name).trim().split('\n').slice(-lines).join('\n');
+      console.log(`----- ${n.node.name} (last ${lines} log lines)\n${tail}`);
+    }
+  }
+
   log(name: string): string {
     try {
       return readFileSync(join(this.dir, `${name}.log`), 'utf8');

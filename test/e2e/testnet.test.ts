@@ -3,7 +3,7 @@
  * One testnet (4 sealers, 3 observer keys) goes through the scenarios in order; each step is
  * bounded in time and everything is killed in afterAll.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -23,6 +23,10 @@ beforeAll(async () => {
   t = await Testnet.create({ sealers: 4, observers: 3, devices: 4, params: { viewTimeoutMs: 1000, maxViewTimeoutMs: 4000 } });
   await t.startAll([...SEALERS, 'observer-1']);
 }, 60_000);
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => t?.dumpLogs());
+});
 
 afterAll(async () => {
   await t?.stop();
@@ -132,7 +136,7 @@ describe('a 4-sealer testnet of real processes', () => {
     try {
       const h0 = await t.height('proxy');
       await t.kill('company-c');
-      await waitFor('blocks while company-c is down', async () => (await t.height('proxy')) >= h0 + 5, 60_000);
+      await waitFor('blocks while company-c is down', async () => (await t.height('proxy')) >= h0 + 5, 90_000);
       t.start('company-c');
       await t.ready('company-c');
       const target = await t.height('proxy');
@@ -140,7 +144,8 @@ describe('a 4-sealer testnet of real processes', () => {
       // now take another sealer down: progress needs company-c's votes (3 of 4)
       await t.kill('company-b');
       const h1 = await t.height('proxy');
-      await waitFor('blocks with company-c voting', async () => (await t.height('proxy')) >= h1 + 3, 60_000);
+      // (every 4th height's leader is down: each of those needs a view change)
+      await waitFor('blocks with company-c voting', async () => (await t.height('proxy')) >= h1 + 3, 90_000);
       const signers = (await t.rpcOf('proxy').call<{ signers: { name: string }[] }>('getBlockByNumber', [h1 + 2])).signers.map((s) => s.name);
       expect(signers).toContain('company-c');
       t.start('company-b');
@@ -157,6 +162,8 @@ describe('a 4-sealer testnet of real processes', () => {
   }, 240_000);
 
   it('with 2 of 4 sealers stopped nothing is finalized and nobody diverges; after restart the chain resumes', async () => {
+    // start from an empty pool, so the next block can only hold the tx sent below
+    for (const n of SEALERS) await waitFor(`${n} pool drained`, async () => (await t.rpcOf(n).call<number>('getPendingTxSize')) === 0, 60_000);
     await t.stopNode('company-b');
     await t.stopNode('company-c');
     const h0 = await t.height('proxy');
