@@ -22,21 +22,12 @@ import {
   type MatchQuery,
 } from '../src/state/index.ts';
 import { percentile } from './lib.ts';
+import { mulberry32 as prng } from '../test/sim/prng.ts';
 
 const TYPES = ['video', 'ml', 'storage', 'gpu', 'iot', 'ar', 'db', 'cache'];
 const LAT = 90_000_000;
 const LON = 180_000_000;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Dist = 'uniform' | 'clustered';
 type Rnd = () => number;

@@ -1,24 +1,32 @@
 import { sha256 } from '../../src/crypto/hash.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 
-/** A small seeded PRNG (mulberry32): the simulator's only source of randomness. */
+/**
+ * mulberry32: a small seeded PRNG returning uniform numbers in [0, 1). The one generator of
+ * the tests and benchmarks (simulator, state tests, state bench), so every seed replays exactly.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The simulator's only source of randomness (mulberry32 with helpers). */
 export class Prng {
-  private s: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.next = mulberry32(seed);
   }
 
   static from(...parts: (string | number)[]): Prng {
     const h = sha256(utf8(parts.join('/')));
     return new Prng(((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0);
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   /** Integer in [lo, hi]. */

@@ -76,16 +76,7 @@ export function run(ws: WorldState, height: number, txs: SignedTx[]): ExecutionR
 }
 
 /** A seeded PRNG (mulberry32): tests replay exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../sim/prng.ts';
 
 /** All the answers the queries give, for exact comparisons of two states. */
 export function snapshot(ws: WorldState, labels: string[], leaseIds: number[]) {
