@@ -317,17 +317,14 @@ export class ChainStore {
         ops.push({ type: 'put', key: keys.receipt(h), value: input.receipts[i] });
       }
       ops.push(...ChainStore.stateOps(input.writes));
-      let pruned: Set<number> | undefined;
-      if (input.pruneWalThroughHeight !== undefined) {
-        pruned = new Set(this.walIndex.filter((r) => r.height <= input.pruneWalThroughHeight!).map((r) => r.seq));
-        for (const seq of pruned) ops.push({ type: 'del', key: keys.wal(seq) });
-      }
+      const pruned = input.pruneWalThroughHeight !== undefined ? this.walMatching({ throughHeight: input.pruneWalThroughHeight }) : [];
+      for (const r of pruned) ops.push({ type: 'del', key: keys.wal(r.seq) });
       ops.push({ type: 'put', key: keys.meta(MetaKey.COUNTERS), value: encodeCounters(counters) });
       ops.push({ type: 'put', key: keys.meta(MetaKey.HEAD), value: encodeHead(newHead) });
       await this.db.batch(ops, { sync: this.syncCommits });
       this.cachedHead = { height, hash: newHead.hash.slice(), stateRoot: newHead.stateRoot.slice() };
       this.cachedCounters = counters;
-      if (pruned) this.walIndex = this.walIndex.filter((r) => !pruned.has(r.seq));
+      this.forgetWal(pruned);
     });
   }
 
@@ -454,15 +451,26 @@ export class ChainStore {
   /** Deletes WAL records with seq < belowSeq and/or height <= throughHeight. Returns how many. */
   walPrune(opts: { belowSeq?: number; throughHeight?: number }): Promise<number> {
     return this.serial(async () => {
-      const drop = this.walIndex.filter(
-        (r) => (opts.belowSeq !== undefined && r.seq < opts.belowSeq) || (opts.throughHeight !== undefined && r.height <= opts.throughHeight),
-      );
+      const drop = this.walMatching(opts);
       if (drop.length === 0) return 0;
       await this.db.batch(drop.map((r) => ({ type: 'del', key: keys.wal(r.seq) })));
-      const gone = new Set(drop.map((r) => r.seq));
-      this.walIndex = this.walIndex.filter((r) => !gone.has(r.seq));
+      this.forgetWal(drop);
       return drop.length;
     });
+  }
+
+  /** WAL records with seq < belowSeq and/or height <= throughHeight. */
+  private walMatching(opts: { belowSeq?: number; throughHeight?: number }): typeof this.walIndex {
+    return this.walIndex.filter(
+      (r) => (opts.belowSeq !== undefined && r.seq < opts.belowSeq) || (opts.throughHeight !== undefined && r.height <= opts.throughHeight),
+    );
+  }
+
+  /** Drops deleted records from the in-memory WAL index (after their batch is written). */
+  private forgetWal(deleted: readonly { seq: number }[]): void {
+    if (deleted.length === 0) return;
+    const gone = new Set(deleted.map((r) => r.seq));
+    this.walIndex = this.walIndex.filter((r) => !gone.has(r.seq));
   }
 
   /** Waits for pending writes, then closes the database. */
