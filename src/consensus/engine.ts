@@ -140,6 +140,9 @@ export class PbftEngine {
           this.onMessage(input.bytes);
           break;
         case 'timer':
+          // the driver's timer is spent: whatever deadline is still ahead (a timer may fire
+          // a little early) is set again by emitTimer below
+          this.timerEmitted = null;
           this.onTimer();
           break;
         case 'work':
@@ -152,7 +155,7 @@ export class PbftEngine {
           this.onValidated(input.hash, input.valid, input.stateRoot);
           break;
         case 'synced':
-          this.onSynced(input.block, input.certificate);
+          this.onSynced(input.block, input.certificate, input.decoded);
           break;
       }
     }
@@ -443,15 +446,20 @@ export class PbftEngine {
     if (good && this.proposal && this.proposal.hashHex === hashHex && this.proposal.view === this.view) this.sendPrepare(this.view, hashHex);
   }
 
-  private onSynced(bytes: Uint8Array, cert: CommitCertificate): void {
-    const b = decodeBlock(bytes, { chainId: this.opts.chainId, params: this.opts.params });
-    if (!b.ok) return this.count('reject', 'sync', 'bad-block');
-    if (b.value.header.height !== this.height) return this.count('ignore', 'sync', 'not-next-height');
-    if (!equalBytes(b.value.header.parentHash, this.headHash)) return this.count('reject', 'sync', 'wrong-parent');
-    const v = verifyCertificate(cert, { chainId: this.opts.chainId, height: this.height, blockHash: b.value.hash }, this.sealers, (s, m, p) => this.sigOk(s, m, p));
+  private onSynced(bytes: Uint8Array, cert: CommitCertificate, decoded: DecodedBlock | undefined): void {
+    let block: DecodedBlock;
+    if (decoded && decoded.bytes === bytes) block = decoded;
+    else {
+      const b = decodeBlock(bytes, { chainId: this.opts.chainId, params: this.opts.params });
+      if (!b.ok) return this.count('reject', 'sync', 'bad-block');
+      block = b.value;
+    }
+    if (block.header.height !== this.height) return this.count('ignore', 'sync', 'not-next-height');
+    if (!equalBytes(block.header.parentHash, this.headHash)) return this.count('reject', 'sync', 'wrong-parent');
+    const v = verifyCertificate(cert, { chainId: this.opts.chainId, height: this.height, blockHash: block.hash }, this.sealers, (s, m, p) => this.sigOk(s, m, p));
     if (!v.ok) return this.count('reject', 'sync', 'bad-certificate');
     this.count('accept', 'sync', 'ok');
-    this.finalize(b.value, cert, true);
+    this.finalize(block, cert, true);
   }
 
   // ------------------------------------------------------------------ messages

@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { scenarioSuite } from './suite.ts';
 
-describe('PBFT simulator: normal operation and lossy network', () => {
-  scenarioSuite(['normal', 'lossy']);
+describe('PBFT simulator: normal operation, lossy network, early timers with a block period', () => {
+  scenarioSuite(['normal', 'lossy', 'timer-jitter']);
 });

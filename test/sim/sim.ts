@@ -53,6 +53,11 @@ export interface SimConfig {
    */
   commitsOnlyTo?: { node: number; until: number };
   skewMax: number;
+  /**
+   * Timers fire up to this many ms early, as Node's setTimeout does measured against
+   * Date.now() (its clock is monotonic and rounded); drawn from a PRNG stream of its own.
+   */
+  timerEarlyMs?: number;
   txEvery: number;
   /** Real signature checks everywhere (bench); default: the memoized verifier. */
   realVerify?: boolean;
@@ -132,6 +137,7 @@ export function simSealers(n: number): SealerSet {
 export class Simulation {
   readonly cfg: SimConfig;
   readonly rng: Prng;
+  private readonly timerRng: Prng;
   readonly sealers: SealerSet;
   readonly nodes: SimNode[] = [];
   readonly verifyFn: VerifyFn;
@@ -152,6 +158,7 @@ export class Simulation {
   constructor(cfg: SimConfig) {
     this.cfg = cfg;
     this.rng = Prng.from(cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
+    this.timerRng = Prng.from('timer', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.sealers = simSealers(cfg.n);
     this.verifyFn = cfg.realVerify ? realVerify : memoVerify;
     const byzOf = new Map(cfg.byzantine.map((b) => [b.node, b.kind]));
@@ -365,7 +372,12 @@ export class Simulation {
             break;
           case 'set-timer': {
             nd.timerGen++;
-            if (o.at !== null) this.q.push(Math.max(this.t, o.at - nd.skew), { k: 'timer', node: nd.id, gen: nd.timerGen });
+            if (o.at !== null) {
+              let fireAt = o.at - nd.skew;
+              const early = this.cfg.timerEarlyMs ?? 0;
+              if (early > 0 && fireAt - this.t >= 2 && this.timerRng.chance(0.5)) fireAt -= this.timerRng.int(1, Math.min(early, Math.floor(fireAt - this.t) - 1));
+              this.q.push(Math.max(this.t, fireAt), { k: 'timer', node: nd.id, gen: nd.timerGen });
+            }
             break;
           }
           case 'request-build': {
