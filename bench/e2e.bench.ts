@@ -166,9 +166,11 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       process.stderr.write(`bench: e2e rate ${rate} tx/s for ${p.durationS} s …\n`);
       const samples: number[] = [];
       rss.set(rate, samples);
+      const cpu0 = sealers.map((s) => cpuMs(s.proc?.pid));
       const res = await runLoadgen(t, job, p.durationS + p.drainS + 60, () => {
         for (const s of sealers) if (s.proc?.pid) samples.push(rssMb(s.proc.pid));
       });
+      const cpuUsed = sealers.reduce((a, s, i) => a + cpuMs(s.proc?.pid) - cpu0[i], 0);
       results.push(res);
       step++;
       totalAccepted += res.accepted;
@@ -185,6 +187,9 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       out[`${k}.rejected_txs`] = Object.values(res.rejected).reduce((a, b) => a + b, 0);
       out[`${k}.txs_per_block`] = Math.round((res.finalized + res.foreignTxs) / Math.max(1, res.blocks));
       out[`${k}.rss_mb_max`] = Math.max(...samples);
+      // CPU the 4 sealers spent on the step (send window + drain) per tx it finalized: the cost
+      // of a tx across the testnet, independent of how the 2 cores were shared
+      out[`${k}.sealer_cpu_ms_per_tx`] = Math.round((cpuUsed / Math.max(1, res.finalized)) * 100) / 100;
       process.stderr.write(`bench: e2e rate ${rate}: sent ${res.sentTps}/s, finalized ${res.finalizedTps}/s, p50 ${res.latencyMs.p50} p99 ${res.latencyMs.p99} ms, ${res.blocks} blocks, rejected ${JSON.stringify(res.rejected)}, not finalized ${res.pendingHashes.length}\n`);
       const broke = res.latencyMs.p99 > P99_LIMIT_MS || res.finalizedTps < 0.9 * rate;
       if (broke && !breakdown) breakdown = rate;
@@ -367,6 +372,19 @@ async function viewChanges(url: string): Promise<number> {
   const m = /^edgechain_view_changes_total\S* (\d+)/m.exec(text);
   return m ? Number(m[1]) : NaN;
 }
+
+/** User + system CPU time of a process so far (ms), from /proc/<pid>/stat; 0 if unknown. */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS_PER_S = 100;
 
 function rssMb(pid: number): number {
   try {

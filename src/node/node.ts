@@ -158,14 +158,14 @@ export class EdgeNode {
       {
         logger: this.logger.child({ module: 'p2p' }),
         onTx: (bytes) => this.onGossipTx(bytes),
-        onConsensus: (bytes, _from, info) => {
+        onConsensus: (bytes, info) => {
           // cheap structural check at the gossip boundary (garbage is not forwarded and
           // counts against the peer); signatures and protocol rules are the engine's
           if (!ConsensusMessageCodec.decode(bytes).ok) {
             this.malformedConsensus++;
             return 'reject';
           }
-          this.enqueue({ type: 'message', now: Date.now(), bytes, from: info.peerId });
+          this.enqueue({ type: 'message', now: Date.now(), bytes, from: info.viaPeerId });
           return 'accept';
         },
         statusProvider: () => this.status(),

@@ -9,7 +9,7 @@ export interface TxBatcherOptions {
   maxBytes: number;
 }
 
-export const DEFAULT_TX_BATCHER: TxBatcherOptions = { delayMs: 10, maxTxs: 1000, maxBytes: P2P_LIMITS.txBatch - 64 * 1024 };
+export const DEFAULT_TX_BATCHER: TxBatcherOptions = { delayMs: 40, maxTxs: 1000, maxBytes: P2P_LIMITS.txBatch - 64 * 1024 };
 
 /**
  * Collects the txs this node admitted from its RPC clients and gossips them as one TxBatch

@@ -20,6 +20,7 @@ import { resolveOptions, type P2POptions, type ResolvedP2POptions } from './opti
 import { AllowList, libp2pKeyFromSeed, publicKeyOfPeer } from './identity.ts';
 import { allowListGater } from './gater.ts';
 import { Redialer } from './redial.ts';
+import { withCoalescedWrites } from './coalesce.ts';
 import { chainProtocols, ResultCode, resultName, type ChainProtocols } from './protocols.ts';
 import { newCounters, snapshotCounters, type GossipKind, type P2PCounters, type RejectReason, type RequestKind } from './counters.ts';
 
@@ -27,18 +28,20 @@ import { newCounters, snapshotCounters, type GossipKind, type P2PCounters, type 
 export type Verdict = 'accept' | 'ignore' | 'reject';
 
 export interface GossipMeta {
-  /** Peer id of the message's author (who signed it). */
-  peerId: string;
-  /** Peer id of the neighbour that passed the message to us. */
+  /** Peer id of the neighbour that passed the message to us (authenticated by Noise, admitted by the gater). */
   viaPeerId: string;
+  /** That neighbour's 32-byte Ed25519 public key. */
+  viaPublicKey: Uint8Array;
 }
 
 /**
- * Called once per new gossip message, after the size and author checks, before the
- * message is forwarded. `from` is the 32-byte Ed25519 public key of the message's author.
- * Should answer quickly (gossipsub waits for it before forwarding); a throw counts as reject.
+ * Called once per new gossip message, after the size and peer checks, before the message is
+ * forwarded. Gossip messages carry no libp2p author signature (`StrictNoSign`): what matters
+ * is signed inside the payload (every tx, every consensus message), and a message is
+ * attributed, for scoring, to the neighbour that delivered it. Should answer quickly
+ * (gossipsub waits for it before forwarding); a throw counts as reject.
  */
-export type GossipHandler = (data: Uint8Array, from: Uint8Array, meta: GossipMeta) => Verdict | Promise<Verdict>;
+export type GossipHandler = (data: Uint8Array, meta: GossipMeta) => Verdict | Promise<Verdict>;
 
 /** A node's view of its chain, exchanged by the status protocol. Hashes are 32 bytes. */
 export interface PeerStatus {
@@ -88,7 +91,7 @@ export interface RequestOptions {
 
 type Services = { identify: Identify; pubsub: GossipSub };
 
-/** Room for the gossipsub RPC envelope (signature, key, topic, seqno, control) around one message. */
+/** Room for the gossipsub RPC envelope (topic, piggybacked control) around one message. */
 const RPC_OVERHEAD = 64 * 1024;
 /** Room for the length varints and field tags around the blocks of one response. */
 const PER_BLOCK_OVERHEAD = 8;
@@ -193,7 +196,7 @@ export class P2PNetwork {
       privateKey,
       start: false,
       addresses: { listen: o.listen },
-      transports: [tcp()],
+      transports: [withCoalescedWrites(tcp())],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionGater: gater,
@@ -222,10 +225,12 @@ export class P2PNetwork {
           fallbackToFloodsub: false,
           doPX: false,
           emitSelf: false,
-          globalSignaturePolicy: 'StrictSign',
-          // In a full mesh each message arrives once per peer: recognise the copies by
-          // (author, seqno) before gossipsub checks their signatures again.
-          fastMsgIdFn: fastMessageId,
+          // No libp2p envelope signature: txs and consensus messages are signed inside, and
+          // signing + verifying every gossip message again cost ~6 % of a loaded sealer's CPU
+          // (docs/PERFORMANCE.md). A message's id is the SHA-256 of its bytes, so the copies a
+          // node receives in a full mesh are dropped by the seen-cache before validation.
+          globalSignaturePolicy: 'StrictNoSign',
+          msgIdFn: (m) => sha256(m.data),
           allowedTopics: [protocols.txTopic, protocols.consensusTopic],
           maxInboundDataLength: Math.max(o.maxConsensusBytes, o.maxTxBytes) + RPC_OVERHEAD,
           scoreParams: {
@@ -366,7 +371,7 @@ export class P2PNetwork {
     }
   }
 
-  /** gossipsub topic validator: size, signature policy, author, then the handler's verdict. */
+  /** gossipsub topic validator: envelope policy, size, the delivering peer, then the handler's verdict. */
   private async validate(kind: GossipKind, via: PeerId, msg: Message): Promise<TopicValidatorResult> {
     this.counters.messagesIn[kind]++;
     const reject = (reason: RejectReason, data: Record<string, unknown> = {}): TopicValidatorResult => {
@@ -374,10 +379,10 @@ export class P2PNetwork {
       this.log?.debug({ kind, reason, via: via.toString(), ...data }, 'gossip message rejected');
       return TopicValidatorResult.Reject;
     };
-    if (msg.type !== 'signed') return reject('unsigned');
+    if (msg.type !== 'unsigned') return reject('signed');
     if (msg.data.length > this.limit(kind)) return reject('too_large', { size: msg.data.length });
-    const author = this.allow.publicKey(msg.from);
-    if (author === undefined) return reject('unknown_author', { from: msg.from.toString() });
+    const viaKey = this.allow.publicKey(via);
+    if (viaKey === undefined) return reject('unknown_peer');
     const handler = kind === 'tx' ? this.modules.onTx : this.modules.onConsensus;
     if (!handler) {
       this.counters.messagesIgnored[kind]++;
@@ -385,7 +390,7 @@ export class P2PNetwork {
     }
     let verdict: Verdict;
     try {
-      verdict = await handler(msg.data, author, { peerId: msg.from.toString(), viaPeerId: via.toString() });
+      verdict = await handler(msg.data, { viaPeerId: via.toString(), viaPublicKey: viaKey });
     } catch (e) {
       return reject('handler_error', { err: errMsg(e) });
     }
@@ -631,10 +636,4 @@ function withSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-/** Local de-duplication key of a gossip message: its author and sequence number (a content hash if either is missing). */
-function fastMessageId(m: { from?: Uint8Array; seqno?: Uint8Array; data?: Uint8Array }): string {
-  if (m.from && m.seqno) return toHex(m.from) + ':' + toHex(m.seqno);
-  return 'h:' + toHex(sha256(m.data ?? new Uint8Array(0)));
 }

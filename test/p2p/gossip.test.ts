@@ -10,24 +10,26 @@ afterEach(stopAll);
 interface Got {
   kind: 'tx' | 'consensus';
   text: string;
-  from: string;
 }
 
 describe('gossip', () => {
   it('4 nodes with static bootstrap: every node receives every tx and consensus message of the others', async () => {
     const keys = testKeys('four', 4);
     const got: Got[][] = keys.map(() => []);
+    const vias: Set<string>[] = keys.map(() => new Set());
     const nets: P2PNetwork[] = [];
     for (let i = 0; i < 4; i++) {
       // node i lists every earlier node as a static peer: a full mesh of connections
       const net = await startNode(keys[i], keys, nets.map(addr), {}, {
         logger: i === 0 ? pino({ level: 'silent' }) : null,
-        onTx: (d, from) => {
-          got[i].push({ kind: 'tx', text: text(d), from: toHex(from) });
+        onTx: (d, meta) => {
+          got[i].push({ kind: 'tx', text: text(d) });
+          vias[i].add(toHex(meta.viaPublicKey));
           return 'accept';
         },
-        onConsensus: (d, from) => {
-          got[i].push({ kind: 'consensus', text: text(d), from: toHex(from) });
+        onConsensus: (d, meta) => {
+          got[i].push({ kind: 'consensus', text: text(d) });
+          vias[i].add(toHex(meta.viaPublicKey));
           return 'accept';
         },
       });
@@ -46,11 +48,14 @@ describe('gossip', () => {
       const expected: Got[] = [];
       for (let j = 0; j < 4; j++) {
         if (j === i) continue;
-        expected.push({ kind: 'tx', text: `tx-${j}`, from: toHex(keys[j].publicKey) });
-        expected.push({ kind: 'consensus', text: `vote-${j}`, from: toHex(keys[j].publicKey) });
+        expected.push({ kind: 'tx', text: `tx-${j}` });
+        expected.push({ kind: 'consensus', text: `vote-${j}` });
       }
       const key = (g: Got) => `${g.kind}/${g.text}`;
       expect([...got[i]].sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
+      // each message is attributed to the (authenticated) neighbour that delivered it
+      const others = keys.filter((_, j) => j !== i).map((k) => toHex(k.publicKey));
+      for (const v of vias[i]) expect(others).toContain(v);
       const c = nets[i].getCounters();
       expect(c.messagesOut).toEqual({ tx: 1, consensus: 1 });
       expect(c.messagesAccepted).toEqual({ tx: 3, consensus: 3 });
