@@ -151,7 +151,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
           const c = companies[j];
           const payload: TxPayload = { kind: 'addNode', addNode: { id: `n-${step}-${k}`, lat: MELBOURNE.lat + ((k * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((k * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (k % 5) } };
           const stx = signTx(c, chainId, next(c), payload);
-          txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: (j + 1) % 4 });
+          txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: (j + 1) % 4, sender: c.address });
           continue;
         }
         const di = dev++ % p.devices;
@@ -160,7 +160,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
           ? { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % p.devices].address.slice(2))!, amount: 1 } }
           : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((k * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 130363) % 200_000) - 100_000, taskType: k % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0 } };
         const stx = signTx(d, chainId, next(d), payload);
-        txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 4 });
+        txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 4, sender: d.address });
       }
       const job: LoadJob = { rate, durationS: p.durationS, drainS: p.drainS, warmupS: p.warmupS, urls, watchUrl: urls[0], txs };
       process.stderr.write(`bench: e2e rate ${rate} tx/s for ${p.durationS} s …\n`);
@@ -185,6 +185,10 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       out[`${k}.p95_ms`] = res.latencyMs.p95;
       out[`${k}.p99_ms`] = res.latencyMs.p99;
       out[`${k}.rejected_txs`] = Object.values(res.rejected).reduce((a, b) => a + b, 0);
+      // NODE_BUSY refusals (overload protection; the generator retries those txs), and txs still
+      // unsent (busy retries and the txs queued behind them) when the send window closed
+      out[`${k}.busy_refusals`] = res.busyRefusals;
+      out[`${k}.unsent_txs`] = res.unsent;
       out[`${k}.txs_per_block`] = Math.round((res.finalized + res.foreignTxs) / Math.max(1, res.blocks));
       out[`${k}.rss_mb_max`] = Math.max(...samples);
       // CPU the 4 sealers spent on the step (send window + drain) per tx it finalized: the cost
@@ -194,7 +198,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       const broke = res.latencyMs.p99 > P99_LIMIT_MS || res.finalizedTps < 0.9 * rate;
       if (broke && !breakdown) breakdown = rate;
       // a refused or unfinished tx leaves later nonces of its sender stuck: resync the nonces
-      if (res.pendingHashes.length || res.unknownHashes.length || out[`${k}.rejected_txs`]) {
+      if (res.pendingHashes.length || res.unknownHashes.length || out[`${k}.rejected_txs`] || res.unsent) {
         await waitPoolsEmpty(sealers, 60_000);
         for (const key of [...devices, ...companies]) nonces.delete(key.address);
         const all = [...devices, ...companies];
@@ -314,7 +318,7 @@ async function n7Run(out: Record<string, number>): Promise<void> {
     for (let k = 0; k < rate * durationS; k++) {
       const di = k % devicesN;
       const stx = signTx(devices[di], t.chainId, Math.floor(k / devicesN), { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % devicesN].address.slice(2))!, amount: 1 } });
-      txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 7 });
+      txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 7, sender: devices[di].address });
     }
     const urls = sealers.map((n) => n.node.rpcUrl);
     const rssSamples: number[] = [];

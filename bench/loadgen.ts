@@ -23,8 +23,8 @@ export interface LoadJob {
   urls: string[];
   /** Node whose `/events` stream and blocks timestamp finalization. */
   watchUrl: string;
-  /** Hex of the raw tx (0x…), its hash (0x…), index into urls. */
-  txs: { hex: string; hash: string; node: number }[];
+  /** Hex of the raw tx (0x…), its hash (0x…), index into urls, its sender's address. */
+  txs: { hex: string; hash: string; node: number; sender: string }[];
 }
 
 export interface LoadResult {
@@ -35,6 +35,10 @@ export interface LoadResult {
   sentTps: number;
   accepted: number;
   rejected: Record<string, number>;
+  /** NODE_BUSY refusals (overload protection); the generator retried each such tx later. */
+  busyRefusals: number;
+  /** Txs still unsent (waiting for a busy retry or for their sender) when the send window closed. */
+  unsent: number;
   /** Requests that failed as a whole (HTTP/timeout): the txs' fate is unknown here. */
   unknownHashes: string[];
   finalized: number;
@@ -52,6 +56,8 @@ export interface LoadResult {
 
 const BATCH = 100;
 const TICK_MS = 5;
+/** A client's wait before sending again a tx refused with NODE_BUSY. */
+const RETRY_MS = 250;
 
 async function main(): Promise<void> {
   const [jobPath, outPath] = process.argv.slice(2);
@@ -65,7 +71,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const n = job.txs.length;
   const submitAt = new Float64Array(n).fill(NaN);
   const finalAt = new Float64Array(n).fill(NaN);
-  const status = new Uint8Array(n); // 0 unsent, 1 in flight, 2 accepted, 3 rejected, 4 unknown
+  const status = new Uint8Array(n); // 0 unsent, 1 in flight, 2 accepted, 3 rejected, 4 unknown, 5 never sent
   const index = new Map<string, number>();
   job.txs.forEach((t, i) => index.set(t.hash, i));
   const rejected: Record<string, number> = {};
@@ -130,49 +136,86 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const sendWindowMs = job.durationS * 1000;
   const total = Math.min(n, Math.round(job.rate * job.durationS));
   const requests: Promise<void>[] = [];
+  // Clients behave like devices that respect "busy": a sender has at most one tx in flight (a
+  // tx due while its sender's previous one is unanswered waits), and a tx refused with
+  // NODE_BUSY is sent again after RETRY_MS, its sender's later txs waiting behind it (nonce
+  // order). Latency still counts from each tx's scheduled time.
+  const retryAt = new Map<string, number>();
+  const inflightSenders = new Set<string>();
+  let deferred: number[] = [];
+  let busyRefusals = 0;
+  let unsent = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - t0) / 1000) * job.rate)) - sent;
-      if (due > 0) {
-        const perNode = new Map<number, number[]>();
-        for (let k = 0; k < due; k++) {
-          const i = sent + k;
-          const list = perNode.get(job.txs[i].node) ?? [];
-          list.push(i);
-          perNode.set(job.txs[i].node, list);
+      const candidates = deferred;
+      deferred = [];
+      for (let k = 0; k < due; k++) {
+        submitAt[sent + k] = now;
+        candidates.push(sent + k);
+      }
+      if (due > 0) sent += due;
+      candidates.sort((a, b) => a - b); // a sender's txs in nonce order (retries first)
+      const perNode = new Map<number, number[]>();
+      for (const i of candidates) {
+        const sender = job.txs[i].sender;
+        const ra = retryAt.get(sender);
+        if (ra !== undefined && now < ra) {
+          deferred.push(i);
+          continue;
         }
-        sent += due;
-        for (const [node, list] of perNode) {
-          for (let s = 0; s < list.length; s += BATCH) {
-            const chunk = list.slice(s, s + BATCH);
-            for (const i of chunk) {
-              submitAt[i] = now;
-              status[i] = 1;
-            }
-            inflight++;
-            maxInflight = Math.max(maxInflight, inflight);
-            requests.push(
-              rpc(agent, job.urls[node], chunk.map((i) => ({ jsonrpc: '2.0', id: i, method: 'sendRawTransaction', params: [job.txs[i].hex] })), 30_000)
-                .then((out) => {
-                  for (const r of out) {
-                    const i = r.id as number;
-                    if (r.error) {
-                      status[i] = 3;
-                      const code = (r.error.data as { code?: string } | undefined)?.code ?? String(r.error.code);
-                      rejected[code] = (rejected[code] ?? 0) + 1;
-                    } else status[i] = 2;
-                  }
-                })
-                .catch(() => {
-                  for (const i of chunk) status[i] = 4;
-                })
-                .finally(() => inflight--),
-            );
-          }
+        if (ra !== undefined) retryAt.delete(sender);
+        if (inflightSenders.has(sender)) {
+          deferred.push(i);
+          continue;
+        }
+        inflightSenders.add(sender);
+        const list = perNode.get(job.txs[i].node) ?? [];
+        list.push(i);
+        perNode.set(job.txs[i].node, list);
+      }
+      for (const [node, list] of perNode) {
+        for (let s = 0; s < list.length; s += BATCH) {
+          const chunk = list.slice(s, s + BATCH);
+          for (const i of chunk) status[i] = 1;
+          inflight++;
+          maxInflight = Math.max(maxInflight, inflight);
+          requests.push(
+            rpc(agent, job.urls[node], chunk.map((i) => ({ jsonrpc: '2.0', id: i, method: 'sendRawTransaction', params: [job.txs[i].hex] })), 30_000)
+              .then((out) => {
+                for (const r of out) {
+                  const i = r.id as number;
+                  if (r.error) {
+                    const code = (r.error.data as { code?: string } | undefined)?.code ?? String(r.error.code);
+                    if (code === 'NODE_BUSY') {
+                      busyRefusals++;
+                      status[i] = 0;
+                      retryAt.set(job.txs[i].sender, performance.now() + RETRY_MS);
+                      deferred.push(i);
+                      continue;
+                    }
+                    status[i] = 3;
+                    rejected[code] = (rejected[code] ?? 0) + 1;
+                  } else status[i] = 2;
+                }
+              })
+              .catch(() => {
+                for (const i of chunk) status[i] = 4;
+              })
+              .finally(() => {
+                inflight--;
+                for (const i of chunk) inflightSenders.delete(job.txs[i].sender);
+              }),
+          );
         }
       }
-      if (sent >= total || now - t0 >= sendWindowMs) return resolve();
+      const windowOver = sent >= total || now - t0 >= sendWindowMs;
+      if (windowOver) {
+        for (const i of deferred) status[i] = 5;
+        unsent = deferred.length;
+        return resolve();
+      }
       setTimeout(tick, TICK_MS);
     };
     tick();
@@ -220,6 +263,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     sentTps: Math.round(sent / ((tSendEnd - t0) / 1000)),
     accepted,
     rejected,
+    busyRefusals,
+    unsent,
     unknownHashes,
     finalized,
     finalizedInWindow: inWindow,

@@ -58,8 +58,13 @@ export type EngineInput =
   | { type: 'built'; now: number; height: number; view: number; block: DecodedBlock | null }
   /** Answer to request-validate: verdict of tx checks + re-execution, and the state root computed. */
   | { type: 'validated'; now: number; hash: Uint8Array; valid: boolean; stateRoot: Uint8Array | null; reason?: string }
-  /** A finalized block obtained by sync (answer to request-sync), the next height first. */
-  | { type: 'synced'; now: number; block: Uint8Array; certificate: CommitCertificate };
+  /**
+   * A finalized block obtained by sync (answer to request-sync), the next height first.
+   * `decoded`, if given, is `block` already decoded by chain/block.ts `decodeBlock` with this
+   * chain's id and params (the node decodes synced blocks ahead of delivery): it is used
+   * instead of decoding the bytes again.
+   */
+  | { type: 'synced'; now: number; block: Uint8Array; certificate: CommitCertificate; decoded?: DecodedBlock };
 
 /**
  * Outputs, in order. A `persist` must be durable before any later `broadcast`/`send` of the

@@ -15,7 +15,9 @@ import { fromHex } from '../util/bytes.ts';
  *   "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30301"], "bootstrap": ["/ip4/127.0.0.1/tcp/30302/p2p/12D3…"],
  *            "observers": ["<public key hex>"] },   // extra peers the gater admits
  *   "rpc": { "host": "127.0.0.1", "port": 8545 },
- *   "log": { "level": "info" }
+ *   "log": { "level": "info" },
+ *   "load": { "busyPoolTxs": 2000, "busyBacklogTxs": 1000, "gossipBacklogTxs": 20000, "proposalMaxTxs": 1000 }
+ *                                          // optional: overload protection (docs/NODE.md, "Overload")
  * }
  *
  * Environment overrides (for containers and scripts): EDGECHAIN_DATA_DIR, EDGECHAIN_RPC_HOST,
@@ -30,7 +32,20 @@ export interface NodeConfig {
   p2p: { listen: string[]; bootstrap: string[]; observers: Uint8Array[] };
   rpc: { host: string; port: number };
   log: { level: string };
+  /** Overload protection (docs/NODE.md, "Overload"). */
+  load: {
+    /** Client txs are refused (NODE_BUSY) while the pool holds this many txs. */
+    busyPoolTxs: number;
+    /** …or while this many gossiped txs wait for admission. */
+    busyBacklogTxs: number;
+    /** Gossiped txs waiting for admission at most; a batch beyond it is dropped (not forwarded). */
+    gossipBacklogTxs: number;
+    /** Most txs this node puts in one proposal (also bounded by the chain's maxBlockTxs). */
+    proposalMaxTxs: number;
+  };
 }
+
+export const DEFAULT_LOAD: NodeConfig['load'] = { busyPoolTxs: 2000, busyBacklogTxs: 1000, gossipBacklogTxs: 20_000, proposalMaxTxs: 1000 };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -82,6 +97,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     p2p: { listen: strings(p2p.listen, 'p2p.listen'), bootstrap: strings(p2p.bootstrap, 'p2p.bootstrap'), observers },
     rpc: { host: rpc.host ?? '127.0.0.1', port: rpc.port ?? 8545 },
     log: { level: c.log?.level ?? 'info' },
+    load: { ...DEFAULT_LOAD, ...(typeof c.load === 'object' && c.load !== null ? c.load : {}) },
   };
   if (env.EDGECHAIN_DATA_DIR) cfg.dataDir = resolve(env.EDGECHAIN_DATA_DIR);
   if (env.EDGECHAIN_RPC_HOST) cfg.rpc.host = env.EDGECHAIN_RPC_HOST;
@@ -91,6 +107,9 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
   if (!Number.isInteger(cfg.rpc.port) || cfg.rpc.port < 0 || cfg.rpc.port > 65535) throw bad('rpc.port must be 0..65535');
   if (typeof cfg.rpc.host !== 'string' || !cfg.rpc.host) throw bad('rpc.host must be a host name or address');
   if (!LEVELS.includes(cfg.log.level)) throw bad(`log.level must be one of ${LEVELS.join(', ')}`);
+  if (c.load !== undefined && (typeof c.load !== 'object' || c.load === null || Array.isArray(c.load))) throw bad('"load" must be an object');
+  for (const k of Object.keys(c.load ?? {})) if (!(k in DEFAULT_LOAD)) throw bad(`load.${k} is not an option (known: ${Object.keys(DEFAULT_LOAD).join(', ')})`);
+  for (const [k, v] of Object.entries(cfg.load)) if (!Number.isSafeInteger(v) || v < 1) throw bad(`load.${k} must be a positive integer`);
   if (cfg.p2p.listen.length === 0) cfg.p2p.listen = ['/ip4/127.0.0.1/tcp/0'];
   return cfg;
 }

@@ -19,6 +19,7 @@ import { PbftEngine, type EngineInput, type EngineOutput } from '../consensus/in
 import { ConsensusMessageCodec } from '../codec/consensus.ts';
 import { TxBatchCodec, P2P_LIMITS } from '../codec/p2p.ts';
 import { TxBatcher, batchVerdict } from './tx-batcher.ts';
+import { GossipAdmission, type TxOutcome } from './admission.ts';
 import { P2PNetwork, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.ts';
 import { RpcServer, rpcMethods, NodeMetrics, EventHub, TxStats, RecentMatches, type RpcContext } from '../rpc/index.ts';
 import { explorerRoute } from '../rpc/explorer.ts';
@@ -72,6 +73,8 @@ export class EdgeNode {
     this.network.publishTx(batch).catch((e) => this.log.node.debug({ err: (e as Error).message }, 'tx batch publish failed'));
   });
   rpcAddress: { host: string; port: number } | null = null;
+  /** Gossiped tx batches, admitted in slices behind consensus (src/node/admission.ts). */
+  private gossipAdmission!: GossipAdmission;
 
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -146,6 +149,7 @@ export class EdgeNode {
     await this.replayIndexers(head.height);
 
     this.pool = new TxPool({ chainId, maxTxBytes: genesis.params.maxTxBytes }, { state: this.state, verifier: this.verifier });
+    this.gossipAdmission = new GossipAdmission({ maxQueuedTxs: cfg.load.gossipBacklogTxs }, (tx) => this.admitGossipTx(tx), batchVerdict);
     this.pool.subscribe({ added: () => this.noteWork(), removed: () => this.noteWork(), promoted: () => this.noteWork() });
 
     this.metrics.rejectedSource = () => this.rejectedCounts();
@@ -307,7 +311,7 @@ export class EdgeNode {
 
   private build(height: number, view: number, parentHash: Uint8Array, timestamp: number): DecodedBlock | null {
     const params = this.genesis.params;
-    const txs = this.pool.select({ maxTxs: params.maxBlockTxs, maxBytes: params.maxBlockBytes - 4096 });
+    const txs = this.pool.select({ maxTxs: Math.min(params.maxBlockTxs, this.cfg.load.proposalMaxTxs), maxBytes: params.maxBlockBytes - 4096 });
     if (txs.length === 0) return null;
     this.dropPending();
     const r = this.state.execute({ height, timestamp, proposer: this.key.address }, txs);
@@ -388,23 +392,50 @@ export class EdgeNode {
     return r;
   }
 
-  /** A gossiped TxBatch: every tx goes through pool admission; see batchVerdict for what is forwarded. */
-  private onGossipTx(bytes: Uint8Array): 'accept' | 'ignore' | 'reject' {
+  /**
+   * A gossiped TxBatch: its txs go through pool admission in slices, behind consensus
+   * (admission.ts); the verdict (batchVerdict) decides whether it is forwarded.
+   */
+  private onGossipTx(bytes: Uint8Array): 'accept' | 'ignore' | 'reject' | Promise<'accept' | 'ignore' | 'reject'> {
     const b = TxBatchCodec.decode(bytes);
     if (!b.ok) return 'reject';
-    const results = b.value.txs.map((tx) => {
-      const r = this.admitTx(tx);
-      if (r.ok) return 'new' as const;
-      return GOSSIP_IGNORED_TX_CODES.has(r.error.code) ? ('known' as const) : ('bad' as const);
-    });
-    return batchVerdict(results);
+    const before = this.gossipAdmission.shed;
+    const v = this.gossipAdmission.enqueue(b.value.txs);
+    if (this.gossipAdmission.shed > before) this.metrics.rejectedTxs.inc({ reason: 'GOSSIP_BACKLOG' }, b.value.txs.length);
+    return v;
   }
 
+  private admitGossipTx(tx: Uint8Array): TxOutcome {
+    const r = this.admitTx(tx);
+    if (r.ok) return 'new';
+    return GOSSIP_IGNORED_TX_CODES.has(r.error.code) ? 'known' : 'bad';
+  }
+
+  /**
+   * A tx from a client (RPC). Refused with NODE_BUSY, before any other check, while the
+   * pool holds `load.busyPoolTxs` txs or `load.busyBacklogTxs` gossiped txs wait for
+   * admission: past that point the chain cannot take more and every accepted tx would only
+   * wait longer (docs/NODE.md, "Overload").
+   */
   submitTx(bytes: Uint8Array): Result<{ hash: string }, EdgeError> {
+    const busy = this.busy();
+    if (busy) {
+      this.metrics.rejectedTxs.inc({ reason: 'NODE_BUSY' });
+      return err(new EdgeError('NODE_BUSY', busy, { retryAfterMs: 1000 }));
+    }
     const r = this.admitTx(bytes);
     if (!r.ok) return err(r.error);
     this.txBatcher.push(bytes);
     return ok({ hash: r.value.hash });
+  }
+
+  /** Why the node refuses client txs now, or null. */
+  private busy(): string | null {
+    const { busyPoolTxs, busyBacklogTxs } = this.cfg.load;
+    if (this.pool.size >= busyPoolTxs) return `node busy: ${this.pool.size} txs pending (limit ${busyPoolTxs}); retry later`;
+    const backlog = this.gossipAdmission.backlog;
+    if (backlog >= busyBacklogTxs) return `node busy: ${backlog} gossiped txs waiting for admission (limit ${busyBacklogTxs}); retry later`;
+    return null;
   }
 
   private status(): PeerStatus {
@@ -568,6 +599,7 @@ export class EdgeNode {
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.syncer?.stop();
     if (this.network) this.txBatcher.close();
+    this.gossipAdmission?.close();
     this.events.close();
     await this.rpc?.stop().catch(() => {});
     await this.network?.stop().catch(() => {});

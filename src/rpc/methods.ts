@@ -174,6 +174,7 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       const bytes = typeof v === 'string' ? fromHex(v) : null;
       if (!bytes || bytes.length === 0) throw invalidParams('expected the hex of a signed transaction');
       const r = ctx.submitTx(bytes);
+      if (!r.ok && r.error.code === 'NODE_BUSY') throw new RpcError(RpcCode.UNAVAILABLE, r.error.message, { code: r.error.code, ...r.error.data });
       if (!r.ok) throw new RpcError(RpcCode.TX_REJECTED, r.error.message.replace(/^[A-Z_]+: /, ''), { code: r.error.code });
       return r.value.hash;
     },
