@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `edgechain` command. Node >= 22.6 runs the TypeScript sources directly (type stripping);
 // through npm/npx the pinned Node 24 from devDependencies is first on PATH.
 import { main } from '../src/cli/main.ts';

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, mkdirSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_RUNTIME_FLAGS } from '../src/node/runtime-flags.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -26,7 +27,7 @@ mkdirSync(join(dataRoot, 'logs'), { recursive: true });
 const children: ChildProcess[] = [];
 for (const { file, cfg } of configs) {
   const log = createWriteStream(join(dataRoot, 'logs', `${cfg.name}.log`));
-  const child = spawn(process.execPath, [join(root, 'bin', 'edgechain.js'), 'start', '--config', file], {
+  const child = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, join(root, 'bin', 'edgechain.js'), 'start', '--config', file], {
     cwd: root,
     env: { ...process.env, EDGECHAIN_DATA_DIR: join(dataRoot, cfg.name), EDGECHAIN_LOG_PRETTY: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ import { readKeyFile, type KeyPair } from '../../src/crypto/index.ts';
 import { signTx, type SignedTx } from '../../src/chain/tx.ts';
 import type { TxPayload } from '../../src/codec/types.ts';
 import { toHex } from '../../src/util/bytes.ts';
+import { NODE_RUNTIME_FLAGS } from '../../src/node/runtime-flags.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'edgechain.js');
@@ -104,7 +105,7 @@ export class Testnet {
     const rn = this.byName(name);
     if (rn.proc && rn.proc.exitCode === null && rn.proc.signalCode === null) return rn;
     const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const proc = spawn(process.execPath, [BIN, 'start', '--config', rn.node.configPath], {
+    const proc = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, BIN, 'start', '--config', rn.node.configPath], {
       cwd: ROOT,
       env: { ...process.env, EDGECHAIN_LOG_PRETTY: '0', EDGECHAIN_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
