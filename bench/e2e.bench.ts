@@ -37,6 +37,14 @@ interface Plan {
   warmupS: number;
   syncTimeoutS: number;
   n7: boolean;
+  /** Soak mode: one long step; RSS is followed over time (soak.* figures). */
+  soak?: boolean;
+}
+
+/** `--soak`: 300 tx/s for 5 minutes (EDGECHAIN_BENCH_SOAK_RATE, EDGECHAIN_BENCH_SOAK_S). */
+function soakPlan(): Plan {
+  const env = process.env;
+  return { devices: 400, rates: [Number(env.EDGECHAIN_BENCH_SOAK_RATE ?? 300)], durationS: Number(env.EDGECHAIN_BENCH_SOAK_S ?? 300), drainS: 30, warmupS: 2, syncTimeoutS: 90, n7: false, soak: true };
 }
 
 function plan(quick: boolean): Plan {
@@ -58,8 +66,8 @@ function killAllSync(): void {
   for (const t of live.nets) for (const n of t.nodes) n.proc?.kill('SIGKILL');
 }
 
-export async function run(opts: { quick: boolean; figures?: Record<string, number> }): Promise<Record<string, number>> {
-  const p = plan(opts.quick);
+export async function run(opts: { quick: boolean; soak?: boolean; figures?: Record<string, number> }): Promise<Record<string, number>> {
+  const p = opts.soak ? soakPlan() : plan(opts.quick);
   const out: Record<string, number> = {};
   const onSig = () => {
     killAllSync();
@@ -166,10 +174,15 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       process.stderr.write(`bench: e2e rate ${rate} tx/s for ${p.durationS} s …\n`);
       const samples: number[] = [];
       rss.set(rate, samples);
+      const series: { t: number; mb: number[] }[] = [];
+      const tStep = Date.now();
       const cpu0 = sealers.map((s) => cpuMs(s.proc?.pid));
       const res = await runLoadgen(t, job, p.durationS + p.drainS + 60, () => {
-        for (const s of sealers) if (s.proc?.pid) samples.push(rssMb(s.proc.pid));
+        const mb = sealers.map((s) => (s.proc?.pid ? rssMb(s.proc.pid) : 0));
+        samples.push(...mb.filter((x) => x > 0));
+        series.push({ t: (Date.now() - tStep) / 1000, mb });
       });
+      if (p.soak) soakFigures(series, p.durationS, out);
       const cpuUsed = sealers.reduce((a, s, i) => a + cpuMs(s.proc?.pid) - cpu0[i], 0);
       results.push(res);
       step++;
@@ -375,6 +388,35 @@ async function viewChanges(url: string): Promise<number> {
   const text = await (await fetch(url + '/metrics')).text();
   const m = /^edgechain_view_changes_total\S* (\d+)/m.exec(text);
   return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * Soak figures from the RSS series of the sealers (seconds since the step started, MB per
+ * sealer): mean RSS over the first and the last minute of the send window, and the growth
+ * rate fitted (least squares) over the window after its first minute; the worst sealer.
+ */
+function soakFigures(series: { t: number; mb: number[] }[], durationS: number, out: Record<string, number>): void {
+  const inWin = series.filter((s) => s.t <= durationS);
+  const sealers = inWin[0]?.mb.length ?? 0;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  let first = 0;
+  let last = 0;
+  let slope = -Infinity;
+  for (let i = 0; i < sealers; i++) {
+    first = Math.max(first, mean(inWin.filter((s) => s.t <= 60).map((s) => s.mb[i])));
+    last = Math.max(last, mean(inWin.filter((s) => s.t >= durationS - 60).map((s) => s.mb[i])));
+    const pts = inWin.filter((s) => s.t >= 60).map((s) => [s.t, s.mb[i]] as const);
+    const mx = mean(pts.map((p) => p[0]));
+    const my = mean(pts.map((p) => p[1]));
+    const num = pts.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+    const den = pts.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+    if (den > 0) slope = Math.max(slope, (num / den) * 60);
+  }
+  out['soak.duration_s'] = durationS;
+  out['soak.rss_mb_first_minute'] = Math.round(first);
+  out['soak.rss_mb_last_minute'] = Math.round(last);
+  out['soak.rss_mb_max'] = Math.max(...inWin.flatMap((s) => s.mb));
+  out['soak.rss_growth_mb_per_min'] = Math.round(slope * 10) / 10;
 }
 
 /** User + system CPU time of a process so far (ms), from /proc/<pid>/stat; 0 if unknown. */

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** `figures` holds what the modules before it measured in the same run (e2e reuses the crypto figure). */
-type BenchModule = { run(opts: { quick: boolean; figures: Record<string, number> }): Promise<Record<string, number>> };
+type BenchModule = { run(opts: { quick: boolean; soak?: boolean; figures: Record<string, number> }): Promise<Record<string, number>> };
 
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   crypto: () => import('./crypto.bench.ts'),
@@ -19,6 +19,8 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+// --soak: the e2e module's 5-minute steady-load run alone; figures go to bench/results/soak.json
+const soak = args.includes('--soak');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? new Set(args[onlyIdx + 1]?.split(',')) : null;
 
@@ -26,10 +28,11 @@ const figures: Record<string, number> = {};
 const started = Date.now();
 for (const [name, load] of Object.entries(MODULES)) {
   if (only && !only.has(name)) continue;
+  if (soak && name !== 'e2e') continue;
   const t0 = Date.now();
   process.stderr.write(`bench: ${name}${quick ? ' (quick)' : ''} …\n`);
   const mod = await load();
-  const res = await mod.run({ quick, figures: { ...figures } });
+  const res = await mod.run({ quick, soak, figures: { ...figures } });
   Object.assign(figures, res);
   process.stderr.write(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
@@ -48,8 +51,9 @@ for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(width)}  $
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
-writeFileSync(dir + 'latest.json', JSON.stringify(result, null, 2) + '\n');
-console.log(`wrote bench/results/latest.json`);
+const file = soak ? 'soak.json' : 'latest.json';
+writeFileSync(dir + file, JSON.stringify({ ...result, soak }, null, 2) + '\n');
+console.log(`wrote bench/results/${file}`);
 
 function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
