@@ -182,12 +182,16 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
           inflight++;
           maxInflight = Math.max(maxInflight, inflight);
           requests.push(
-            rpc(agent, job.urls[node], chunk.map((i) => ({ jsonrpc: '2.0', id: i, method: 'sendRawTransaction', params: [job.txs[i].hex] })), 30_000)
-              .then((out) => {
+            sendTxs(agent, job.urls[node], chunk.map((i) => ({ jsonrpc: '2.0', id: i, method: 'sendRawTransaction', params: [job.txs[i].hex] })))
+              .then(({ out, retried }) => {
                 for (const r of out) {
                   const i = r.id as number;
                   if (r.error) {
                     const code = (r.error.data as { code?: string } | undefined)?.code ?? String(r.error.code);
+                    if (retried && code === 'TXPOOL_DUPLICATE') {
+                      status[i] = 2; // the failed attempt had been admitted after all
+                      continue;
+                    }
                     if (code === 'NODE_BUSY') {
                       busyRefusals++;
                       status[i] = 0;
@@ -302,6 +306,22 @@ export function rpc(agent: Agent, url: string, body: unknown[], timeoutMs = 10_0
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/**
+ * sendRawTransaction batch; a request that fails as a whole (connection reset, timeout) is
+ * sent again (up to 2 more times): resending a tx is harmless (TXPOOL_DUPLICATE if it was
+ * admitted), and a tx whose fate stays unknown would leave a nonce gap for its sender.
+ */
+async function sendTxs(agent: Agent, url: string, body: unknown[]): Promise<{ out: RpcReply[]; retried: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { out: await rpc(agent, url, body, 30_000), retried: attempt > 0 };
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 async function rpcRetry(agent: Agent, url: string, body: unknown[]): Promise<RpcReply[]> {
