@@ -1,7 +1,7 @@
 /** Plain counters the node exports as metrics (docs/P2P.md, "Counters"). */
 
 export type GossipKind = 'tx' | 'consensus';
-export type RejectReason = 'too_large' | 'signed' | 'unknown_peer' | 'handler_reject' | 'handler_error';
+export type RejectReason = 'too_large' | 'signed' | 'no_nonce' | 'unknown_peer' | 'handler_reject' | 'handler_error';
 export type RequestKind = 'status' | 'blocks';
 
 export interface P2PCounters {
@@ -37,7 +37,7 @@ export function newCounters(): P2PCounters {
     messagesAccepted: { tx: 0, consensus: 0 },
     messagesIgnored: { tx: 0, consensus: 0 },
     messagesOut: { tx: 0, consensus: 0 },
-    rejected: { too_large: 0, signed: 0, unknown_peer: 0, handler_reject: 0, handler_error: 0 },
+    rejected: { too_large: 0, signed: 0, no_nonce: 0, unknown_peer: 0, handler_reject: 0, handler_error: 0 },
     requestsServed: { status: 0, blocks: 0 },
     requestsFailed: { status: 0, blocks: 0 },
     requestsSent: { status: 0, blocks: 0 },

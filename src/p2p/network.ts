@@ -15,6 +15,7 @@ import {
 } from '../codec/p2p.ts';
 import { toHex, utf8, fromUtf8, concatBytes } from '../util/bytes.ts';
 import { sha256 } from '../crypto/hash.ts';
+import { randomBytes } from 'node:crypto';
 import { P2PError } from './errors.ts';
 import { resolveOptions, type P2POptions, type ResolvedP2POptions } from './options.ts';
 import { AllowList, libp2pKeyFromSeed, publicKeyOfPeer } from './identity.ts';
@@ -96,6 +97,8 @@ const RPC_OVERHEAD = 64 * 1024;
 /** Room for the length varints and field tags around the blocks of one response. */
 const PER_BLOCK_OVERHEAD = 8;
 const ZERO_HASH = new Uint8Array(32);
+/** Length of the publish nonce in front of every gossip message (see nextPublishNonce). */
+const PUBLISH_NONCE_BYTES = 8;
 
 /**
  * The networking layer: libp2p (TCP + Noise + Yamux, identify, gossipsub), a gater that
@@ -114,6 +117,8 @@ export class P2PNetwork {
   private readonly log: P2PLogger | null;
   private readonly counters: P2PCounters;
   private readonly redialer: Redialer;
+  /** Counter behind nextPublishNonce; starts at a random value so a restarted node does not repeat ids. */
+  private publishNonce = randomBytes(8).readBigUInt64BE(0);
   private readonly stopController = new AbortController();
   private state: 'created' | 'started' | 'stopped' = 'created';
 
@@ -363,12 +368,27 @@ export class P2PNetwork {
       throw new P2PError('P2P_MESSAGE_TOO_LARGE', `${kind} message of ${data.length} bytes > ${this.limit(kind)}`, { kind, size: data.length });
     }
     try {
-      const r = await this.node.services.pubsub.publish(this.topic(kind), data);
+      const r = await this.node.services.pubsub.publish(this.topic(kind), concatBytes(this.nextPublishNonce(), data));
       this.counters.messagesOut[kind]++;
       return r.recipients.length;
     } catch (e) {
       throw new P2PError('P2P_PUBLISH_FAILED', errMsg(e), { kind });
     }
+  }
+
+  /**
+   * The 8 bytes every published message starts with: a counter from a random start. Message
+   * ids are content hashes (StrictNoSign), so without it a message published again with the
+   * same bytes (a consensus message re-sent on a timer: Ed25519 signatures are
+   * deterministic) would be a duplicate of the first, in our own seen-cache (gossipsub
+   * silently drops the publish) and in every peer's, for the cache's lifetime — a sealer
+   * restarted during a view change would never get the VIEW-CHANGEs it needs.
+   */
+  private nextPublishNonce(): Uint8Array {
+    this.publishNonce = (this.publishNonce + 1n) & 0xffff_ffff_ffff_ffffn;
+    const b = new Uint8Array(PUBLISH_NONCE_BYTES);
+    new DataView(b.buffer).setBigUint64(0, this.publishNonce);
+    return b;
   }
 
   /** gossipsub topic validator: envelope policy, size, the delivering peer, then the handler's verdict. */
@@ -380,7 +400,8 @@ export class P2PNetwork {
       return TopicValidatorResult.Reject;
     };
     if (msg.type !== 'unsigned') return reject('signed');
-    if (msg.data.length > this.limit(kind)) return reject('too_large', { size: msg.data.length });
+    if (msg.data.length < PUBLISH_NONCE_BYTES) return reject('no_nonce', { size: msg.data.length });
+    if (msg.data.length - PUBLISH_NONCE_BYTES > this.limit(kind)) return reject('too_large', { size: msg.data.length - PUBLISH_NONCE_BYTES });
     const viaKey = this.allow.publicKey(via);
     if (viaKey === undefined) return reject('unknown_peer');
     const handler = kind === 'tx' ? this.modules.onTx : this.modules.onConsensus;
@@ -390,7 +411,7 @@ export class P2PNetwork {
     }
     let verdict: Verdict;
     try {
-      verdict = await handler(msg.data, { viaPeerId: via.toString(), viaPublicKey: viaKey });
+      verdict = await handler(msg.data.subarray(PUBLISH_NONCE_BYTES), { viaPeerId: via.toString(), viaPublicKey: viaKey });
     } catch (e) {
       return reject('handler_error', { err: errMsg(e) });
     }
