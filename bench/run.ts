@@ -15,6 +15,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   state: () => import('./state.bench.ts'),
   consensus: () => import('./consensus.bench.ts'),
   e2e: () => import('./e2e.bench.ts'),
+  sync: () => import('./sync.bench.ts'),
 };
 
 const args = process.argv.slice(2);

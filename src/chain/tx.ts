@@ -1,5 +1,6 @@
 import { sha256 } from '../crypto/hash.ts';
 import { addressOf, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, type KeyPair } from '../crypto/keys.ts';
+import type { BatchVerifier, VerifyItem } from '../crypto/verify-pool.ts';
 import { TxBodyCodec, TxCodec } from '../codec/chain.ts';
 import type { Tx, TxBody, TxPayload } from '../codec/types.ts';
 import { concatBytes, toHex, utf8, fromUtf8 } from '../util/bytes.ts';
@@ -163,11 +164,43 @@ export class TxVerifier {
     }
     this.misses++;
     const okSig = verify(stx.tx.signature, txSignMessage(stx.tx.body), stx.tx.publicKey);
-    if (okSig) {
-      if (this.verified.size >= this.max) this.verified.delete(this.verified.values().next().value as string);
-      this.verified.add(stx.hashHex);
-    }
+    if (okSig) this.remember(stx.hashHex);
     return okSig;
+  }
+
+  /**
+   * Verifies many txs at once through a batch verifier (e.g. a VerifyPool of worker threads):
+   * the same check and the same cache as verify(), the signatures not yet cached are checked
+   * together. One verdict per tx, in order.
+   */
+  async verifyMany(txs: readonly SignedTx[], batch: BatchVerifier): Promise<boolean[]> {
+    const out: boolean[] = new Array(txs.length).fill(true);
+    const idx: number[] = [];
+    const items: VerifyItem[] = [];
+    for (let i = 0; i < txs.length; i++) {
+      const stx = txs[i];
+      if (this.verified.has(stx.hashHex)) {
+        this.hits++;
+        continue;
+      }
+      idx.push(i);
+      items.push({ signature: stx.tx.signature, message: txSignMessage(stx.tx.body), publicKey: stx.tx.publicKey });
+    }
+    if (items.length === 0) return out;
+    this.misses += items.length;
+    const verdicts = await batch.verifyMany(items);
+    for (let k = 0; k < idx.length; k++) {
+      const okSig = verdicts[k] === true;
+      out[idx[k]] = okSig;
+      if (okSig) this.remember(txs[idx[k]].hashHex);
+    }
+    return out;
+  }
+
+  private remember(hashHex: string): void {
+    if (this.verified.has(hashHex)) return;
+    if (this.verified.size >= this.max) this.verified.delete(this.verified.values().next().value as string);
+    this.verified.add(hashHex);
   }
 
   /** Forgets a tx (after it is finalized, its verdict is no longer needed). */

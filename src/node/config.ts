@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve, isAbsolute } from 'node:path';
 import { EdgeError } from '../util/errors.ts';
 import { fromHex } from '../util/bytes.ts';
+import { defaultVerifyWorkers } from '../crypto/verify-pool.ts';
 
 /**
  * Node configuration (JSON file). Paths are relative to the config file's folder.
@@ -16,6 +17,7 @@ import { fromHex } from '../util/bytes.ts';
  *            "observers": ["<public key hex>"] },   // extra peers the gater admits
  *   "rpc": { "host": "127.0.0.1", "port": 8545 },
  *   "log": { "level": "info" },
+ *   "sync": { "verifyWorkers": 1 },        // optional: threads checking synced txs' signatures (0 = main thread)
  *   "load": { "busyPoolTxs": 2000, "busyBacklogTxs": 1000, "gossipBacklogTxs": 20000, "proposalMaxTxs": 1000 }
  *                                          // optional: overload protection (docs/NODE.md, "Overload")
  * }
@@ -32,6 +34,8 @@ export interface NodeConfig {
   p2p: { listen: string[]; bootstrap: string[]; observers: Uint8Array[] };
   rpc: { host: string; port: number };
   log: { level: string };
+  /** Catching up: worker threads that verify the tx signatures of synced blocks (0 = on the main thread). */
+  sync: { verifyWorkers: number };
   /** Overload protection (docs/NODE.md, "Overload"). */
   load: {
     /** Client txs are refused (NODE_BUSY) while the pool holds this many txs. */
@@ -97,6 +101,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     p2p: { listen: strings(p2p.listen, 'p2p.listen'), bootstrap: strings(p2p.bootstrap, 'p2p.bootstrap'), observers },
     rpc: { host: rpc.host ?? '127.0.0.1', port: rpc.port ?? 8545 },
     log: { level: c.log?.level ?? 'info' },
+    sync: { verifyWorkers: c.sync?.verifyWorkers ?? defaultVerifyWorkers() },
     load: { ...DEFAULT_LOAD, ...(typeof c.load === 'object' && c.load !== null ? c.load : {}) },
   };
   if (env.EDGECHAIN_DATA_DIR) cfg.dataDir = resolve(env.EDGECHAIN_DATA_DIR);
@@ -107,6 +112,8 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
   if (!Number.isInteger(cfg.rpc.port) || cfg.rpc.port < 0 || cfg.rpc.port > 65535) throw bad('rpc.port must be 0..65535');
   if (typeof cfg.rpc.host !== 'string' || !cfg.rpc.host) throw bad('rpc.host must be a host name or address');
   if (!LEVELS.includes(cfg.log.level)) throw bad(`log.level must be one of ${LEVELS.join(', ')}`);
+  if (c.sync !== undefined && (typeof c.sync !== 'object' || c.sync === null || Array.isArray(c.sync))) throw bad('"sync" must be an object');
+  if (!Number.isInteger(cfg.sync.verifyWorkers) || cfg.sync.verifyWorkers < 0 || cfg.sync.verifyWorkers > 64) throw bad('sync.verifyWorkers must be an integer 0..64');
   if (c.load !== undefined && (typeof c.load !== 'object' || c.load === null || Array.isArray(c.load))) throw bad('"load" must be an object');
   for (const k of Object.keys(c.load ?? {})) if (!(k in DEFAULT_LOAD)) throw bad(`load.${k} is not an option (known: ${Object.keys(DEFAULT_LOAD).join(', ')})`);
   for (const [k, v] of Object.entries(cfg.load)) if (!Number.isSafeInteger(v) || v < 1) throw bad(`load.${k} must be a positive integer`);

@@ -24,10 +24,16 @@ import { P2PNetwork, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.t
 import { RpcServer, rpcMethods, NodeMetrics, EventHub, TxStats, RecentMatches, type RpcContext } from '../rpc/index.ts';
 import { explorerRoute } from '../rpc/explorer.ts';
 import { Syncer } from '../sync/syncer.ts';
+import { VerifyPool } from '../crypto/verify-pool.ts';
+import { decodeBlock } from '../chain/block.ts';
+import type { CommitCertificate } from '../codec/types.ts';
 import type { NodeConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 export const VERSION = '0.1.0';
+
+/** Most synced blocks applied (state advanced) but not yet written to disk: see finalize. */
+const SYNC_WRITE_BEHIND = 64;
 
 /** Pool refusals of a gossiped tx that say nothing against its sender (duplicate, nonce, room): ignored, not rejected. */
 const GOSSIP_IGNORED_TX_CODES: ReadonlySet<string> = new Set([
@@ -68,7 +74,11 @@ export class EdgeNode {
   engine!: PbftEngine;
   network!: P2PNetwork;
   rpc!: RpcServer;
-  syncer!: Syncer;
+  syncer!: Syncer<SyncedBlock>;
+  /** Verifies the tx signatures of synced blocks off the main thread (workers start on first use). */
+  private syncVerifyPool: VerifyPool | null = null;
+  /** Writes of synced blocks still in flight, oldest first (see finalize: synced blocks are written behind). */
+  private readonly syncWrites: Promise<void>[] = [];
   private readonly txBatcher = new TxBatcher({}, (batch) => {
     this.network.publishTx(batch).catch((e) => this.log.node.debug({ err: (e as Error).message }, 'tx batch publish failed'));
   });
@@ -177,14 +187,18 @@ export class EdgeNode {
         onPeerStatus: (peerId, s) => this.notePeerStatus(peerId, s),
       },
     );
-    this.syncer = new Syncer(
-      { maxBatch: 64 },
+    this.syncVerifyPool = new VerifyPool({ workers: cfg.sync.verifyWorkers });
+    this.syncer = new Syncer<SyncedBlock>(
+      // 128 blocks = the server's maxBlocksPerRequest default; its byte budget may cut a response short
+      { maxBatch: 128, prefetch: 1 },
       {
         logger: this.log.sync,
         peers: () => [...this.peerStatus.entries()].map(([peerId, s]) => ({ peerId, height: s.height })),
-        fetch: (peerId, from, count, signal) => this.network.requestBlocks(peerId, from, count, { signal }),
-        localHeight: () => this.store.head()?.height ?? 0,
-        deliver: (finalized) => this.deliverSynced(finalized),
+        // decoding and the signature checks of a batch overlap the delivery of the previous one
+        fetch: async (peerId, from, count, signal) => this.prepareSynced(await this.network.requestBlocks(peerId, from, count, { signal })),
+        // the applied height: the last synced block may still be being written (finalize)
+        localHeight: () => this.state.height,
+        deliver: (b) => this.deliverSynced(b),
       },
     );
 
@@ -346,7 +360,20 @@ export class EdgeNode {
     if (!r.ok) throw new EdgeError('NODE_DIVERGED', `finalized block ${height} does not execute here: ${r.error.message}`);
     const res = r.value;
     if (!equalBytes(res.stateRoot, block.header.stateRoot)) throw new EdgeError('NODE_DIVERGED', `state root of finalized block ${height} differs from ours`);
-    await this.store.commitBlock({ block, certificate, receipts: res.receiptBytes, writes: res.writes, stateRoot: res.stateRoot, failed: res.failed, pruneWalThroughHeight: height - 1 });
+    const commit = { block, certificate, receipts: res.receiptBytes, writes: res.writes, stateRoot: res.stateRoot, failed: res.failed, pruneWalThroughHeight: height - 1 };
+    let durable: Promise<void> | null = null;
+    if (viaSync) {
+      // Write-behind for synced blocks: a block's batch (atomic, fsynced) is written while the
+      // next synced blocks are checked and executed, with at most SYNC_WRITE_BEHIND of them
+      // applied but not yet on disk; the store writes the commits that queue up meanwhile as
+      // one group (one fsync). It writes in call order, so a later WAL append (made before any
+      // message is sent) or block commit is never on disk ahead of them. The 'block' event
+      // waits for the write; a failed write is fatal.
+      while (this.syncWrites.length >= SYNC_WRITE_BEHIND) await this.syncWrites.shift();
+      durable = this.store.commitBlock(commit);
+      this.syncWrites.push(durable);
+      durable.catch((e) => this.fatal(e));
+    } else await this.store.commitBlock(commit);
     this.state.commit();
     this.pending = null;
     this.pool.onCommit(block.txs);
@@ -360,17 +387,44 @@ export class EdgeNode {
     else this.metrics.commitLatency.observe((Date.now() - this.heightStartedAt) / 1000);
     this.heightStartedAt = Date.now();
     const st = this.engine.status();
-    this.log.consensus.info({ height, txs: block.txs.length, failed: res.failed, view: block.header.view, ms: Date.now() - t0, sync: viaSync || undefined, hash: block.hashHex.slice(0, 18) }, 'finalized block');
-    this.events.publish('block', { number: height, hash: block.hashHex, txCount: block.txs.length, timestamp: block.header.timestamp, view: st.view });
+    // synced blocks are logged at debug: the syncer logs its progress per batch at info
+    this.log.consensus[viaSync ? 'debug' : 'info']({ height, txs: block.txs.length, failed: res.failed, view: block.header.view, ms: Date.now() - t0, sync: viaSync || undefined, hash: block.hashHex.slice(0, 18) }, 'finalized block');
+    const event = { number: height, hash: block.hashHex, txCount: block.txs.length, timestamp: block.header.timestamp, view: st.view };
+    if (durable) durable.then(() => this.events.publish('block', event), () => {});
+    else this.events.publish('block', event);
   }
 
-  private async deliverSynced(finalizedBytes: Uint8Array): Promise<void> {
-    const f = FinalizedBlockCodec.decode(finalizedBytes);
-    if (!f.ok) throw new EdgeError('SYNC_BAD_BLOCK', f.error.message);
-    const c = decodeCertificate(f.value.certificate);
-    if (!c.ok) throw new EdgeError('SYNC_BAD_BLOCK', c.error.message);
+  /**
+   * Decodes a batch of synced FinalizedBlocks (untrusted bytes: every canonical and structural
+   * check of decodeBlock applies) and checks their tx signatures in the verify pool's worker
+   * threads, which fills the verifier's cache: finalize() then finds them verified. The verdicts
+   * themselves are not acted on here: a block with a bad signature is refused by finalize() (or
+   * earlier, by its certificate). Decoding stops at the first unusable block.
+   */
+  private async prepareSynced(raw: Uint8Array[]): Promise<SyncedBlock[]> {
+    const out: SyncedBlock[] = [];
+    const txs: SignedTx[] = [];
+    const opts = { chainId: this.genesis.chainId, params: this.genesis.params };
+    for (const bytes of raw) {
+      const f = FinalizedBlockCodec.decode(bytes);
+      const c = f.ok ? decodeCertificate(f.value.certificate) : null;
+      const b = f.ok ? decodeBlock(plainBytes(f.value.block), opts) : null;
+      if (!f.ok || !c?.ok || !b?.ok) {
+        const why = !f.ok ? f.error.message : !c!.ok ? c!.error.message : b!.ok ? '' : b!.error.message;
+        out.push({ error: new EdgeError('SYNC_BAD_BLOCK', why) });
+        break;
+      }
+      out.push({ block: b.value, certificate: c.value });
+      txs.push(...b.value.txs);
+    }
+    if (this.syncVerifyPool && txs.length > 0) await this.verifier.verifyMany(txs, this.syncVerifyPool);
+    return out;
+  }
+
+  private async deliverSynced(s: SyncedBlock): Promise<void> {
+    if ('error' in s) throw s.error;
     // processed in the engine queue like every other input; a failure there is fatal (queue catch)
-    const input: EngineInput = { type: 'synced', now: Date.now(), block: f.value.block, certificate: c.value };
+    const input: EngineInput = { type: 'synced', now: Date.now(), block: s.block.bytes, decoded: s.block, certificate: s.certificate };
     this.enqueue(input);
     await this.queue;
   }
@@ -598,6 +652,7 @@ export class EdgeNode {
     if (this.timer) clearTimeout(this.timer);
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.syncer?.stop();
+    void this.syncVerifyPool?.close();
     if (this.network) this.txBatcher.close();
     this.gossipAdmission?.close();
     this.events.close();
@@ -608,4 +663,12 @@ export class EdgeNode {
     if (!this.store) await this.db?.close().catch(() => {});
     this.log.node.info('node stopped');
   }
+}
+
+/** A synced block decoded ahead of delivery (or why it is unusable). */
+type SyncedBlock = { block: DecodedBlock; certificate: CommitCertificate } | { error: EdgeError };
+
+/** A plain Uint8Array over the same memory (protobufjs decodes bytes fields as Buffers on Node). */
+function plainBytes(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -100,6 +100,17 @@ export interface BlockCommit {
   pruneWalThroughHeight?: number;
 }
 
+/** Most blocks one group commit writes (a bound on the batch, not a tuning knob). */
+const MAX_GROUP_BLOCKS = 256;
+
+interface CommitGroup {
+  items: { input: BlockCommit; resolve: () => void; reject: (e: unknown) => void }[];
+  /** Its write has begun: later commits start a new group. */
+  started: boolean;
+  /** serialSeq of its write task. */
+  seq: number;
+}
+
 function encodeHead(h: Head): Uint8Array {
   return concatBytes(u64be(h.height), h.hash, h.stateRoot);
 }
@@ -160,6 +171,10 @@ export class ChainStore {
   private walIndex: { seq: number; height: number }[];
   private walNext: number;
   private writes: Promise<unknown> = Promise.resolve();
+  /** Number of serial tasks queued so far (a commit group is joinable while it is the last one). */
+  private serialSeq = 0;
+  /** The block commits waiting for their (shared) write, see commitBlock. */
+  private openGroup: CommitGroup | null = null;
   private closed = false;
 
   private constructor(db: Database, opts: ChainStoreOptions, state: { genesis?: Uint8Array; head?: Head; counters: Counters; walIndex: { seq: number; height: number }[]; walNext: number }) {
@@ -238,6 +253,7 @@ export class ChainStore {
 
   /** Runs write tasks one at a time, in call order; a failed task does not block the next. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
+    this.serialSeq++;
     const p = this.writes.then(() => {
       this.assertOpen();
       return task();
@@ -291,41 +307,89 @@ export class ChainStore {
    * tx locations, receipts, state writes, counters and the new head (plus optional WAL pruning).
    * Throws (programmer error) unless height = head + 1 and parent hash = head hash.
    * If the batch fails, nothing was written and head() is unchanged.
+   *
+   * Group commit: blocks committed while an earlier write is still running (a caller that does
+   * not await each commit, e.g. sync) are written together by the next write: one atomic,
+   * fsynced batch for all of them, so after a crash the database holds a prefix of the commits
+   * (never a later block without an earlier one). Only consecutive commitBlock calls are
+   * grouped; any other write (WAL, genesis) keeps its place in the call order. The outcome of
+   * each call is what it would be written alone: a commit that fails its checks is refused and
+   * the next one is checked against the head before it.
    */
   commitBlock(input: BlockCommit): Promise<void> {
-    return this.serial(async () => {
-      const head = this.cachedHead;
-      if (!head) throw storageError('STORAGE_NOT_INITIALIZED', 'commitGenesis first');
-      const { block } = input;
-      const height = block.header.height;
-      if (height !== head.height + 1) throw storageError('STORAGE_BAD_HEIGHT', `block height ${height}, expected ${head.height + 1}`, { height, expected: head.height + 1 });
-      if (!equalBytes(block.header.parentHash, head.hash)) {
-        throw storageError('STORAGE_BAD_PARENT', `block ${height} parent ${toHex(block.header.parentHash, true)} is not head ${toHex(head.hash, true)}`, { height });
+    return new Promise<void>((resolve, reject) => {
+      const g = this.openGroup;
+      if (g && !g.started && g.seq === this.serialSeq && g.items.length < MAX_GROUP_BLOCKS) {
+        g.items.push({ input, resolve, reject });
+        return;
       }
-      if (input.receipts.length !== block.txs.length) throw badInput(`${input.receipts.length} receipts for ${block.txs.length} txs`);
-      if (!Number.isSafeInteger(input.failed) || input.failed < 0 || input.failed > block.txs.length) throw badInput(`failed count ${input.failed} out of range`);
-      this.checkRoot(block, input.stateRoot);
-      const newHead: Head = { height, hash: block.hash, stateRoot: input.stateRoot };
-      const counters: Counters = { totalTxs: this.cachedCounters.totalTxs + block.txs.length, failedTxs: this.cachedCounters.failedTxs + input.failed };
-      const ops: BatchOp[] = [
-        { type: 'put', key: keys.blockByHeight(height), value: FinalizedBlockCodec.encode({ block: block.bytes, certificate: input.certificate }) },
-        { type: 'put', key: keys.heightByHash(block.hash), value: u64be(height) },
-      ];
-      for (let i = 0; i < block.txs.length; i++) {
-        const h = block.txs[i].hash;
-        ops.push({ type: 'put', key: keys.txLocation(h), value: encodeLocation({ height, index: i }) });
-        ops.push({ type: 'put', key: keys.receipt(h), value: input.receipts[i] });
-      }
-      ops.push(...ChainStore.stateOps(input.writes));
-      const pruned = input.pruneWalThroughHeight !== undefined ? this.walMatching({ throughHeight: input.pruneWalThroughHeight }) : [];
-      for (const r of pruned) ops.push({ type: 'del', key: keys.wal(r.seq) });
-      ops.push({ type: 'put', key: keys.meta(MetaKey.COUNTERS), value: encodeCounters(counters) });
-      ops.push({ type: 'put', key: keys.meta(MetaKey.HEAD), value: encodeHead(newHead) });
-      await this.db.batch(ops, { sync: this.syncCommits });
-      this.cachedHead = { height, hash: newHead.hash.slice(), stateRoot: newHead.stateRoot.slice() };
-      this.cachedCounters = counters;
-      this.forgetWal(pruned);
+      const group: CommitGroup = { items: [{ input, resolve, reject }], started: false, seq: 0 };
+      this.openGroup = group;
+      this.serial(() => this.writeGroup(group)).catch((e) => {
+        // the task did not run (store closed) or broke before settling every commit
+        group.started = true;
+        if (this.openGroup === group) this.openGroup = null;
+        for (const item of group.items) item.reject(e);
+      });
+      group.seq = this.serialSeq;
     });
+  }
+
+  private async writeGroup(group: CommitGroup): Promise<void> {
+    group.started = true;
+    if (this.openGroup === group) this.openGroup = null;
+    let head = this.cachedHead;
+    let counters = this.cachedCounters;
+    let pruneThrough: number | undefined;
+    const ops: BatchOp[] = [];
+    const accepted: CommitGroup['items'] = [];
+    for (const item of group.items) {
+      try {
+        const { block } = item.input;
+        if (!head) throw storageError('STORAGE_NOT_INITIALIZED', 'commitGenesis first');
+        const height = block.header.height;
+        if (height !== head.height + 1) throw storageError('STORAGE_BAD_HEIGHT', `block height ${height}, expected ${head.height + 1}`, { height, expected: head.height + 1 });
+        if (!equalBytes(block.header.parentHash, head.hash)) {
+          throw storageError('STORAGE_BAD_PARENT', `block ${height} parent ${toHex(block.header.parentHash, true)} is not head ${toHex(head.hash, true)}`, { height });
+        }
+        const { receipts, failed } = item.input;
+        if (receipts.length !== block.txs.length) throw badInput(`${receipts.length} receipts for ${block.txs.length} txs`);
+        if (!Number.isSafeInteger(failed) || failed < 0 || failed > block.txs.length) throw badInput(`failed count ${failed} out of range`);
+        this.checkRoot(block, item.input.stateRoot);
+        ops.push(
+          { type: 'put', key: keys.blockByHeight(height), value: FinalizedBlockCodec.encode({ block: block.bytes, certificate: item.input.certificate }) },
+          { type: 'put', key: keys.heightByHash(block.hash), value: u64be(height) },
+        );
+        for (let i = 0; i < block.txs.length; i++) {
+          const h = block.txs[i].hash;
+          ops.push({ type: 'put', key: keys.txLocation(h), value: encodeLocation({ height, index: i }) });
+          ops.push({ type: 'put', key: keys.receipt(h), value: receipts[i] });
+        }
+        ops.push(...ChainStore.stateOps(item.input.writes));
+        if (item.input.pruneWalThroughHeight !== undefined) pruneThrough = Math.max(pruneThrough ?? -1, item.input.pruneWalThroughHeight);
+        head = { height, hash: block.hash, stateRoot: item.input.stateRoot };
+        counters = { totalTxs: counters.totalTxs + block.txs.length, failedTxs: counters.failedTxs + failed };
+        accepted.push(item);
+      } catch (e) {
+        item.reject(e);
+      }
+    }
+    if (accepted.length === 0 || !head) return;
+    const pruned = pruneThrough !== undefined ? this.walMatching({ throughHeight: pruneThrough }) : [];
+    for (const r of pruned) ops.push({ type: 'del', key: keys.wal(r.seq) });
+    // counters and head once, with their values after the last block of the group
+    ops.push({ type: 'put', key: keys.meta(MetaKey.COUNTERS), value: encodeCounters(counters) });
+    ops.push({ type: 'put', key: keys.meta(MetaKey.HEAD), value: encodeHead(head) });
+    try {
+      await this.db.batch(ops, { sync: this.syncCommits });
+    } catch (e) {
+      for (const item of accepted) item.reject(e);
+      return;
+    }
+    this.cachedHead = { height: head.height, hash: head.hash.slice(), stateRoot: head.stateRoot.slice() };
+    this.cachedCounters = counters;
+    this.forgetWal(pruned);
+    for (const item of accepted) item.resolve();
   }
 
   // ---- reads ----

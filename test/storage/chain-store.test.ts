@@ -9,7 +9,8 @@ import { toHex, u32be, utf8 } from '../../src/util/bytes.ts';
 import { ChainStore, SCHEMA_VERSION } from '../../src/storage/chain-store.ts';
 import { keys, MetaKey } from '../../src/storage/keys.ts';
 import { MemoryDatabase } from '../../src/storage/memory.ts';
-import type { Database } from '../../src/storage/interface.ts';
+import type { BatchOp, BatchOptions, Database, IterateOptions } from '../../src/storage/interface.ts';
+import { readU64be } from '../../src/util/bytes.ts';
 import { BACKENDS, buildChain, blockCommit, CHAIN_ID, expectedState, genesisCommit, makeBackend, testGenesis, type Backend } from './helpers.ts';
 
 type Chain = ReturnType<typeof buildChain>;
@@ -293,5 +294,127 @@ describe('ChainStore on MemoryDatabase', () => {
     const g = genesisCommit();
     await expect(store.commitGenesis({ ...g, block: chain.blocks[0].block })).rejects.toMatchObject({ code: 'STORAGE_BAD_HEIGHT' });
     await expect(store.commitGenesis({ ...g, stateRoot: sha256(utf8('x')) })).rejects.toMatchObject({ code: 'STORAGE_BAD_INPUT' });
+  });
+});
+
+/**
+ * A MemoryDatabase whose batches can be held at the door (the write "in flight"), recording
+ * what each batch wrote: the head height it set, or 'wal' for a WAL append.
+ */
+class GatedDatabase implements Database {
+  readonly inner = new MemoryDatabase();
+  readonly written: (number | 'wal' | 'other')[] = [];
+  private gate: Promise<void> | null = null;
+  private open: (() => void) | null = null;
+  private entered: (() => void) | null = null;
+  /** Holds the next batches until release(); resolves when the first of them arrives. */
+  hold(): Promise<void> {
+    this.gate = new Promise((r) => (this.open = r));
+    return new Promise((r) => (this.entered = r));
+  }
+  release(): void {
+    this.gate = null;
+    this.open?.();
+  }
+  get(key: Uint8Array) {
+    return this.inner.get(key);
+  }
+  async batch(ops: BatchOp[], opts?: BatchOptions) {
+    const gate = this.gate;
+    if (gate) {
+      this.entered?.();
+      await gate;
+    }
+    const head = ops.find((o) => o.type === 'put' && hex(o.key) === hex(keys.meta(MetaKey.HEAD)));
+    const wal = ops.some((o) => o.type === 'put' && hex(o.key) === hex(keys.meta(MetaKey.WAL_NEXT)));
+    this.written.push(head && head.type === 'put' ? readU64be(head.value) : wal ? 'wal' : 'other');
+    return this.inner.batch(ops, opts);
+  }
+  iterate(opts: IterateOptions) {
+    return this.inner.iterate(opts);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+describe('ChainStore group commit', () => {
+  const chain = buildChain(6);
+
+  it('commits made without awaiting the previous one are written together: one synced batch, same result as one by one', async () => {
+    const db = new MemoryDatabase();
+    const store = await ChainStore.open(db);
+    await store.commitGenesis(chain.genesis);
+    await store.commitBlock(chain.blocks[0]);
+    const before = { ...db.stats };
+    await Promise.all(chain.blocks.slice(1).map((c) => store.commitBlock(c)));
+    expect(db.stats.batches - before.batches).toBe(1);
+    expect(db.stats.syncBatches - before.syncBatches).toBe(1);
+    await expectChainThrough(store, chain, 6);
+    await store.close();
+    db.restart();
+    const again = await ChainStore.open(db);
+    await expectChainThrough(again, chain, 6);
+  });
+
+  it('blocks committed while a write is in flight form the next group, written after it', async () => {
+    const db = new GatedDatabase();
+    const store = await ChainStore.open(db);
+    await store.commitGenesis(chain.genesis);
+    const entered = db.hold();
+    const first = store.commitBlock(chain.blocks[0]);
+    await entered; // block 1's batch is being written
+    const rest = chain.blocks.slice(1, 4).map((c) => store.commitBlock(c));
+    expect(store.head()?.height).toBe(0);
+    db.release();
+    await Promise.all([first, ...rest]);
+    expect(db.written).toEqual([0, 1, 4]);
+    await expectChainThrough(store, chain, 4);
+  });
+
+  it('a failed group write refuses every commit of the group and writes none of them: the database keeps a prefix', async () => {
+    const db = new MemoryDatabase();
+    const store = await ChainStore.open(db);
+    await store.commitGenesis(chain.genesis);
+    await store.commitBlock(chain.blocks[0]);
+    db.failNextBatch();
+    const results = await Promise.allSettled(chain.blocks.slice(1, 4).map((c) => store.commitBlock(c)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_SIMULATED_CRASH' });
+    expect(store.head()?.height).toBe(1);
+    db.restart();
+    const again = await ChainStore.open(db);
+    await expectChainThrough(again, chain, 1);
+  });
+
+  it('a commit that fails its checks inside a group is refused alone, the others are checked as if written one by one', async () => {
+    const db = new MemoryDatabase();
+    const store = await ChainStore.open(db);
+    await store.commitGenesis(chain.genesis);
+    const before = { ...db.stats };
+    const results = await Promise.allSettled([store.commitBlock(chain.blocks[0]), store.commitBlock(chain.blocks[2]), store.commitBlock(chain.blocks[1])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_BAD_HEIGHT' });
+    expect(db.stats.batches - before.batches).toBe(1);
+    await store.commitBlock(chain.blocks[2]);
+    await expectChainThrough(store, chain, 3);
+  });
+
+  it('never writes a block ahead of a WAL append made before it was committed', async () => {
+    const db = new GatedDatabase();
+    const store = await ChainStore.open(db);
+    await store.commitGenesis(chain.genesis);
+    const entered = db.hold();
+    const p1 = store.commitBlock(chain.blocks[0]);
+    await entered;
+    const p2 = store.commitBlock(chain.blocks[1]);
+    const wal = store.walAppend(utf8('prepare 3/0'), 2);
+    // block 3 may not join block 2's group: that group is written before the WAL record
+    const p3 = store.commitBlock({ ...chain.blocks[2], pruneWalThroughHeight: 2 });
+    db.release();
+    await Promise.all([p1, p2, wal, p3]);
+    expect(db.written).toEqual([0, 1, 2, 'wal', 3]);
+    expect(await store.walRecords()).toEqual([]); // pruned by block 3's batch, so it was written after the record
+    await expectChainThrough(store, chain, 3);
   });
 });

@@ -1,0 +1,185 @@
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './keys.ts';
+
+/** One Ed25519 check: does `signature` sign `message` under `publicKey`? */
+export interface VerifyItem {
+  signature: Uint8Array;
+  message: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/** Anything that verifies many signatures at once (a VerifyPool, or a fake in tests). */
+export interface BatchVerifier {
+  verifyMany(items: readonly VerifyItem[]): Promise<boolean[]>;
+}
+
+export interface VerifyPoolOptions {
+  /**
+   * Worker threads; 0 verifies on the calling thread (same results, no parallelism).
+   * Default: one less than the available cores, at least 1, at most 4.
+   */
+  workers?: number;
+  /** Most items per message to a worker (default 256): a large batch is spread over the workers. */
+  chunk?: number;
+}
+
+export function defaultVerifyWorkers(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
+}
+
+interface Task {
+  items: readonly VerifyItem[];
+  resolve: (v: Uint8Array) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Task>;
+  load: number;
+}
+
+const WORKER_URL = new URL('./verify-worker.ts', import.meta.url);
+
+/**
+ * Ed25519 verification off the main thread: a small pool of worker_threads, each running the
+ * same OpenSSL `verify` as `keys.ts`. Workers start on first use and do not keep the process
+ * alive. A worker that dies has its pending items verified on the calling thread instead, so a
+ * verdict is never lost or guessed. Never rejects.
+ */
+export class VerifyPool implements BatchVerifier {
+  readonly workers: number;
+  private readonly chunk: number;
+  private slots: Slot[] | null = null;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(opts: VerifyPoolOptions = {}) {
+    const w = opts.workers ?? defaultVerifyWorkers();
+    if (!Number.isInteger(w) || w < 0 || w > 64) throw new RangeError('workers must be an integer 0..64');
+    this.workers = w;
+    this.chunk = Math.max(1, opts.chunk ?? 256);
+  }
+
+  /** One verdict per item, in order. */
+  async verifyMany(items: readonly VerifyItem[]): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    if (this.workers === 0 || this.closed) return items.map((it) => verify(it.signature, it.message, it.publicKey));
+    this.start();
+    const parts: Promise<Uint8Array>[] = [];
+    for (let i = 0; i < items.length; i += this.chunk) parts.push(this.send(items.slice(i, i + this.chunk)));
+    const verdicts = await Promise.all(parts);
+    const out: boolean[] = [];
+    for (const v of verdicts) for (const b of v) out.push(b === 1);
+    return out;
+  }
+
+  /** Terminates the workers; later calls verify on the calling thread. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots ?? [];
+    this.slots = [];
+    await Promise.all(slots.map((s) => this.retire(s)));
+  }
+
+  private start(): void {
+    if (this.slots) return;
+    this.slots = [];
+    for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_URL);
+    worker.unref();
+    const slot: Slot = { worker, pending: new Map(), load: 0 };
+    worker.on('message', (m: { id: number; verdicts: Uint8Array }) => {
+      const t = slot.pending.get(m.id);
+      if (!t) return;
+      slot.pending.delete(m.id);
+      slot.load -= t.items.length;
+      t.resolve(m.verdicts);
+    });
+    const fail = () => void this.retire(slot);
+    worker.on('error', fail);
+    worker.on('exit', fail);
+    return slot;
+  }
+
+  /** Removes a worker from the pool; whatever it still owed is verified here. */
+  private async retire(slot: Slot): Promise<void> {
+    if (this.slots) this.slots = this.slots.filter((s) => s !== slot);
+    const owed = [...slot.pending.values()];
+    slot.pending.clear();
+    slot.load = 0;
+    for (const t of owed) t.resolve(verifyHere(t.items));
+    await slot.worker.terminate().catch(() => {});
+  }
+
+  private send(items: readonly VerifyItem[]): Promise<Uint8Array> {
+    const live = this.slots ?? [];
+    if (live.length === 0) return Promise.resolve(verifyHere(items));
+    let slot = live[0];
+    for (const s of live) if (s.load < slot.load) slot = s;
+    const buf = packItems(items);
+    if (!buf) return Promise.resolve(verifyHere(items));
+    const id = this.nextId++;
+    return new Promise<Uint8Array>((resolve) => {
+      slot.pending.set(id, { items, resolve });
+      slot.load += items.length;
+      slot.worker.postMessage({ id, buf: buf.buffer }, [buf.buffer]);
+    });
+  }
+}
+
+function verifyHere(items: readonly VerifyItem[]): Uint8Array {
+  const v = new Uint8Array(items.length);
+  for (let i = 0; i < items.length; i++) v[i] = verify(items[i].signature, items[i].message, items[i].publicKey) ? 1 : 0;
+  return v;
+}
+
+/**
+ * Packs items for a worker: u32 count, then per item u32 message length, signature (64),
+ * public key (32), message. Null if an item has a key or signature of the wrong length (those
+ * are verified, i.e. refused, on the calling thread).
+ */
+export function packItems(items: readonly VerifyItem[]): Uint8Array<ArrayBuffer> | null {
+  let size = 4;
+  for (const it of items) {
+    if (it.signature.length !== SIGNATURE_LENGTH || it.publicKey.length !== PUBLIC_KEY_LENGTH) return null;
+    size += 4 + SIGNATURE_LENGTH + PUBLIC_KEY_LENGTH + it.message.length;
+  }
+  const out = new Uint8Array(new ArrayBuffer(size));
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, items.length);
+  let o = 4;
+  for (const it of items) {
+    dv.setUint32(o, it.message.length);
+    o += 4;
+    out.set(it.signature, o);
+    o += SIGNATURE_LENGTH;
+    out.set(it.publicKey, o);
+    o += PUBLIC_KEY_LENGTH;
+    out.set(it.message, o);
+    o += it.message.length;
+  }
+  return out;
+}
+
+export function unpackItems(buf: Uint8Array): VerifyItem[] {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = dv.getUint32(0);
+  const out: VerifyItem[] = new Array(n);
+  let o = 4;
+  for (let i = 0; i < n; i++) {
+    const len = dv.getUint32(o);
+    o += 4;
+    const signature = buf.subarray(o, o + SIGNATURE_LENGTH);
+    o += SIGNATURE_LENGTH;
+    const publicKey = buf.subarray(o, o + PUBLIC_KEY_LENGTH);
+    o += PUBLIC_KEY_LENGTH;
+    const message = buf.subarray(o, o + len);
+    o += len;
+    out[i] = { signature, message, publicKey };
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { VerifyPool, packItems, unpackItems, type BatchVerifier, type VerifyItem } from '../../src/crypto/verify-pool.ts';
+import { keyPairFromLabel, sign, verify } from '../../src/crypto/keys.ts';
+import { TxVerifier, signTx } from '../../src/chain/tx.ts';
+import { utf8 } from '../../src/util/bytes.ts';
+
+const alice = keyPairFromLabel('pool-alice');
+const bob = keyPairFromLabel('pool-bob');
+
+/** n items, every third one broken in a different way (tampered message, wrong key, short signature). */
+function items(n: number): { items: VerifyItem[]; expected: boolean[] } {
+  const out: VerifyItem[] = [];
+  const expected: boolean[] = [];
+  for (let i = 0; i < n; i++) {
+    const message = utf8(`message ${i} ${'x'.repeat(i % 50)}`);
+    const signature = sign(message, alice.secretKey);
+    if (i % 3 !== 2) {
+      out.push({ signature, message, publicKey: alice.publicKey });
+      expected.push(true);
+      continue;
+    }
+    const k = i % 9;
+    if (k === 2) out.push({ signature, message: utf8(`message ${i}!`), publicKey: alice.publicKey });
+    else if (k === 5) out.push({ signature, message, publicKey: bob.publicKey });
+    else out.push({ signature: signature.subarray(0, 63), message, publicKey: alice.publicKey });
+    expected.push(false);
+  }
+  return { items: out, expected };
+}
+
+const pools: VerifyPool[] = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+const pool = (o: ConstructorParameters<typeof VerifyPool>[0]) => {
+  const p = new VerifyPool(o);
+  pools.push(p);
+  return p;
+};
+
+describe('VerifyPool', () => {
+  it('gives the same verdicts as verify(), in order, with worker threads and on the calling thread', async () => {
+    const { items: its, expected } = items(300);
+    expect(its.map((it) => verify(it.signature, it.message, it.publicKey))).toEqual(expected);
+    for (const workers of [0, 1, 2]) {
+      expect(await pool({ workers, chunk: 64 }).verifyMany(its)).toEqual(expected);
+    }
+  });
+
+  it('spreads a large batch over its workers in chunks and puts the verdicts back in order', async () => {
+    const { items: its, expected } = items(1000);
+    const p = pool({ workers: 2, chunk: 50 });
+    const [a, b] = await Promise.all([p.verifyMany(its), p.verifyMany(its.slice(500))]);
+    expect(a).toEqual(expected);
+    expect(b).toEqual(expected.slice(500));
+    expect(await p.verifyMany([])).toEqual([]);
+  });
+
+  it('a worker that dies loses no verdict: what it owed is verified on the calling thread', async () => {
+    const { items: its, expected } = items(600);
+    const p = pool({ workers: 1, chunk: 100 });
+    await p.verifyMany(its.slice(0, 3)); // starts the worker
+    const slots = (p as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+    expect(slots).toHaveLength(1);
+    const pending = p.verifyMany(its);
+    await slots[0].worker.terminate();
+    expect(await pending).toEqual(expected);
+    // the pool has no worker left and keeps answering on the calling thread
+    expect(await p.verifyMany(its.slice(0, 30))).toEqual(expected.slice(0, 30));
+  });
+
+  it('after close() it still answers, on the calling thread', async () => {
+    const { items: its, expected } = items(20);
+    const p = pool({ workers: 1 });
+    expect(await p.verifyMany(its)).toEqual(expected);
+    await p.close();
+    expect(await p.verifyMany(its)).toEqual(expected);
+  });
+
+  it('packs and unpacks items losslessly; a key or signature of the wrong length is not packed', () => {
+    const { items: its } = items(9);
+    const ok = its.filter((it) => it.signature.length === 64);
+    const back = unpackItems(packItems(ok)!);
+    expect(back.map((b) => [Buffer.from(b.signature).toString('hex'), Buffer.from(b.message).toString(), Buffer.from(b.publicKey).toString('hex')])).toEqual(
+      ok.map((b) => [Buffer.from(b.signature).toString('hex'), Buffer.from(b.message).toString(), Buffer.from(b.publicKey).toString('hex')]),
+    );
+    expect(packItems(its)).toBeNull();
+    expect(() => new VerifyPool({ workers: -1 })).toThrow(RangeError);
+  });
+});
+
+describe('TxVerifier.verifyMany', () => {
+  const chainId = 'verify-many';
+  const txs = Array.from({ length: 12 }, (_, i) => signTx(i % 2 ? alice : bob, chainId, i, { kind: 'transfer', transfer: { to: new Uint8Array(20), amount: 1 + i } }));
+  // a tx whose signature is another tx's: structurally fine, cryptographically bad
+  const forged = { ...txs[3], tx: { ...txs[3].tx, signature: txs[4].tx.signature }, hashHex: '0xforged' };
+
+  /** A batch verifier that counts what it is asked to check. */
+  function counting(): BatchVerifier & { asked: number } {
+    const v = {
+      asked: 0,
+      async verifyMany(its: readonly VerifyItem[]) {
+        v.asked += its.length;
+        return its.map((it) => verify(it.signature, it.message, it.publicKey));
+      },
+    };
+    return v;
+  }
+
+  it('checks only the txs not cached yet, caches the good ones, and verify() then hits the cache', async () => {
+    const v = new TxVerifier();
+    expect(v.verify(txs[0])).toBe(true);
+    const batch = counting();
+    expect(await v.verifyMany(txs, batch)).toEqual(txs.map(() => true));
+    expect(batch.asked).toBe(11);
+    expect(v.size).toBe(12);
+    const hits = v.hits;
+    for (const t of txs) expect(v.verify(t)).toBe(true);
+    expect(v.hits - hits).toBe(12);
+    expect(await v.verifyMany(txs, batch)).toEqual(txs.map(() => true));
+    expect(batch.asked).toBe(11); // nothing left to ask
+  });
+
+  it('a bad signature is reported and not cached: verify() checks it again and refuses it', async () => {
+    const v = new TxVerifier();
+    const batch = counting();
+    expect(await v.verifyMany([txs[0], forged, txs[1]], batch)).toEqual([true, false, true]);
+    expect(v.size).toBe(2);
+    const misses = v.misses;
+    expect(v.verify(forged)).toBe(false);
+    expect(v.misses - misses).toBe(1);
+  });
+
+  it('works with a real pool of worker threads', async () => {
+    const v = new TxVerifier();
+    expect(await v.verifyMany([...txs, forged], pool({ workers: 1 }))).toEqual([...txs.map(() => true), false]);
+  });
+});
