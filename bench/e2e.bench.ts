@@ -52,7 +52,7 @@ function plan(quick: boolean): Plan {
   const rates = env.EDGECHAIN_BENCH_RATES?.split(',').map(Number).filter((x) => x > 0);
   const p: Plan = quick
     ? { devices: 200, rates: [50, 200], durationS: 6, drainS: 15, warmupS: 1.5, syncTimeoutS: 45, n7: false }
-    : { devices: 400, rates: [25, 50, 100, 150, 200, 300, 500, 1000, 2000, 4000], durationS: 10, drainS: 20, warmupS: 2, syncTimeoutS: 90, n7: true };
+    : { devices: 400, rates: [25, 50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 4000], durationS: 10, drainS: 20, warmupS: 2, syncTimeoutS: 90, n7: true };
   if (rates?.length) p.rates = rates;
   if (env.EDGECHAIN_BENCH_DURATION_S) p.durationS = Number(env.EDGECHAIN_BENCH_DURATION_S);
   if (env.EDGECHAIN_BENCH_N7 === '0') p.n7 = false;
