@@ -23,7 +23,7 @@ import { signTx } from '../src/chain/tx.ts';
 import type { TxPayload } from '../src/codec/types.ts';
 import { toHex, utf8, fromHex } from '../src/util/bytes.ts';
 import { rpc, type LoadJob, type LoadResult } from './loadgen.ts';
-import { measureRate } from './lib.ts';
+import { measureRate, cpuSeconds, killOnInterrupt } from './lib.ts';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 const P99_LIMIT_MS = 1500;
@@ -69,20 +69,14 @@ function killAllSync(): void {
 export async function run(opts: { quick: boolean; soak?: boolean; figures?: Record<string, number> }): Promise<Record<string, number>> {
   const p = opts.soak ? soakPlan() : plan(opts.quick);
   const out: Record<string, number> = {};
-  const onSig = () => {
-    killAllSync();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSig);
-  process.once('SIGTERM', onSig);
-  try {
-    await mainRun(p, out, opts.figures ?? {});
-    if (p.n7) await n7Run(out);
-  } finally {
-    process.off('SIGINT', onSig);
-    process.off('SIGTERM', onSig);
-    killAllSync();
-  }
+  await killOnInterrupt(killAllSync, async () => {
+    try {
+      await mainRun(p, out, opts.figures ?? {});
+      if (p.n7) await n7Run(out);
+    } finally {
+      killAllSync();
+    }
+  });
   return out;
 }
 
@@ -177,14 +171,14 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       rss.set(rate, samples);
       const series: { t: number; mb: number[] }[] = [];
       const tStep = Date.now();
-      const cpu0 = sealers.map((s) => cpuMs(s.proc?.pid));
+      const cpu0 = sealers.map((s) => cpuSeconds(s.proc?.pid));
       const res = await runLoadgen(t, job, p.durationS + p.drainS + 60, () => {
         const mb = sealers.map((s) => (s.proc?.pid ? rssMb(s.proc.pid) : 0));
         samples.push(...mb.filter((x) => x > 0));
         series.push({ t: (Date.now() - tStep) / 1000, mb });
       });
       if (p.soak) soakFigures(series, p.durationS, out);
-      const cpuUsed = sealers.reduce((a, s, i) => a + cpuMs(s.proc?.pid) - cpu0[i], 0);
+      const cpuUsed = sealers.reduce((a, s, i) => a + (cpuSeconds(s.proc?.pid) - cpu0[i]) * 1000, 0); // ms
       results.push(res);
       step++;
       totalAccepted += res.accepted;
@@ -433,19 +427,6 @@ function soakFigures(series: { t: number; mb: number[] }[], durationS: number, o
   out['soak.rss_mb_max'] = Math.max(...inWin.flatMap((s) => s.mb));
   out['soak.rss_growth_mb_per_min'] = Math.round(slope * 10) / 10;
 }
-
-/** User + system CPU time of a process so far (ms), from /proc/<pid>/stat; 0 if unknown. */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return 0;
-  }
-}
-const CLOCK_TICKS_PER_S = 100;
 
 function rssMb(pid: number): number {
   try {

@@ -1,4 +1,39 @@
 /** Small timing helpers shared by the benchmarks (benchmarks only: tests never time anything). */
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** User + system CPU seconds of a process so far (or of its thread `tid`), from /proc; 0 if unknown. */
+export function cpuSeconds(pid: number | undefined, tid?: number): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS_PER_S; // utime, stime (fields 14, 15)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs `fn`; a SIGINT/SIGTERM meanwhile calls `kill` (synchronous: kill the processes the
+ * bench started) and exits 130. The handlers are removed when `fn` settles.
+ */
+export async function killOnInterrupt<T>(kill: () => void, fn: () => Promise<T>): Promise<T> {
+  const onSig = () => {
+    kill();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
+  try {
+    return await fn();
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
+}
 
 /** Calls fn(i) repeatedly for about `ms` milliseconds (after a short warm-up) and returns calls per second. */
 export function measureRate(ms: number, fn: (i: number) => unknown): number {

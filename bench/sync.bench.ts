@@ -16,6 +16,7 @@ import { Testnet, waitFor } from '../test/e2e/harness.ts';
 import { readKeyFile } from '../src/crypto/index.ts';
 import { parseGenesis } from '../src/chain/index.ts';
 import { generateChain } from '../test/e2e/chaingen.ts';
+import { cpuSeconds, killOnInterrupt } from './lib.ts';
 
 const live = new Set<Testnet>();
 function killAllSync(): void {
@@ -29,87 +30,81 @@ export async function run(opts: { quick: boolean; figures?: Record<string, numbe
   const syncTimeoutS = opts.quick ? 60 : 150;
   const prof = env.EDGECHAIN_BENCH_CPU_PROF;
   const out: Record<string, number> = {};
-  const onSig = () => {
-    killAllSync();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSig);
-  process.once('SIGTERM', onSig);
-  const t = await Testnet.create({ sealers: 4, observers: 1, devices: 400 });
-  live.add(t);
-  try {
-    // ---- the chain, written into the first sealer's data dir
-    const sealer = t.nodes[0];
-    const obs = t.nodes.find((n) => n.node.role === 'observer')!;
-    const genesis = parseGenesis(JSON.parse(readFileSync(t.layout.genesisPath, 'utf8')));
-    const sealerKeys = t.nodes.filter((n) => n.node.role === 'sealer').map((n) => readKeyFile(join(t.dir, 'keys', 'nodes', `${n.node.name}.json`)));
-    const devices = t.layout.accounts.filter((a) => a.role === 'user').map((a) => readKeyFile(a.keyPath));
-    const companies = t.layout.accounts.filter((a) => a.role === 'company').map((a) => readKeyFile(a.keyPath));
-    const cfg = JSON.parse(readFileSync(sealer.node.configPath, 'utf8'));
-    const dataDir = join(t.dir, cfg.dataDir);
-    const g0 = performance.now();
-    const gen = await generateChain({
-      dataDir, genesis, sealerKeys, devices, companies, blocks, meanTxs,
-      progress: (h, n) => process.stderr.write(`bench: sync chain ${h}/${blocks} blocks, ${n} txs\n`),
-    });
-    out['sync.gen_s'] = round1((performance.now() - g0) / 1000);
-    out['sync.blocks'] = gen.blocks;
-    out['sync.txs'] = gen.txs;
-    out['sync.chain_mb'] = round1(gen.bytes / 2 ** 20);
+  return killOnInterrupt(killAllSync, async () => {
+    const t = await Testnet.create({ sealers: 4, observers: 1, devices: 400 });
+    live.add(t);
+    try {
+      // ---- the chain, written into the first sealer's data dir
+      const sealer = t.nodes[0];
+      const obs = t.nodes.find((n) => n.node.role === 'observer')!;
+      const genesis = parseGenesis(JSON.parse(readFileSync(t.layout.genesisPath, 'utf8')));
+      const sealerKeys = t.nodes.filter((n) => n.node.role === 'sealer').map((n) => readKeyFile(join(t.dir, 'keys', 'nodes', `${n.node.name}.json`)));
+      const devices = t.layout.accounts.filter((a) => a.role === 'user').map((a) => readKeyFile(a.keyPath));
+      const companies = t.layout.accounts.filter((a) => a.role === 'company').map((a) => readKeyFile(a.keyPath));
+      const cfg = JSON.parse(readFileSync(sealer.node.configPath, 'utf8'));
+      const dataDir = join(t.dir, cfg.dataDir);
+      const g0 = performance.now();
+      const gen = await generateChain({
+        dataDir, genesis, sealerKeys, devices, companies, blocks, meanTxs,
+        progress: (h, n) => process.stderr.write(`bench: sync chain ${h}/${blocks} blocks, ${n} txs\n`),
+      });
+      out['sync.gen_s'] = round1((performance.now() - g0) / 1000);
+      out['sync.blocks'] = gen.blocks;
+      out['sync.txs'] = gen.txs;
+      out['sync.chain_mb'] = round1(gen.bytes / 2 ** 20);
 
-    // ---- one sealer serves, a fresh observer syncs
-    withProf(prof, () => t.start(sealer.node.name));
-    await t.ready(sealer.node.name);
-    const head = await sealer.rpc.call<number>('getBlockNumber');
-    if (head !== blocks) throw new Error(`sealer resumed at ${head}, expected ${blocks}`);
-    const tSpawn = performance.now();
-    withProf(prof, () => t.start(obs.node.name));
-    let tFirst = 0;
-    let cpu0 = cpuOf(undefined);
-    let srv0 = cpuOf(undefined);
-    const why = await waitFor('observer synced', async () => {
-      if (exited(obs.proc) || exited(sealer.proc)) return 'exited';
-      let h = 0;
-      try {
-        h = await obs.rpc.call<number>('getBlockNumber');
-      } catch {
-        return false;
+      // ---- one sealer serves, a fresh observer syncs
+      withProf(prof, () => t.start(sealer.node.name));
+      await t.ready(sealer.node.name);
+      const head = await sealer.rpc.call<number>('getBlockNumber');
+      if (head !== blocks) throw new Error(`sealer resumed at ${head}, expected ${blocks}`);
+      const tSpawn = performance.now();
+      withProf(prof, () => t.start(obs.node.name));
+      let tFirst = 0;
+      let cpu0 = cpuOf(undefined);
+      let srv0 = cpuOf(undefined);
+      const why = await waitFor('observer synced', async () => {
+        if (exited(obs.proc) || exited(sealer.proc)) return 'exited';
+        let h = 0;
+        try {
+          h = await obs.rpc.call<number>('getBlockNumber');
+        } catch {
+          return false;
+        }
+        if (h > 0 && !tFirst) {
+          tFirst = performance.now();
+          cpu0 = cpuOf(obs.proc?.pid);
+          srv0 = cpuOf(sealer.proc?.pid);
+        }
+        return h >= head && 'synced';
+      }, syncTimeoutS * 1000, 50);
+      if (why === 'exited') {
+        t.dumpLogs(20);
+        throw new Error('a node exited during the sync');
       }
-      if (h > 0 && !tFirst) {
-        tFirst = performance.now();
-        cpu0 = cpuOf(obs.proc?.pid);
-        srv0 = cpuOf(sealer.proc?.pid);
-      }
-      return h >= head && 'synced';
-    }, syncTimeoutS * 1000, 50);
-    if (why === 'exited') {
-      t.dumpLogs(20);
-      throw new Error('a node exited during the sync');
+      const tDone = performance.now();
+      const cpu1 = cpuOf(obs.proc?.pid);
+      const srv1 = cpuOf(sealer.proc?.pid);
+      const syncS = (tDone - (tFirst || tSpawn)) / 1000;
+      out['sync.s'] = round1(syncS);
+      out['sync.blocks_per_s'] = Math.round(blocks / syncS);
+      out['sync.tx_per_s'] = Math.round(gen.txs / syncS);
+      out['sync.total_s_incl_start'] = round1((tDone - tSpawn) / 1000);
+      // CPU seconds the observer used in the timed window: the whole process, and its main thread
+      out['sync.observer_cpu_s'] = round1(cpu1.all - cpu0.all);
+      out['sync.observer_main_thread_cpu_s'] = round1(cpu1.main - cpu0.main);
+      out['sync.server_cpu_s'] = round1(srv1.all - srv0.all);
+      const count = (await obs.rpc.call<{ txSum: number }>('getTotalTransactionCount')).txSum;
+      if (count !== gen.txs) throw new Error(`observer counts ${count} txs, the chain has ${gen.txs}`);
+      const [a, b] = await t.heads([sealer.node.name, obs.node.name], head, 5000);
+      if (a !== b) throw new Error(`observer head ${b} differs from the sealer's ${a}`);
+      if (prof) for (const n of [obs, sealer]) await t.stopNode(n.node.name); // graceful: --cpu-prof writes on exit
+    } finally {
+      await t.stop();
+      live.delete(t);
     }
-    const tDone = performance.now();
-    const cpu1 = cpuOf(obs.proc?.pid);
-    const srv1 = cpuOf(sealer.proc?.pid);
-    const syncS = (tDone - (tFirst || tSpawn)) / 1000;
-    out['sync.s'] = round1(syncS);
-    out['sync.blocks_per_s'] = Math.round(blocks / syncS);
-    out['sync.tx_per_s'] = Math.round(gen.txs / syncS);
-    out['sync.total_s_incl_start'] = round1((tDone - tSpawn) / 1000);
-    // CPU seconds the observer used in the timed window: the whole process, and its main thread
-    out['sync.observer_cpu_s'] = round1(cpu1.all - cpu0.all);
-    out['sync.observer_main_thread_cpu_s'] = round1(cpu1.main - cpu0.main);
-    out['sync.server_cpu_s'] = round1(srv1.all - srv0.all);
-    const count = (await obs.rpc.call<{ txSum: number }>('getTotalTransactionCount')).txSum;
-    if (count !== gen.txs) throw new Error(`observer counts ${count} txs, the chain has ${gen.txs}`);
-    const [a, b] = await t.heads([sealer.node.name, obs.node.name], head, 5000);
-    if (a !== b) throw new Error(`observer head ${b} differs from the sealer's ${a}`);
-    if (prof) for (const n of [obs, sealer]) await t.stopNode(n.node.name); // graceful: --cpu-prof writes on exit
-  } finally {
-    process.off('SIGINT', onSig);
-    process.off('SIGTERM', onSig);
-    await t.stop();
-    live.delete(t);
-  }
-  return out;
+    return out;
+  });
 }
 
 /** Starts a node with --cpu-prof when profiling. */
@@ -127,18 +122,9 @@ function withProf(dir: string | undefined, start: () => unknown): void {
 }
 
 /** CPU time (user + system, s) of a process and of its main thread, from /proc (zeros if unavailable). */
+/** CPU seconds of a process so far: all its threads, and its main thread (tid = pid). */
 function cpuOf(pid: number | undefined): { all: number; main: number } {
-  if (!pid) return { all: 0, main: 0 };
-  const ticks = (path: string) => {
-    try {
-      const f = readFileSync(path, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return (Number(rest[11]) + Number(rest[12])) / 100; // utime, stime (fields 14, 15) in clock ticks (USER_HZ = 100)
-    } catch {
-      return 0;
-    }
-  };
-  return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
+  return { all: cpuSeconds(pid), main: cpuSeconds(pid, pid) };
 }
 
 const exited = (p: ChildProcess | null) => !!p && (p.exitCode !== null || p.signalCode !== null);
