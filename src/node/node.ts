@@ -406,16 +406,10 @@ export class EdgeNode {
     const txs: SignedTx[] = [];
     const opts = { chainId: this.genesis.chainId, params: this.genesis.params };
     for (const bytes of raw) {
-      const f = FinalizedBlockCodec.decode(bytes);
-      const c = f.ok ? decodeCertificate(f.value.certificate) : null;
-      const b = f.ok ? decodeBlock(plainBytes(f.value.block), opts) : null;
-      if (!f.ok || !c?.ok || !b?.ok) {
-        const why = !f.ok ? f.error.message : !c!.ok ? c!.error.message : b!.ok ? '' : b!.error.message;
-        out.push({ error: new EdgeError('SYNC_BAD_BLOCK', why) });
-        break;
-      }
-      out.push({ block: b.value, certificate: c.value });
-      txs.push(...b.value.txs);
+      const s = decodeSynced(bytes, opts);
+      out.push(s);
+      if ('error' in s) break;
+      txs.push(...s.block.txs);
     }
     if (this.syncVerifyPool && txs.length > 0) await this.verifier.verifyMany(txs, this.syncVerifyPool);
     return out;
@@ -667,6 +661,18 @@ export class EdgeNode {
 
 /** A synced block decoded ahead of delivery (or why it is unusable). */
 type SyncedBlock = { block: DecodedBlock; certificate: CommitCertificate } | { error: EdgeError };
+
+/** One encoded FinalizedBlock: its block decoded (every check of decodeBlock) and its certificate, or why it is unusable. */
+function decodeSynced(bytes: Uint8Array, opts: Parameters<typeof decodeBlock>[1]): SyncedBlock {
+  const bad = (why: string): SyncedBlock => ({ error: new EdgeError('SYNC_BAD_BLOCK', why) });
+  const f = FinalizedBlockCodec.decode(bytes);
+  if (!f.ok) return bad(f.error.message);
+  const c = decodeCertificate(f.value.certificate);
+  if (!c.ok) return bad(c.error.message);
+  const b = decodeBlock(plainBytes(f.value.block), opts);
+  if (!b.ok) return bad(b.error.message);
+  return { block: b.value, certificate: c.value };
+}
 
 /** A plain Uint8Array over the same memory (protobufjs decodes bytes fields as Buffers on Node). */
 function plainBytes(b: Uint8Array): Uint8Array {
