@@ -1,43 +1,23 @@
 import { messageCodec } from './codec.ts';
 import { LIMITS } from './chain.ts';
-import type { CommitSeal } from './types.ts';
+import {
+  ConsensusPayloadKinds,
+  type ConsensusMessage,
+  type ConsensusPayload,
+  type ConsensusPayloadKind,
+  type ConsensusWalRecord,
+  type NewView,
+  type PrePrepare,
+  type PreparedCertificate,
+  type ViewChange,
+  type Vote,
+} from './proto-types.ts';
 
-/**
- * TypeScript shapes of proto/consensus.proto (see docs/CONSENSUS.md) and their
- * size-checked, canonical codecs.
- */
+/** Shapes of proto/consensus.proto (generated, proto-types.ts; see docs/CONSENSUS.md) and their size-checked, canonical codecs. */
+export type { ConsensusMessage, ConsensusPayload, ConsensusWalRecord, NewView, PrePrepare, PreparedCertificate, ViewChange, Vote };
 
-export interface ConsensusMessage {
-  payload: Uint8Array;
-  sender: number;
-  signature: Uint8Array;
-  block: Uint8Array;
-}
-
-export interface PrePrepare { height: number; view: number; blockHash: Uint8Array }
-export interface Vote { height: number; view: number; blockHash: Uint8Array }
-export interface PreparedCertificate { view: number; blockHash: Uint8Array; prepares: CommitSeal[] }
-export interface ViewChange { height: number; newView: number; prepared?: PreparedCertificate | null }
-export interface NewView { height: number; view: number; viewChanges: Uint8Array[]; blockHash: Uint8Array }
-
-export const CONSENSUS_KINDS = ['prePrepare', 'prepare', 'commit', 'viewChange', 'newView'] as const;
-export type ConsensusKind = (typeof CONSENSUS_KINDS)[number];
-
-export interface ConsensusPayload {
-  kind?: ConsensusKind;
-  prePrepare?: PrePrepare | null;
-  prepare?: Vote | null;
-  commit?: Vote | null;
-  viewChange?: ViewChange | null;
-  newView?: NewView | null;
-}
-
-export interface ConsensusWalRecord {
-  height: number;
-  message: Uint8Array;
-  prepared?: PreparedCertificate | null;
-  preparedBlock: Uint8Array;
-}
+export const CONSENSUS_KINDS = ConsensusPayloadKinds;
+export type ConsensusKind = ConsensusPayloadKind;
 
 /** Ceilings of the consensus codecs (chain parameters set the tighter block limit). */
 export const CONSENSUS_LIMITS = {

@@ -1,11 +1,9 @@
 import { messageCodec } from './codec.ts';
 
-/** Shapes of proto/p2p.proto (request/response protocols of the p2p layer, docs/P2P.md). */
-export interface StatusRequest { height: number; headHash: Uint8Array; genesisHash: Uint8Array }
-export interface StatusResponse { height: number; headHash: Uint8Array; genesisHash: Uint8Array }
-export interface BlocksRequest { fromHeight: number; count: number }
-export interface BlocksResponse { blocks: Uint8Array[] }
-export interface TxBatch { txs: Uint8Array[] }
+import type { StatusRequest, StatusResponse, BlocksRequest, BlocksResponse, TxBatch } from './proto-types.ts';
+
+/** Shapes of proto/p2p.proto (generated, proto-types.ts): request/response protocols of the p2p layer, docs/P2P.md. */
+export type { StatusRequest, StatusResponse, BlocksRequest, BlocksResponse, TxBatch };
 
 /** Codec ceilings of the p2p messages; the network's options set the working limits below them. */
 export const P2P_LIMITS = {

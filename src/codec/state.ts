@@ -1,35 +1,9 @@
 import { messageCodec } from './codec.ts';
 
-/** TS shapes of proto/state.proto (the values of the native state's records). */
-export interface StateAccount { nonce: number; balance: number; role: number }
-export interface StateDevice { info: string; registeredAt: number }
-export interface StateDeviceInfo { device: Uint8Array }
-export interface StateEdgeNode {
-  id: string;
-  owner: Uint8Array;
-  lat: number;
-  lon: number;
-  capacity: number;
-  used: number;
-  serviceTypes: string[];
-  price: number;
-  online: boolean;
-  activeLeases: number;
-  addedAt: number;
-  updatedAt: number;
-}
-export interface StateLease {
-  id: number;
-  device: Uint8Array;
-  nodeId: string;
-  demand: number;
-  price: number;
-  distanceM: number;
-  status: number;
-  createdAt: number;
-  endedAt: number;
-}
-export interface StateCounter { value: number }
+import type { StateAccount, StateDevice, StateDeviceInfo, StateEdgeNode, StateLease, StateCounter } from './proto-types.ts';
+
+/** Shapes of proto/state.proto (generated, proto-types.ts): the values of the native state's records. */
+export type { StateAccount, StateDevice, StateDeviceInfo, StateEdgeNode, StateLease, StateCounter };
 
 const addr = (b: Uint8Array, what: string) => (b.length === 20 ? null : `${what} must be a 20-byte address`);
 
