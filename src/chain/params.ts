@@ -12,13 +12,5 @@ export const DEFAULT_PARAMS: ChainParams = {
   minBlockIntervalMs: 0,
 };
 
-/** Field bounds every transaction must meet before it reaches the state machine. */
-export const TX_BOUNDS = {
-  deviceInfoMaxBytes: 256,
-  nodeIdMaxBytes: 64,
-  serviceTypesMax: 16,
-  serviceTypeMaxBytes: 32,
-  capacityMax: 1_000_000,
-  latMax: 90_000_000,
-  lonMax: 180_000_000,
-} as const;
+/** Field bounds every transaction must meet (defined with the kinds that use them). */
+export { TX_BOUNDS } from '../kinds/fields.ts';

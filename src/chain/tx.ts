@@ -3,10 +3,10 @@ import { addressOf, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, type KeyP
 import type { BatchVerifier, VerifyItem } from '../crypto/verify-pool.ts';
 import { TxBodyCodec, TxCodec } from '../codec/chain.ts';
 import type { Tx, TxBody, TxPayload } from '../codec/types.ts';
-import { concatBytes, toHex, utf8, fromUtf8 } from '../util/bytes.ts';
+import { concatBytes, toHex, utf8 } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
 import { chainError, type ChainError } from './errors.ts';
-import { TX_BOUNDS } from './params.ts';
+import { checkPayload } from '../kinds/registry.ts';
 
 /** Domain tag prepended to the body bytes before signing, so a tx signature can never be a consensus signature. */
 export const TX_SIGN_DOMAIN = utf8('edgechain/tx/v1');
@@ -71,75 +71,11 @@ export function decodeTx(bytes: Uint8Array, opts: TxCheckOptions): Result<Signed
   return ok({ bytes, hash, hashHex: toHex(hash, true), tx, body, sender: addressOf(tx.publicKey) });
 }
 
-const PRINTABLE = /^[\x21-\x7e]+$/;
-const byteLen = (s: string) => utf8(s).length;
+export { checkNodeId } from '../kinds/fields.ts';
 
-function checkLocation(lat: number, lon: number): string | null {
-  if (!Number.isInteger(lat) || Math.abs(lat) > TX_BOUNDS.latMax) return `lat ${lat} out of range (±${TX_BOUNDS.latMax} micro-degrees)`;
-  if (!Number.isInteger(lon) || Math.abs(lon) > TX_BOUNDS.lonMax) return `lon ${lon} out of range (±${TX_BOUNDS.lonMax} micro-degrees)`;
-  return null;
-}
-
-export function checkNodeId(id: string): string | null {
-  if (!id || byteLen(id) > TX_BOUNDS.nodeIdMaxBytes || !PRINTABLE.test(id)) return `node id must be 1..${TX_BOUNDS.nodeIdMaxBytes} printable ASCII characters without spaces`;
-  return null;
-}
-
-function checkServiceType(t: string): string | null {
-  if (!t || byteLen(t) > TX_BOUNDS.serviceTypeMaxBytes || !PRINTABLE.test(t)) return `service type must be 1..${TX_BOUNDS.serviceTypeMaxBytes} printable ASCII characters`;
-  return null;
-}
-
-function checkNodeSpec(n: { id: string; lat: number; lon: number; capacity: number; serviceTypes: string[]; price: number }): string | null {
-  const idBad = checkNodeId(n.id);
-  if (idBad) return idBad;
-  const locBad = checkLocation(n.lat, n.lon);
-  if (locBad) return locBad;
-  if (n.capacity < 1 || n.capacity > TX_BOUNDS.capacityMax) return `capacity must be 1..${TX_BOUNDS.capacityMax}`;
-  if (n.serviceTypes.length < 1 || n.serviceTypes.length > TX_BOUNDS.serviceTypesMax) return `1..${TX_BOUNDS.serviceTypesMax} service types required`;
-  for (const t of n.serviceTypes) {
-    const bad = checkServiceType(t);
-    if (bad) return bad;
-  }
-  if (new Set(n.serviceTypes).size !== n.serviceTypes.length) return 'service types must be distinct';
-  return null;
-}
-
-/** Stateless bounds of each transaction kind; returns a reason, or null if well-formed. */
+/** Stateless bounds of the tx's kind (its module in src/kinds/); returns a reason, or null if well-formed. */
 export function checkTxFields(body: TxBody): string | null {
-  switch (body.kind) {
-    case 'registerDevice': {
-      const info = body.registerDevice!.info;
-      if (!info || byteLen(info) > TX_BOUNDS.deviceInfoMaxBytes) return `device info must be 1..${TX_BOUNDS.deviceInfoMaxBytes} bytes`;
-      if (fromUtf8(utf8(info)) !== info) return 'device info must be valid UTF-8';
-      return null;
-    }
-    case 'addNode':
-      return checkNodeSpec(body.addNode!);
-    case 'updateNode':
-      return checkNodeSpec(body.updateNode!);
-    case 'removeNode':
-      return checkNodeId(body.removeNode!.id);
-    case 'edgeMatch': {
-      const m = body.edgeMatch!;
-      const locBad = checkLocation(m.lat, m.lon);
-      if (locBad) return locBad;
-      const tBad = checkServiceType(m.taskType);
-      if (tBad) return 'task type: ' + tBad;
-      if (m.demand < 1 || m.demand > TX_BOUNDS.capacityMax) return `demand must be 1..${TX_BOUNDS.capacityMax}`;
-      return null;
-    }
-    case 'releaseLease':
-      return body.releaseLease!.leaseId >= 1 ? null : 'lease id must be >= 1';
-    case 'transfer': {
-      const t = body.transfer!;
-      if (t.to.length !== 20) return 'transfer recipient must be a 20-byte address';
-      if (t.amount < 1) return 'transfer amount must be >= 1';
-      return null;
-    }
-    default:
-      return 'unknown transaction kind';
-  }
+  return checkPayload(body);
 }
 
 /**

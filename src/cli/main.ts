@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { generateKeyPair, writeKeyFile, readKeyFile, parseAddress, type KeyPair } from '../crypto/index.ts';
 import { signTx } from '../chain/tx.ts';
 import type { TxPayload } from '../codec/types.ts';
+import { KIND_LIST, kindOfCommand, payloadFromFlags } from '../kinds/registry.ts';
 import { toHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import { Args, parseArgs } from './args.ts';
@@ -18,13 +19,7 @@ keys and networks
   start --config <file>                       run a node (sealer or observer, as its config says)
 
 transactions (sign with --key, send to --rpc, wait for the receipt unless --no-wait)
-  tx register-device --key <file> --info <text>
-  tx add-node --key <file> --id <id> --lat <deg> --lon <deg> --capacity <n> --types <a,b> --price <n>
-  tx update-node --key <file> --id <id> --lat <deg> --lon <deg> --capacity <n> --types <a,b> --price <n> [--offline]
-  tx remove-node --key <file> --id <id>
-  tx edge-match --key <file> --lat <deg> --lon <deg> --type <t> --demand <n> [--max-price <n>]
-  tx release --key <file> --lease <id>
-  tx transfer --key <file> --to <address> --amount <n>
+${KIND_LIST.map((k) => `  tx ${k.command} --key <file> ${k.flags}`).join('\n')}
 
 queries
   status                                      height, view, sealers, peers, pool
@@ -166,40 +161,11 @@ function needPositional(args: Args, usage: string): string {
   return v;
 }
 
-/** Builds the payload of a `tx <kind>` command from its flags. */
-export function txPayload(kind: string, args: Args): TxPayload {
-  const nodeSpec = () => ({
-    id: args.str('id'),
-    lat: args.degrees('lat', 90),
-    lon: args.degrees('lon', 180),
-    capacity: args.int('capacity', undefined, 1, 1_000_000),
-    serviceTypes: args.list('types'),
-    price: args.int('price'),
-  });
-  switch (kind) {
-    case 'register-device':
-      return { kind: 'registerDevice', registerDevice: { info: args.str('info') } };
-    case 'add-node':
-      return { kind: 'addNode', addNode: nodeSpec() };
-    case 'update-node':
-      return { kind: 'updateNode', updateNode: { ...nodeSpec(), online: !args.has('offline') } };
-    case 'remove-node':
-      return { kind: 'removeNode', removeNode: { id: args.str('id') } };
-    case 'edge-match':
-      return {
-        kind: 'edgeMatch',
-        edgeMatch: { lat: args.degrees('lat', 90), lon: args.degrees('lon', 180), taskType: args.str('type'), demand: args.int('demand', undefined, 1, 1_000_000), maxPrice: args.int('max-price', 0) },
-      };
-    case 'release':
-      return { kind: 'releaseLease', releaseLease: { leaseId: args.int('lease', undefined, 1) } };
-    case 'transfer': {
-      const to = parseAddress(args.str('to'));
-      if (!to) throw new EdgeError('CLI_BAD_ARGS', '--to must be 0x + 40 hex characters');
-      return { kind: 'transfer', transfer: { to: Buffer.from(to.slice(2), 'hex'), amount: args.int('amount', undefined, 1) } };
-    }
-    default:
-      throw new EdgeError('CLI_UNKNOWN_COMMAND', `unknown tx kind "${kind}" (register-device, add-node, update-node, remove-node, edge-match, release, transfer)`);
-  }
+/** Builds the payload of a `tx <command>` from its flags (the kind module's CLI part). */
+export function txPayload(command: string, args: Args): TxPayload {
+  const m = kindOfCommand(command);
+  if (!m) throw new EdgeError('CLI_UNKNOWN_COMMAND', `unknown tx kind "${command}" (${KIND_LIST.map((k) => k.command).join(', ')})`);
+  return payloadFromFlags(m, args) as TxPayload;
 }
 
 async function txCommand(args: Args, rpc: () => RpcClient, print: (h: string, o: unknown) => void): Promise<void> {

@@ -1,10 +1,11 @@
-import { TxBodyCodec, ReceiptCodec, CommitCertificateCodec, type TxBody, type Receipt } from '../codec/index.ts';
+import { ReceiptCodec, CommitCertificateCodec, type Receipt } from '../codec/index.ts';
 import { decodeTx, type SignedTx } from '../chain/tx.ts';
 import type { SealerSet } from '../chain/sealers.ts';
 import { addressOf } from '../crypto/keys.ts';
 import { toHex } from '../util/bytes.ts';
+import { payloadJson } from '../kinds/registry.ts';
 import type { StoredBlock } from '../storage/chain-store.ts';
-import { receiptStatusName } from '../state/receipts.ts';
+import { receiptStatusName } from '../domain/receipts.ts';
 import type { EdgeNodeView } from '../state/world.ts';
 
 /** JSON shapes of docs/RPC.md, built from stored bytes. */
@@ -12,31 +13,8 @@ import type { EdgeNodeView } from '../state/world.ts';
 const hex = (b: Uint8Array) => toHex(b, true);
 const deg = (e6: number) => e6 / 1e6;
 
-export function payloadJson(body: TxBody): Record<string, unknown> {
-  switch (body.kind) {
-    case 'registerDevice':
-      return { info: body.registerDevice!.info };
-    case 'addNode':
-    case 'updateNode': {
-      const n = (body.kind === 'addNode' ? body.addNode : body.updateNode)!;
-      const out: Record<string, unknown> = { id: n.id, lat: deg(n.lat), lon: deg(n.lon), latE6: n.lat, lonE6: n.lon, capacity: n.capacity, serviceTypes: [...n.serviceTypes], price: n.price };
-      if (body.kind === 'updateNode') out.online = body.updateNode!.online;
-      return out;
-    }
-    case 'removeNode':
-      return { id: body.removeNode!.id };
-    case 'edgeMatch': {
-      const m = body.edgeMatch!;
-      return { lat: deg(m.lat), lon: deg(m.lon), latE6: m.lat, lonE6: m.lon, taskType: m.taskType, demand: m.demand, maxPrice: m.maxPrice };
-    }
-    case 'releaseLease':
-      return { leaseId: body.releaseLease!.leaseId };
-    case 'transfer':
-      return { to: hex(body.transfer!.to), amount: body.transfer!.amount };
-    default:
-      return {};
-  }
-}
+/** The JSON form of a tx payload: its kind module's (src/kinds/). */
+export { payloadJson };
 
 export interface TxPlace {
   blockNumber: number | null;

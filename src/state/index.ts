@@ -1,7 +1,9 @@
 export * from './interface.ts';
-export * from './errors.ts';
-export * from './keys.ts';
-export * from './receipts.ts';
-export * from './geo.ts';
-export * from './spatial.ts';
+export * from './root.ts';
 export * from './world.ts';
+// The domain layer's records, keys, receipts and matching index, re-exported for the state's users.
+export * from '../domain/errors.ts';
+export * from '../domain/keys.ts';
+export * from '../domain/receipts.ts';
+export * from '../domain/geo.ts';
+export * from '../domain/spatial.ts';

@@ -1,5 +1,6 @@
 import type { Receipt } from '../codec/types.ts';
 import type { SignedTx } from '../chain/tx.ts';
+import type { StateWrite } from '../domain/table.ts';
 
 /** What execution knows about the block it runs in (no wall clock: the block's timestamp). */
 export interface BlockContext {
@@ -10,11 +11,7 @@ export interface BlockContext {
   proposer: string;
 }
 
-/** One state write of a block: a key set to a value, or deleted (value null). */
-export interface StateWrite {
-  key: Uint8Array;
-  value: Uint8Array | null;
-}
+export type { StateWrite } from '../domain/table.ts';
 
 /** The outcome of executing one block's transactions on top of the current state. */
 export interface ExecutionResult {

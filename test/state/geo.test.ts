@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { dsin, dcos, dasin, datan, distanceM, distanceMetres, EARTH_RADIUS_M, chordThresholdSq, unitVector } from '../../src/state/geo.ts';
+import { dsin, dcos, dasin, datan, distanceM, distanceMetres, EARTH_RADIUS_M, chordThresholdSq, unitVector } from '../../src/domain/geo.ts';
 import { prng } from './helpers.ts';
 
 /** Reference haversine with Math.* (tests only). */

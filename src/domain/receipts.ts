@@ -64,3 +64,7 @@ export function buildReceipt(txHash: Uint8Array, height: number, index: number, 
 export function encodeReceipt(r: Receipt): Uint8Array {
   return ReceiptCodec.encode(r);
 }
+
+/** The outcome of a successful tx without a result. */
+export const OK: TxOutcome = { status: ReceiptStatus.OK, reason: '' };
+export const fail = (status: ReceiptStatus, reason: string): TxOutcome => ({ status, reason });

@@ -1,0 +1,44 @@
+import { Accounts } from './accounts.ts';
+import { Counters } from './counters.ts';
+import { Devices } from './devices.ts';
+import { EdgeNodes } from './edge-nodes.ts';
+import { Leases } from './leases.ts';
+import type { Table } from './table.ts';
+
+export * from './accounts.ts';
+export * from './address.ts';
+export * from './counters.ts';
+export * from './devices.ts';
+export * from './edge-nodes.ts';
+export * from './errors.ts';
+export * from './geo.ts';
+export * from './keys.ts';
+export * from './leases.ts';
+export * from './receipts.ts';
+export * from './spatial.ts';
+export * from './table.ts';
+
+/** The domain modules of the native state, as one state machine instance holds them. */
+export interface Domains {
+  readonly accounts: Accounts;
+  readonly devices: Devices;
+  readonly nodes: EdgeNodes;
+  readonly leases: Leases;
+  readonly counters: Counters;
+}
+
+/** A fresh, empty set of domain modules. */
+export function newDomains(): Domains {
+  const accounts = new Accounts();
+  const devices = new Devices();
+  const nodes = new EdgeNodes();
+  const counters = new Counters();
+  const leases = new Leases({ nodes, counters });
+  return { accounts, devices, nodes, leases, counters };
+}
+
+/** Every table of a set of domain modules (each key prefix once). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function tablesOf(d: Domains): Table<any, any, any>[] {
+  return [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table];
+}

@@ -1,0 +1,80 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TX_KINDS, type TxBody, type TxKind, type TxPayloads } from '../codec/types.ts';
+import { ReceiptStatus, fail, type TxOutcome } from '../domain/receipts.ts';
+import type { Domains } from '../domain/index.ts';
+import type { FlagReader, TxKindModule } from './kind.ts';
+
+/**
+ * The one registry of transaction kinds: every module of this folder whose default export
+ * is a kind (`defineKind`), found at load time, so adding a kind adds a file and edits none
+ * here. Loading fails (a programmer error, at start-up and in every test) unless the modules
+ * and the members of the `TxBody.kind` oneof match one to one. Everything that depends on
+ * the kind of a tx goes through the functions below; nothing else switches over kinds.
+ */
+const DIR = new URL('./', import.meta.url);
+const SELF = fileURLToPath(import.meta.url).split('/').pop();
+
+async function loadKinds(): Promise<{ [K in TxKind]: TxKindModule<K> }> {
+  const files = readdirSync(fileURLToPath(DIR))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== SELF)
+    .sort();
+  const found = new Map<string, TxKindModule>();
+  const commands = new Map<string, string>();
+  for (const f of files) {
+    const mod = (await import(new URL(f, DIR).href)) as { default?: unknown };
+    const k = mod.default as TxKindModule | undefined;
+    if (!k || typeof k !== 'object' || typeof (k as { kind?: unknown }).kind !== 'string') continue;
+    if (!(TX_KINDS as readonly string[]).includes(k.kind)) throw new Error(`kinds/${f}: "${k.kind}" is not a member of the TxBody.kind oneof (proto/chain.proto)`);
+    if (found.has(k.kind)) throw new Error(`kinds/${f}: a second module for kind "${k.kind}"`);
+    if (commands.has(k.command)) throw new Error(`kinds/${f}: command "${k.command}" is already used by ${commands.get(k.command)}`);
+    found.set(k.kind, k);
+    commands.set(k.command, k.kind);
+  }
+  const missing = TX_KINDS.filter((k) => !found.has(k));
+  if (missing.length) throw new Error(`no kind module (src/kinds/) for TxBody.kind member(s): ${missing.join(', ')}`);
+  return Object.fromEntries(TX_KINDS.map((k) => [k, found.get(k)!])) as { [K in TxKind]: TxKindModule<K> };
+}
+
+/** Every kind module, by kind. */
+export const KINDS = await loadKinds();
+
+/** The kind modules in the order of the oneof (proto field numbers). */
+export const KIND_LIST: readonly TxKindModule[] = TX_KINDS.map((k) => KINDS[k] as TxKindModule);
+
+/** The set kind of a body and its payload, or null if no kind is set or its payload is missing. */
+function payloadOf(body: TxBody): { m: TxKindModule; p: TxPayloads[TxKind] } | null {
+  const kind = body.kind;
+  if (!kind || !Object.hasOwn(KINDS, kind)) return null;
+  const p = body[kind];
+  if (!p) return null;
+  return { m: KINDS[kind] as TxKindModule, p };
+}
+
+/** Stateless bounds of a tx body's payload: a reason, or null if well-formed. */
+export function checkPayload(body: TxBody): string | null {
+  const x = payloadOf(body);
+  return x ? x.m.check(x.p) : 'unknown transaction kind';
+}
+
+/** Applies a tx body's payload to the state (its nonce already consumed). */
+export function applyPayload(state: Domains, height: number, sender: string, body: TxBody): TxOutcome {
+  const x = payloadOf(body);
+  return x ? x.m.apply({ height, sender, state }, x.p) : fail(ReceiptStatus.INVALID_TX, 'unknown or empty transaction payload');
+}
+
+/** The JSON form of a tx body's payload (docs/RPC.md); {} for an unknown kind. */
+export function payloadJson(body: TxBody): Record<string, unknown> {
+  const x = payloadOf(body);
+  return x ? x.m.json(x.p) : {};
+}
+
+/** The kind module of an `edgechain tx <command>`, or undefined. */
+export function kindOfCommand(command: string): TxKindModule | undefined {
+  return KIND_LIST.find((k) => k.command === command);
+}
+
+/** Builds `{ kind, [kind]: payload }` for a tx from command-line flags (throws an EdgeError on bad flags). */
+export function payloadFromFlags(m: TxKindModule, flags: FlagReader): { kind: TxKind } & Partial<TxPayloads> {
+  return { kind: m.kind, [m.kind]: m.fromFlags(flags) } as { kind: TxKind } & Partial<TxPayloads>;
+}
