@@ -12,32 +12,38 @@ import type { FlagReader, TxKindModule } from './kind.ts';
  * and the members of the `TxBody.kind` oneof match one to one. Everything that depends on
  * the kind of a tx goes through the functions below; nothing else switches over kinds.
  */
-const DIR = new URL('./', import.meta.url);
 const SELF = fileURLToPath(import.meta.url).split('/').pop();
 
-async function loadKinds(): Promise<{ [K in TxKind]: TxKindModule<K> }> {
-  const files = readdirSync(fileURLToPath(DIR))
+/**
+ * Imports every `.ts` module of `dir` (this one excepted) and keeps the default exports that
+ * are kind modules; throws unless they and `members` (the oneof's member names) match one to
+ * one and their commands are distinct. Returns them in the order of `members`.
+ */
+export async function loadKindModules(dir: URL, members: readonly string[]): Promise<TxKindModule[]> {
+  const files = readdirSync(fileURLToPath(dir))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== SELF)
     .sort();
   const found = new Map<string, TxKindModule>();
   const commands = new Map<string, string>();
   for (const f of files) {
-    const mod = (await import(new URL(f, DIR).href)) as { default?: unknown };
+    const mod = (await import(new URL(f, dir).href)) as { default?: unknown };
     const k = mod.default as TxKindModule | undefined;
     if (!k || typeof k !== 'object' || typeof (k as { kind?: unknown }).kind !== 'string') continue;
-    if (!(TX_KINDS as readonly string[]).includes(k.kind)) throw new Error(`kinds/${f}: "${k.kind}" is not a member of the TxBody.kind oneof (proto/chain.proto)`);
+    if (!members.includes(k.kind)) throw new Error(`kinds/${f}: "${k.kind}" is not a member of the TxBody.kind oneof (proto/chain.proto)`);
     if (found.has(k.kind)) throw new Error(`kinds/${f}: a second module for kind "${k.kind}"`);
-    if (commands.has(k.command)) throw new Error(`kinds/${f}: command "${k.command}" is already used by ${commands.get(k.command)}`);
+    if (commands.has(k.command)) throw new Error(`kinds/${f}: command "${k.command}" is already used by kind "${commands.get(k.command)}"`);
     found.set(k.kind, k);
     commands.set(k.command, k.kind);
   }
-  const missing = TX_KINDS.filter((k) => !found.has(k));
+  const missing = members.filter((k) => !found.has(k));
   if (missing.length) throw new Error(`no kind module (src/kinds/) for TxBody.kind member(s): ${missing.join(', ')}`);
-  return Object.fromEntries(TX_KINDS.map((k) => [k, found.get(k)!])) as { [K in TxKind]: TxKindModule<K> };
+  return members.map((k) => found.get(k)!);
 }
 
 /** Every kind module, by kind. */
-export const KINDS = await loadKinds();
+export const KINDS = Object.fromEntries((await loadKindModules(new URL('./', import.meta.url), TX_KINDS)).map((m) => [m.kind, m])) as {
+  readonly [K in TxKind]: TxKindModule<K>;
+};
 
 /** The kind modules in the order of the oneof (proto field numbers). */
 export const KIND_LIST: readonly TxKindModule[] = TX_KINDS.map((k) => KINDS[k] as TxKindModule);

@@ -1,0 +1,49 @@
+/**
+ * Shared helpers of the per-kind tests (test/kinds/<kind>.test.ts): a kind is tested through
+ * the real paths only: its CLI flags (cli/args.ts + the registry), its bounds (decodeTx of a
+ * really signed tx), its JSON form (rpc/format.ts) and its state handler (WorldState.execute).
+ */
+import { Args, parseArgs } from '../../src/cli/args.ts';
+import { txPayload } from '../../src/cli/main.ts';
+import { checkTxFields, decodeTx, encodeTxBody, txSignMessage } from '../../src/chain/tx.ts';
+import { TxCodec } from '../../src/codec/chain.ts';
+import type { TxPayload } from '../../src/codec/types.ts';
+import { sign } from '../../src/crypto/keys.ts';
+import { payloadJson } from '../../src/rpc/format.ts';
+import { WorldState, type ExecutionResult } from '../../src/state/index.ts';
+import { CHAIN, STD_GENESIS, TxMaker, addr, key, run } from '../state/helpers.ts';
+
+export { P, addr, addrBytes } from '../state/helpers.ts';
+export { ReceiptStatus as S } from '../../src/state/index.ts';
+
+/** The payload an `edgechain tx <command> <flags…>` would send. */
+export const fromFlags = (command: string, ...flags: string[]): TxPayload => txPayload(command, new Args(parseArgs(flags)));
+
+/** The bounds verdict for a payload (null = well-formed), as every node's decodeTx sees it. */
+export function bounds(p: TxPayload): string | null {
+  const fields = checkTxFields({ chainId: CHAIN, nonce: 0, ...(p as object) });
+  // the same verdict through decodeTx of a signed tx (what the pool and block validation run)
+  const k = key('bounds');
+  const body = encodeTxBody(CHAIN, 0, p);
+  const bytes = TxCodec.encode({ body, signature: sign(txSignMessage(body), k.secretKey), publicKey: k.publicKey });
+  const d = decodeTx(bytes, { chainId: CHAIN, maxTxBytes: 1 << 20 });
+  if ((fields === null) !== d.ok) throw new Error(`checkTxFields and decodeTx disagree on ${JSON.stringify(p)}`);
+  return fields;
+}
+
+/** The payload's JSON form in RPC answers and the explorer. */
+export const json = (p: TxPayload): Record<string, unknown> => payloadJson({ chainId: CHAIN, nonce: 0, ...(p as object) });
+
+/** A fresh standard-genesis state (proxy, companies acme and globex, user alice) and a block runner. */
+export function chain() {
+  const ws = WorldState.fromGenesis(STD_GENESIS()).state;
+  const t = new TxMaker();
+  let height = 0;
+  return {
+    ws,
+    /** Executes and commits one block of (sender label, payload) txs; returns its result. */
+    block(...txs: [string, TxPayload][]): ExecutionResult {
+      return run(ws, ++height, txs.map(([who, p]) => t.tx(who, p)));
+    },
+  };
+}
