@@ -12,16 +12,16 @@ import type { FlagReader, TxKindModule } from './kind.ts';
  * and the members of the `TxBody.kind` oneof match one to one. Everything that depends on
  * the kind of a tx goes through the functions below; nothing else switches over kinds.
  */
-const SELF = fileURLToPath(import.meta.url).split('/').pop();
+const NOT_KINDS = new Set([fileURLToPath(import.meta.url).split('/').pop(), 'index.ts']);
 
 /**
- * Imports every `.ts` module of `dir` (this one excepted) and keeps the default exports that
+ * Imports every `.ts` module of `dir` (but this one and index.ts) and keeps the default exports that
  * are kind modules; throws unless they and `members` (the oneof's member names) match one to
  * one and their commands are distinct. Returns them in the order of `members`.
  */
 export async function loadKindModules(dir: URL, members: readonly string[]): Promise<TxKindModule[]> {
   const files = readdirSync(fileURLToPath(dir))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== SELF)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !NOT_KINDS.has(f))
     .sort();
   const found = new Map<string, TxKindModule>();
   const commands = new Map<string, string>();

@@ -1,0 +1,3 @@
+export * from './kind.ts';
+export * from './fields.ts';
+export * from './registry.ts';
