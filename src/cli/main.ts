@@ -165,7 +165,7 @@ function needPositional(args: Args, usage: string): string {
 export function txPayload(command: string, args: Args): TxPayload {
   const m = kindOfCommand(command);
   if (!m) throw new EdgeError('CLI_UNKNOWN_COMMAND', `unknown tx kind "${command}" (${KIND_LIST.map((k) => k.command).join(', ')})`);
-  return payloadFromFlags(m, args) as TxPayload;
+  return payloadFromFlags(m, args);
 }
 
 async function txCommand(args: Args, rpc: () => RpcClient, print: (h: string, o: unknown) => void): Promise<void> {

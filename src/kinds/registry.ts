@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TX_KINDS, type TxBody, type TxKind, type TxPayloads } from '../codec/types.ts';
+import { TX_KINDS, type TxBody, type TxKind, type TxPayload, type TxPayloads } from '../codec/types.ts';
 import { ReceiptStatus, fail, type TxOutcome } from '../domain/receipts.ts';
 import type { Domains } from '../domain/index.ts';
 import type { FlagReader, TxKindModule } from './kind.ts';
@@ -81,6 +81,6 @@ export function kindOfCommand(command: string): TxKindModule | undefined {
 }
 
 /** Builds `{ kind, [kind]: payload }` for a tx from command-line flags (throws an EdgeError on bad flags). */
-export function payloadFromFlags(m: TxKindModule, flags: FlagReader): { kind: TxKind } & Partial<TxPayloads> {
-  return { kind: m.kind, [m.kind]: m.fromFlags(flags) } as { kind: TxKind } & Partial<TxPayloads>;
+export function payloadFromFlags(m: TxKindModule, flags: FlagReader): TxPayload {
+  return { kind: m.kind, [m.kind]: m.fromFlags(flags) } as TxPayload;
 }
