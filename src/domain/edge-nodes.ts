@@ -8,14 +8,12 @@ import { ReceiptStatus, OK, fail, type TxOutcome } from './receipts.ts';
 import { SpatialIndex, bruteForceMatch, type IndexedNode, type MatchHit, type MatchQuery } from './spatial.ts';
 import { Table } from './table.ts';
 
-/** An edge node record; immutable: every change installs a new object (the index holds these). */
-export interface NodeRec extends IndexedNode {
-  readonly owner: string;
-  readonly serviceTypes: readonly string[];
-  readonly activeLeases: number;
-  readonly addedAt: number;
-  readonly updatedAt: number;
-}
+/**
+ * An edge node record: the stored message (`StateEdgeNode`, generated from proto/state.proto)
+ * with the owner as an address and the unit vector the index needs. Immutable: every change
+ * installs a new object (the index holds these).
+ */
+export type NodeRec = Readonly<Omit<StateEdgeNode, 'owner' | 'serviceTypes'>> & { readonly owner: string } & IndexedNode;
 
 export interface EdgeNodeView {
   id: string;
@@ -58,20 +56,8 @@ export class EdgeNodes {
     key: (id) => nodeKey(id),
     rowKey: (key) => nodeIdOfKey(key),
     codec: StateEdgeNodeCodec,
-    toProto: (n) => ({
-      id: n.id,
-      owner: addrBytes(n.owner),
-      lat: n.lat,
-      lon: n.lon,
-      capacity: n.capacity,
-      used: n.used,
-      serviceTypes: [...n.serviceTypes],
-      price: n.price,
-      online: n.online,
-      activeLeases: n.activeLeases,
-      addedAt: n.addedAt,
-      updatedAt: n.updatedAt,
-    }),
+    // the encoder reads the message's fields only (not x, y, z)
+    toProto: (n) => ({ ...n, owner: addrBytes(n.owner), serviceTypes: [...n.serviceTypes] }),
     checkStored: (m, id) => (m.id === id ? null : 'node key does not match its id'),
     fromProto: (m) =>
       makeNode({
