@@ -3,7 +3,7 @@ import { Counters } from './counters.ts';
 import { Devices } from './devices.ts';
 import { EdgeNodes } from './edge-nodes.ts';
 import { Leases } from './leases.ts';
-import type { Table } from './table.ts';
+import type { StateTable } from './table.ts';
 
 export * from './accounts.ts';
 export * from './address.ts';
@@ -38,7 +38,9 @@ export function newDomains(): Domains {
 }
 
 /** Every table of a set of domain modules (each key prefix once). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function tablesOf(d: Domains): Table<any, any, any>[] {
-  return [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table];
+export function tablesOf(d: Domains): StateTable[] {
+  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table];
+  const prefixes = new Set(tables.map((t) => t.spec.prefix));
+  if (prefixes.size !== tables.length) throw new Error('two state tables share a key prefix');
+  return tables;
 }

@@ -31,6 +31,16 @@ export interface TableSpec<K extends string | number, R, M extends object> {
   onChange?(k: K, old: R | undefined, next: R | undefined): void;
 }
 
+/** What the state machine does with every table alike (whatever its key and record types). */
+export interface StateTable {
+  readonly spec: { readonly name: string; readonly prefix: number };
+  begin(): void;
+  end(): void;
+  rollback(): void;
+  collectWrites(out: StateWrite[]): void;
+  load(key: Uint8Array, value: Uint8Array): void;
+}
+
 /**
  * A journaled in-memory table of the native state. Between `begin()` and `end()`/`rollback()`
  * every first change of a row remembers the row's previous value, which gives: rollback (an
@@ -38,7 +48,7 @@ export interface TableSpec<K extends string | number, R, M extends object> {
  * current value, the state-root input) and reads of the committed state while an execution is
  * pending. `load` rebuilds the rows from stored entries.
  */
-export class Table<K extends string | number, R, M extends object = object> {
+export class Table<K extends string | number, R, M extends object = object> implements StateTable {
   readonly spec: TableSpec<K, R, M>;
   private readonly rows = new Map<K, R>();
   private journal: Map<K, R | undefined> | null = null;

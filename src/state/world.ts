@@ -11,7 +11,7 @@ import type { LeaseView } from '../domain/leases.ts';
 import { StateError, stateError } from '../domain/errors.ts';
 import { ReceiptStatus, buildReceipt, encodeReceipt } from '../domain/receipts.ts';
 import type { MatchQuery } from '../domain/spatial.ts';
-import { corrupt, type Table, type StateWrite } from '../domain/table.ts';
+import { corrupt, type StateTable, type StateWrite } from '../domain/table.ts';
 import { applyPayload } from '../kinds/registry.ts';
 import { compareBytes } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
@@ -34,10 +34,8 @@ export class WorldState implements StateView {
   private _height = 0;
   private _root: Uint8Array = ZERO_HASH;
   private readonly d: Domains = newDomains();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private readonly tables: Table<any, any, any>[] = tablesOf(this.d);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private readonly byPrefix = new Map<number, Table<any, any, any>>(this.tables.map((t) => [t.spec.prefix, t]));
+  private readonly tables: StateTable[] = tablesOf(this.d);
+  private readonly byPrefix = new Map<number, StateTable>(this.tables.map((t) => [t.spec.prefix, t]));
   private open = false;
   private pending: ExecutionResult | null = null;
 
