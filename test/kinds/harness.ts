@@ -5,10 +5,9 @@
  */
 import { Args, parseArgs } from '../../src/cli/args.ts';
 import { txPayload } from '../../src/cli/main.ts';
-import { checkTxFields, decodeTx, encodeTxBody, txSignMessage } from '../../src/chain/tx.ts';
+import { checkTxFields, decodeTx, encodeTxBody } from '../../src/chain/tx.ts';
 import { TxCodec } from '../../src/codec/chain.ts';
 import type { TxPayload } from '../../src/codec/types.ts';
-import { sign } from '../../src/crypto/keys.ts';
 import { payloadJson } from '../../src/rpc/format.ts';
 import { WorldState, type ExecutionResult } from '../../src/state/index.ts';
 import { CHAIN, STD_GENESIS, TxMaker, addr, key, run } from '../state/helpers.ts';
@@ -22,10 +21,10 @@ export const fromFlags = (command: string, ...flags: string[]): TxPayload => txP
 /** The bounds verdict for a payload (null = well-formed), as every node's decodeTx sees it. */
 export function bounds(p: TxPayload): string | null {
   const fields = checkTxFields({ chainId: CHAIN, nonce: 0, ...(p as object) });
-  // the same verdict through decodeTx of a signed tx (what the pool and block validation run)
-  const k = key('bounds');
+  // the same verdict through decodeTx (what the pool and block validation run; it does not
+  // verify the signature, so any 64 bytes do)
   const body = encodeTxBody(CHAIN, 0, p);
-  const bytes = TxCodec.encode({ body, signature: sign(txSignMessage(body), k.secretKey), publicKey: k.publicKey });
+  const bytes = TxCodec.encode({ body, signature: new Uint8Array(64), publicKey: key('bounds').publicKey });
   const d = decodeTx(bytes, { chainId: CHAIN, maxTxBytes: 1 << 20 });
   if ((fields === null) !== d.ok) throw new Error(`checkTxFields and decodeTx disagree on ${JSON.stringify(p)}`);
   return fields;
