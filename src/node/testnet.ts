@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generateKeyPair, keyPairFromLabel, writeKeyFile, type KeyPair } from '../crypto/index.ts';
+import { generateKeyPair, keyPairFromLabel, writeKeyFile, DEMO_KEY_NOTE, type KeyPair } from '../crypto/index.ts';
 import { toHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import { peerIdFromPublicKey } from '../p2p/identity.ts';
@@ -46,7 +46,7 @@ export interface TestnetLayout {
 
 const SEALER_NAMES = ['proxy', 'company-a', 'company-b', 'company-c', 'company-d', 'company-e', 'company-f', 'company-g', 'company-h', 'company-i'];
 
-const DEMO_NOTE = 'DEMO KEY of the edgechain testnet: public in the repository, never use it for anything of value';
+const DEMO_NOTE = DEMO_KEY_NOTE;
 
 /**
  * Writes a complete testnet: genesis, node keys, account keys and one config per node.
