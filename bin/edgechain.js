@@ -12,8 +12,9 @@ if (oldNode || process.features.typescript === false || process.features.typescr
   process.exit(1);
 }
 const { main } = await import('../src/cli/main.ts');
+const { safeForTerminal } = await import('../src/cli/format.ts');
 main(process.argv.slice(2)).catch((e) => {
   const msg = e && typeof e.code === 'string' && typeof e.message === 'string' ? e.message.replace(/^[A-Z_]+: /, '') : String(e?.message ?? e);
-  console.error(`edgechain: ${msg}`);
+  console.error(safeForTerminal(`edgechain: ${msg}`));
   process.exitCode = 1;
 });

@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   const args = new Args(parseArgs(rest));
   const json = args.has('json');
   const rpc = () => new RpcClient(args.str('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'));
-  const print = (human: string, obj: unknown) => console.log(json ? JSON.stringify(obj, null, 2) : human);
+  const print = (human: string, obj: unknown) => console.log(fmt.safeForTerminal(json ? JSON.stringify(obj, null, 2) : human));
 
   switch (cmd) {
     case 'keygen': {
