@@ -271,3 +271,25 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
     },
   };
 }
+
+/**
+ * Cost units of one call, for the per-request budget and the per-client rate limit
+ * (RpcServerOptions.maxRequestCost, rateLimit): 1 for a lookup, more for what reads and
+ * returns many blocks or txs. docs/RPC.md lists them.
+ */
+export function rpcCost(method: string, params: RpcParams): number {
+  switch (method) {
+    case 'getBlockByNumber':
+    case 'getBlockByHash':
+      return params[1] === true ? 20 : 1;
+    case 'getTransactionList':
+    case 'getBlockList':
+      return 10;
+    case 'getPendingTransactions':
+    case 'getEdgeNodes':
+    case 'getRecentMatches':
+      return 5;
+    default:
+      return 1;
+  }
+}

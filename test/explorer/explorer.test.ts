@@ -296,7 +296,7 @@ describe('explorer without SSE', () => {
       await p.waitForFunction(() => document.getElementById('live')?.dataset.mode === 'poll');
       const b = slow.addBlock({ txs: 1 });
       await p.waitForFunction((n) => document.querySelector('#stat-height .v')?.textContent?.replace(/\D/g, '') === String(n), b.number, { timeout: 8000 });
-      const res = await fetch(slow.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getEdgeNodes', params: [{ limit: 1000 }] }) });
+      const res = await fetch(slow.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getEdgeNodes', params: [{ limit: 1000 }] }) });
       const total = ((await res.json()) as { result: { total: number } }).result.total;
       expect(total).toBeGreaterThanOrEqual(125); // 125 sites, plus nodes added by random txs
       await p.goto(slow.url + '#/nodes');
