@@ -13,8 +13,9 @@ const USAGE = `usage: edgechain <command> [options]
 keys and networks
   keygen --out <file> [--force]               write a new Ed25519 key file (JSON, mode 0600)
   address --key <file>                        print the address and public key of a key file
-  testnet init --dir <dir> [--sealers 4] [--observers 1] [--devices 3] [--force]
+  testnet init --dir <dir> [--sealers 4] [--observers 1] [--devices 3] [--chain-id <id>] [--force]
                                               write genesis, keys and node configs of a local testnet
+  config check <file>                         check a node config (with its genesis and key) or a genesis file
   start --config <file>                       run a node (sealer or observer, as its config says)
 
 transactions (sign with --key, send to --rpc, wait for the receipt unless --no-wait)
@@ -72,10 +73,19 @@ export async function main(argv: string[]): Promise<void> {
         sealers: args.int('sealers', 4, 1, 10),
         observers: args.int('observers', 1, 0, 10),
         devices: args.int('devices', 3, 0, 100),
+        chainId: args.has('chain-id') ? args.str('chain-id') : undefined,
         force: args.has('force'),
       });
       args.rejectUnknown();
       return print(fmt.testnet(layout), layout);
+    }
+    case 'config': {
+      if (args.positionals[0] !== 'check' || !args.positionals[1]) throw new EdgeError('CLI_BAD_ARGS', 'usage: edgechain config check <file>');
+      args.rejectUnknown();
+      const { checkConfigFile } = await import('../node/config-check.ts');
+      const r = checkConfigFile(args.positionals[1]);
+      if (r.problems.length) throw new EdgeError('CONFIG_INVALID', `${r.file} (${r.kind}): ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}\n  ${r.problems.join('\n  ')}`);
+      return print(`${r.file}: ok (${r.kind})\n  ${r.summary.join('\n  ')}`, { ok: true, ...r });
     }
     case 'start': {
       const config = args.str('config');

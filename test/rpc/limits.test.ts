@@ -112,7 +112,7 @@ describe('cost, size and rate', () => {
   it('refuses a batch whose cost is over the budget before running any of it', async () => {
     const { url, calls } = await serve({});
     const batch = Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'getBlockByNumber', params: [i, true] }));
-    const r = await (await fetch(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify(batch) })).json();
+    const r = (await (await fetch(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify(batch) })).json()) as any;
     expect(r.error).toMatchObject({ code: -32005, data: { limit: 'cost' } });
     expect(r.error.message).toMatch(/request costs 2000 units, limit 200 per request/);
     const echo = Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'echo' }));
@@ -123,7 +123,7 @@ describe('cost, size and rate', () => {
   it('replaces results past the response size limit by a clear error', async () => {
     const { url } = await serve({ maxResponseBytes: 10_000 });
     const batch = [0, 1, 2].map((id) => ({ jsonrpc: '2.0', id, method: 'big', params: [4000] }));
-    const r = await (await fetch(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify(batch) })).json();
+    const r = (await (await fetch(url, { method: 'POST', headers: JSON_CT, body: JSON.stringify(batch) })).json()) as any;
     expect(r[0].result).toHaveLength(4000);
     expect(r[1].result).toHaveLength(4000);
     expect(r[2]).toMatchObject({ id: 2, error: { code: -32005, data: { limit: 'responseBytes' } } });

@@ -241,7 +241,8 @@ describe('genesis', () => {
       [{ ...json, sealers: [{ ...sealers[0], role: 'king' }] }, /role/],
       [{ ...json, sealers: [sealers[0], sealers[0]] }, /twice/],
       [{ ...json, accounts: [{ address: '0x12', role: 'user' }] }, /address/],
-      [{ ...json, params: { nope: 1 } }, /unknown chain parameter/],
+      [{ ...json, params: { nope: 1 } }, /params\.nope: not an option/],
+      [{ ...json, sealer: [] }, /sealer: not an option; did you mean sealers\?/],
       [{ ...json, params: { viewTimeoutMs: 0 } }, /viewTimeoutMs/],
     ];
     for (const [j, re] of cases) expect(() => parseGenesis(j), String(re)).toThrow(re);
