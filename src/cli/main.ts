@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { generateKeyPair, writeKeyFile, readKeyFile, parseAddress, type KeyPair } from '../crypto/index.ts';
 import { signTx } from '../chain/tx.ts';
 import type { TxPayload } from '../codec/types.ts';
-import { toHex } from '../util/bytes.ts';
+import { toHex, fromHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import { Args, parseArgs } from './args.ts';
 import { RpcClient } from './rpc-client.ts';
@@ -222,11 +222,14 @@ async function txCommand(args: Args, rpc: () => RpcClient, print: (h: string, o:
   const explicitNonce = args.has('nonce') ? args.int('nonce') : undefined;
   args.rejectUnknown(['rpc']);
   const c = rpc();
-  const chain = await c.call<{ chainId: string }>('getChainInfo');
+  const chain = await c.call<{ chainId: string; genesisHash: string }>('getChainInfo');
+  // a tx signs the genesis hash of its chain (chain/tx.ts, txSignMessage)
+  const genesisHash = typeof chain.genesisHash === 'string' ? fromHex(chain.genesisHash) : null;
+  if (!genesisHash || genesisHash.length !== 32) throw new EdgeError('CLI_BAD_RESPONSE', 'the node did not say its genesis hash (getChainInfo)');
   const nonce = explicitNonce ?? (await c.call<{ pendingNonce: number }>('getAccount', [key.address])).pendingNonce;
   let stx;
   try {
-    stx = signTx(key, chain.chainId, nonce, payload);
+    stx = signTx(key, chain.chainId, nonce, payload, genesisHash);
   } catch (e) {
     throw new EdgeError('CLI_BAD_ARGS', (e as Error).message);
   }

@@ -614,6 +614,20 @@ export class P2PNetwork {
     return [...new Set(this.node.getConnections().map((c) => c.remotePeer.toString()))].sort();
   }
 
+  /** Open connections by direction and open streams by protocol (for metrics). */
+  connectionStats(): { inbound: number; outbound: number; streams: Record<string, number> } {
+    const out = { inbound: 0, outbound: 0, streams: {} as Record<string, number> };
+    if (this.state !== 'started') return out;
+    for (const c of this.node.getConnections()) {
+      out[c.direction === 'inbound' ? 'inbound' : 'outbound']++;
+      for (const st of c.streams) {
+        const p = st.protocol ?? 'unnegotiated';
+        out.streams[p] = (out.streams[p] ?? 0) + 1;
+      }
+    }
+    return out;
+  }
+
   /** A copy of the counters (docs/P2P.md). */
   getCounters(): P2PCounters {
     return snapshotCounters(this.counters);

@@ -25,7 +25,7 @@ describe('docker-compose.yml matches the demo testnet', () => {
       expect(s.ports, c.name).toEqual([`127.0.0.1:${c.rpc.port}:8545`]);
       expect(s.command).toEqual(['start', '--config', `/app/config/docker/${c.name}.json`]);
       expect(s.volumes[0]).toBe(`${c.name}-data:/data`);
-      expect(s.healthcheck.test.join(' ')).toMatch(/\/health/);
+      expect(s.healthcheck.test.join(' ')).toMatch(/\/health\/ready/);
       expect(s.restart).toBe('unless-stopped');
     }
   });
