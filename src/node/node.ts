@@ -20,7 +20,7 @@ import { ConsensusMessageCodec } from '../codec/consensus.ts';
 import { TxBatchCodec, P2P_LIMITS } from '../codec/p2p.ts';
 import { TxBatcher, batchVerdict } from './tx-batcher.ts';
 import { GossipAdmission, type TxOutcome } from './admission.ts';
-import { P2PNetwork, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.ts';
+import { P2PNetwork, PER_BLOCK_OVERHEAD_BYTES, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.ts';
 import { RpcServer, rpcMethods, rpcCost, NodeMetrics, EventHub, TxStats, RecentMatches, healthRoutes, readiness, type RpcContext, type HealthSnapshot } from '../rpc/index.ts';
 import { explorerRoute } from '../rpc/explorer.ts';
 import { Syncer } from '../sync/syncer.ts';
@@ -190,7 +190,7 @@ export class EdgeNode {
           return 'accept';
         },
         statusProvider: () => this.status(),
-        blocksProvider: (from, count) => this.serveBlocks(from, count),
+        blocksProvider: (from, count, maxBytes) => this.serveBlocks(from, count, maxBytes),
         onPeerStatus: (peerId, s) => this.notePeerStatus(peerId, s),
       },
     );
@@ -505,15 +505,10 @@ export class EdgeNode {
     return { height: h?.height ?? 0, headHash: h?.hash ?? new Uint8Array(32), genesisHash: this.genesisHashBytes };
   }
 
-  private async serveBlocks(from: number, count: number): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
+  /** Blocks for a peer, read only up to the response's byte budget (never 128 × 3 MiB). */
+  private async serveBlocks(from: number, count: number, maxBytes: number): Promise<Uint8Array[]> {
     const head = this.store.head()?.height ?? 0;
-    for (let h = from; h < from + count && h <= head; h++) {
-      const b = await this.store.getFinalizedBlock(h);
-      if (!b) break;
-      out.push(b);
-    }
-    return out;
+    return this.store.getFinalizedRange(from, Math.max(0, Math.min(count, head - from + 1)), maxBytes, PER_BLOCK_OVERHEAD_BYTES);
   }
 
   private notePeerStatus(peerId: string, s: PeerStatus): void {

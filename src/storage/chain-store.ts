@@ -401,6 +401,29 @@ export class ChainStore {
     return this.db.get(keys.blockByHeight(height));
   }
 
+  /**
+   * Up to `count` encoded FinalizedBlocks from `from`, read one at a time and stopping as soon
+   * as the next would take the total past `maxBytes` (each block counted with `perBlockOverhead`
+   * more bytes): a peer's request for a range costs at most the budget plus one block of
+   * memory, however large the blocks. The first block is returned even when it alone is over
+   * the budget, so the caller can tell "too large" from "none".
+   */
+  async getFinalizedRange(from: number, count: number, maxBytes: number, perBlockOverhead = 0): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    let size = 0;
+    for (let h = from; h < from + count; h++) {
+      const b = await this.getFinalizedBlock(h);
+      if (!b) break;
+      if (size + b.length + perBlockOverhead > maxBytes) {
+        if (out.length === 0) out.push(b);
+        break;
+      }
+      out.push(b);
+      size += b.length + perBlockOverhead;
+    }
+    return out;
+  }
+
   async getBlockByHeight(height: number): Promise<StoredBlock | undefined> {
     const finalized = await this.getFinalizedBlock(height);
     return finalized === undefined ? undefined : ChainStore.splitBlock(height, finalized);
