@@ -96,7 +96,12 @@ export class NodeMetrics {
         this.set(self.readiness?.().syncLagBlocks ?? 0);
       },
     });
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client's sums of nodejs_active_{handles,requests,resources} are gauges named _total,
+      // which breaks the counter convention; the per-type gauges stay (sum them for the total)
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
   }
 
   private p2pMetrics(): void {
