@@ -95,7 +95,8 @@ export function describeIssues(schema: z.ZodType, issues: readonly z.core.$ZodIs
       }
     } else if (i.code === 'invalid_type') {
       const got = i.input === undefined ? 'nothing' : Array.isArray(i.input) ? 'an array' : i.input === null ? 'null' : typeof i.input;
-      out.push(`${at || '(top level)'}: ${i.input === undefined ? 'required' : `expected ${i.expected}, got ${got}`}`);
+      const want = i.expected === 'int' ? 'an integer' : i.expected;
+      out.push(`${at || '(top level)'}: ${i.input === undefined ? 'required' : `expected ${want}, got ${i.expected === 'int' && typeof i.input === 'number' ? i.input : got}`}`);
     } else {
       out.push(`${at || '(top level)'}: ${i.message}`);
     }
