@@ -213,6 +213,8 @@ export class EdgeNode {
     // start consensus from storage + WAL
     const wal = (await this.store.walRecords()).map((r) => r.bytes);
     const hb = await this.store.getBlockByHeight(head.height);
+    this.metrics.height.set(head.height);
+    this.metrics.blockTimestamp.set(hb!.header.timestamp / 1000); // a restarted idle node is not "stalled since 1970"
     this.enqueue({ type: 'start', now: Date.now(), head: { height: head.height, hash: head.hash, timestamp: hb!.header.timestamp }, wal, pending: this.pool.size > 0 });
 
     // RPC and explorer

@@ -99,6 +99,13 @@ describe('edgechain config check', () => {
     await expect(main(['config', 'check', join(dir, 'missing.json')])).rejects.toThrow(/cannot read it/);
   });
 
+  it('testnet init --chain-id writes that chain id (so two testnets differ in more than their keys)', async () => {
+    const d = join(dir, 'named');
+    await run(['testnet', 'init', '--dir', d, '--sealers', '1', '--observers', '0', '--chain-id', 'lab-net-7']);
+    expect(JSON.parse(readFileSync(join(d, 'genesis.json'), 'utf8')).chainId).toBe('lab-net-7');
+    await expect(main(['testnet', 'init', '--dir', join(dir, 'bad'), '--chain-id', 'Lab Net'])).rejects.toThrow(/--chain-id must be 1\.\.64 of \[a-z0-9\._-\]/);
+  });
+
   it('testnet init --chain-id is checked', () => {
     expect(() => initTestnet({ dir: join(dir, 'net2'), chainId: 'Bad Id' })).toThrow(/--chain-id must be 1\.\.64/);
   });
