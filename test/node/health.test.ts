@@ -57,6 +57,8 @@ describe('a node that cannot finalize (1 of 2 sealers running)', () => {
     const ready = await fetch(n.url + '/health/ready');
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', reasons: [] });
+    // before any block of its own, the last block time is that of the stored head (here genesis), not 0
+    expect(await (await fetch(n.url + '/metrics')).text()).toMatch(new RegExp(`^edgechain_block_timestamp_seconds ${n.node.genesis.timestamp / 1000}$`, 'm'));
 
     const stx = signTx(n.devices[0], n.node.genesis.chainId, 0, { kind: 'registerDevice', registerDevice: { info: 'waits forever' } }, n.node.verifier.genesisHash);
     expect(n.node.submitTx(stx.bytes).ok).toBe(true);
