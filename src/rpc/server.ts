@@ -223,7 +223,9 @@ export class RpcServer {
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
     b.at = t;
     this.buckets.set(client, b);
-    if (this.buckets.size > 10_000) for (const [k, v] of this.buckets) if (v.tokens >= burst) this.buckets.delete(k);
+    // forget clients whose bucket has refilled (they are indistinguishable from new ones), so
+    // many addresses (an IPv6 range) cannot grow the map without bound
+    if (this.buckets.size > 10_000) for (const [k, v] of this.buckets) if (v.tokens + ((t - v.at) / 1000) * perSecond >= burst) this.buckets.delete(k);
     if (b.tokens < units) return false;
     b.tokens -= units;
     return true;
