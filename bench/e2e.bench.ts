@@ -116,11 +116,11 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       return n;
     };
     const setup: { hex: string; node: number }[] = [];
-    devices.forEach((d, i) => setup.push({ hex: hexOf(signTx(d, chainId, next(d), { kind: 'registerDevice', registerDevice: { info: `bench-device-${i + 1}` } }).bytes), node: i % 4 }));
+    devices.forEach((d, i) => setup.push({ hex: hexOf(signTx(d, chainId, next(d), { kind: 'registerDevice', registerDevice: { info: `bench-device-${i + 1}` } }, t.genesisHash).bytes), node: i % 4 }));
     companies.forEach((c, j) => {
       for (let k = 0; k < 20; k++) {
         const payload: TxPayload = { kind: 'addNode', addNode: { id: `base-${j}-${k}`, lat: MELBOURNE.lat + ((k * 7919 + j * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 6271 + j * 130363) % 200_000) - 100_000, capacity: 1_000_000, serviceTypes: ['video', 'ml'], price: 1 + ((j + k) % 5) } };
-        setup.push({ hex: hexOf(signTx(c, chainId, next(c), payload).bytes), node: (j + 1) % 4 });
+        setup.push({ hex: hexOf(signTx(c, chainId, next(c), payload, t.genesisHash).bytes), node: (j + 1) % 4 });
       }
     });
     for (let node = 0; node < 4; node++) {
@@ -153,7 +153,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
           const j = (k / 20) % 3;
           const c = companies[j];
           const payload: TxPayload = { kind: 'addNode', addNode: { id: `n-${step}-${k}`, lat: MELBOURNE.lat + ((k * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((k * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (k % 5) } };
-          const stx = signTx(c, chainId, next(c), payload);
+          const stx = signTx(c, chainId, next(c), payload, t.genesisHash);
           txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: (j + 1) % 4, sender: c.address });
           continue;
         }
@@ -162,7 +162,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
         const payload: TxPayload = r <= 3
           ? { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % p.devices].address.slice(2))!, amount: 1 } }
           : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((k * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 130363) % 200_000) - 100_000, taskType: k % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0 } };
-        const stx = signTx(d, chainId, next(d), payload);
+        const stx = signTx(d, chainId, next(d), payload, t.genesisHash);
         txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 4, sender: d.address });
       }
       const job: LoadJob = { rate, durationS: p.durationS, drainS: p.drainS, warmupS: p.warmupS, urls, watchUrl: urls[0], txs };
@@ -339,7 +339,7 @@ async function n7Run(out: Record<string, number>): Promise<void> {
     const txs: LoadJob['txs'] = [];
     for (let k = 0; k < rate * durationS; k++) {
       const di = k % devicesN;
-      const stx = signTx(devices[di], t.chainId, Math.floor(k / devicesN), { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % devicesN].address.slice(2))!, amount: 1 } });
+      const stx = signTx(devices[di], t.chainId, Math.floor(k / devicesN), { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % devicesN].address.slice(2))!, amount: 1 } }, t.genesisHash);
       txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 7, sender: devices[di].address });
     }
     const urls = sealers.map((n) => n.node.rpcUrl);

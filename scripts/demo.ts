@@ -11,7 +11,7 @@ import { RpcClient } from '../src/cli/rpc-client.ts';
 import { readKeyFile, keyPairFromLabel, sha256, type KeyPair } from '../src/crypto/index.ts';
 import { signTx, type SignedTx } from '../src/chain/tx.ts';
 import type { TxPayload } from '../src/codec/types.ts';
-import { toHex, utf8 } from '../src/util/bytes.ts';
+import { toHex, fromHex, utf8 } from '../src/util/bytes.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -41,7 +41,9 @@ const e6 = (deg: string) => Math.round(Number(deg) * 1e6);
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const { chainId } = await rpc.call<{ chainId: string }>('getChainInfo');
+  const info = await rpc.call<{ chainId: string; genesisHash: string }>('getChainInfo');
+  const chainId = info.chainId;
+  const genesisHash = fromHex(info.genesisHash)!;
   const companies = ['company-a', 'company-b', 'company-c'].map((n) => readKeyFile(join(cfgDir, 'keys', 'accounts', `${n}.json`)));
   const nonces = new Map<string, number>();
   const nextNonce = async (k: KeyPair) => {
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
     return n;
   };
   const send = async (k: KeyPair, p: TxPayload): Promise<SignedTx> => {
-    const stx = signTx(k, chainId, await nextNonce(k), p);
+    const stx = signTx(k, chainId, await nextNonce(k), p, genesisHash);
     await rpc.call('sendRawTransaction', ['0x' + toHex(stx.bytes)]);
     return stx;
   };

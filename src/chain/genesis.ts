@@ -8,6 +8,7 @@ import { DEFAULT_PARAMS } from './params.ts';
 import { SealerSet, type SealerRole } from './sealers.ts';
 import { buildBlock, type DecodedBlock } from './block.ts';
 import { merkleRoot } from '../crypto/merkle.ts';
+import { genesisProblems } from './genesis-schema.ts';
 
 export type AccountRole = 'proxy' | 'company' | 'user';
 
@@ -35,6 +36,8 @@ const bad = (msg: string) => chainError('GENESIS_INVALID', msg);
 /** Validates genesis JSON and turns it into the Genesis message. Throws a GENESIS_INVALID error with the reason. */
 export function parseGenesis(json: unknown): Genesis {
   if (typeof json !== 'object' || json === null) throw bad('genesis must be a JSON object');
+  const problems = genesisProblems(json);
+  if (problems.length) throw bad(problems.length === 1 ? problems[0] : `${problems.length} problems: ${problems.join('; ')}`);
   const g = json as Partial<GenesisJson>;
   if (typeof g.chainId !== 'string' || !CHAIN_ID_RE.test(g.chainId)) throw bad('chainId must be 1..64 of [a-z0-9._-], starting with a letter or digit');
   if (!Number.isSafeInteger(g.timestamp) || (g.timestamp as number) < 0) throw bad('timestamp must be a non-negative integer (ms)');

@@ -5,3 +5,4 @@ export * from './tx.ts';
 export * from './block.ts';
 export * from './certificate.ts';
 export * from './genesis.ts';
+export * from './genesis-schema.ts';

@@ -23,9 +23,23 @@ export interface SignedTx {
   readonly sender: string;
 }
 
-export function txSignMessage(body: Uint8Array): Uint8Array {
-  return concatBytes(TX_SIGN_DOMAIN, body);
+/**
+ * What a tx signature covers, and the one place that says so: the domain tag, the hash of the
+ * genesis of the chain the tx is for, then the body bytes. The genesis hash is not in the tx
+ * (its bytes and hash are unchanged); signer and verifier each supply their chain's, so a tx
+ * signed for one network never verifies on another, even one with the same chain id.
+ */
+export function txSignMessage(body: Uint8Array, genesisHash: Uint8Array): Uint8Array {
+  if (genesisHash.length !== 32) throw new RangeError('genesis hash must be 32 bytes');
+  return concatBytes(TX_SIGN_DOMAIN, genesisHash, body);
 }
+
+/**
+ * The genesis hash of no chain (32 zero bytes): the default of signTx and TxVerifier for unit
+ * tests and tools that have no chain. A node verifies with its real genesis hash, so a tx signed
+ * with this one never verifies there.
+ */
+export const NO_GENESIS: Uint8Array = new Uint8Array(32);
 
 export function encodeTxBody(chainId: string, nonce: number, payload: TxPayload): Uint8Array {
   const body: TxBody = { chainId, nonce, ...(payload as object) } as TxBody;
@@ -33,10 +47,10 @@ export function encodeTxBody(chainId: string, nonce: number, payload: TxPayload)
   return TxBodyCodec.encode(body);
 }
 
-/** Builds and signs a transaction. */
-export function signTx(key: KeyPair, chainId: string, nonce: number, payload: TxPayload): SignedTx {
+/** Builds and signs a transaction for the chain of `genesisHash` (getChainInfo's genesisHash). */
+export function signTx(key: KeyPair, chainId: string, nonce: number, payload: TxPayload, genesisHash: Uint8Array = NO_GENESIS): SignedTx {
   const body = encodeTxBody(chainId, nonce, payload);
-  const tx: Tx = { body, signature: sign(txSignMessage(body), key.secretKey), publicKey: key.publicKey };
+  const tx: Tx = { body, signature: sign(txSignMessage(body, genesisHash), key.secretKey), publicKey: key.publicKey };
   const bytes = TxCodec.encode(tx);
   const r = decodeTx(bytes, { chainId, maxTxBytes: Number.MAX_SAFE_INTEGER });
   if (!r.ok) throw r.error;
@@ -86,11 +100,14 @@ export function checkTxFields(body: TxBody): string | null {
 export class TxVerifier {
   private readonly verified = new Set<string>();
   private readonly max: number;
+  /** The chain whose txs this verifier accepts (see txSignMessage). */
+  readonly genesisHash: Uint8Array;
   hits = 0;
   misses = 0;
 
-  constructor(maxEntries = 200_000) {
+  constructor(maxEntries = 200_000, genesisHash: Uint8Array = NO_GENESIS) {
     this.max = maxEntries;
+    this.genesisHash = genesisHash;
   }
 
   verify(stx: SignedTx): boolean {
@@ -99,7 +116,7 @@ export class TxVerifier {
       return true;
     }
     this.misses++;
-    const okSig = verify(stx.tx.signature, txSignMessage(stx.tx.body), stx.tx.publicKey);
+    const okSig = verify(stx.tx.signature, txSignMessage(stx.tx.body, this.genesisHash), stx.tx.publicKey);
     if (okSig) this.remember(stx.hashHex);
     return okSig;
   }
@@ -120,7 +137,7 @@ export class TxVerifier {
         continue;
       }
       idx.push(i);
-      items.push({ signature: stx.tx.signature, message: txSignMessage(stx.tx.body), publicKey: stx.tx.publicKey });
+      items.push({ signature: stx.tx.signature, message: txSignMessage(stx.tx.body, this.genesisHash), publicKey: stx.tx.publicKey });
     }
     if (items.length === 0) return out;
     this.misses += items.length;

@@ -1,5 +1,20 @@
 /** Human-readable output of the CLI (the --json output is the RPC result as is). */
 
+// C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), and the bidi
+// overrides/isolates that reorder what a terminal shows.
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text for a terminal: every control character that could move the cursor, clear the screen,
+ * set the window title or reorder text is replaced by its visible \uXXXX escape. Strings on
+ * chain (device info, node ids, names) are any UTF-8 an account signed, so everything the CLI
+ * prints goes through this. Inside JSON the escape is the same character, so --json output
+ * stays valid JSON that parses back to the on-chain value.
+ */
+export function safeForTerminal(s: string): string {
+  return s.replace(UNSAFE, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 export function kv(o: Record<string, unknown>, indent = ''): string {
   const keys = Object.keys(o);
   const w = Math.max(...keys.map((k) => k.length), 4);

@@ -3,7 +3,7 @@ import { generateKeyPair, writeKeyFile, readKeyFile, parseAddress, type KeyPair 
 import { signTx } from '../chain/tx.ts';
 import type { TxPayload } from '../codec/types.ts';
 import { KIND_LIST, kindOfCommand, payloadFromFlags } from '../kinds/registry.ts';
-import { toHex } from '../util/bytes.ts';
+import { toHex, fromHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import { Args, parseArgs } from './args.ts';
 import { RpcClient } from './rpc-client.ts';
@@ -14,8 +14,9 @@ const USAGE = `usage: edgechain <command> [options]
 keys and networks
   keygen --out <file> [--force]               write a new Ed25519 key file (JSON, mode 0600)
   address --key <file>                        print the address and public key of a key file
-  testnet init --dir <dir> [--sealers 4] [--observers 1] [--devices 3] [--force]
+  testnet init --dir <dir> [--sealers 4] [--observers 1] [--devices 3] [--chain-id <id>] [--force]
                                               write genesis, keys and node configs of a local testnet
+  config check <file>                         check a node config (with its genesis and key) or a genesis file
   start --config <file>                       run a node (sealer or observer, as its config says)
 
 transactions (sign with --key, send to --rpc, wait for the receipt unless --no-wait)
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
   const args = new Args(parseArgs(rest));
   const json = args.has('json');
   const rpc = () => new RpcClient(args.str('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'));
-  const print = (human: string, obj: unknown) => console.log(json ? JSON.stringify(obj, null, 2) : human);
+  const print = (human: string, obj: unknown) => console.log(fmt.safeForTerminal(json ? JSON.stringify(obj, null, 2) : human));
 
   switch (cmd) {
     case 'keygen': {
@@ -67,10 +68,19 @@ export async function main(argv: string[]): Promise<void> {
         sealers: args.int('sealers', 4, 1, 10),
         observers: args.int('observers', 1, 0, 10),
         devices: args.int('devices', 3, 0, 100),
+        chainId: args.has('chain-id') ? args.str('chain-id') : undefined,
         force: args.has('force'),
       });
       args.rejectUnknown();
       return print(fmt.testnet(layout), layout);
+    }
+    case 'config': {
+      if (args.positionals[0] !== 'check' || !args.positionals[1]) throw new EdgeError('CLI_BAD_ARGS', 'usage: edgechain config check <file>');
+      args.rejectUnknown();
+      const { checkConfigFile } = await import('../node/config-check.ts');
+      const r = checkConfigFile(args.positionals[1]);
+      if (r.problems.length) throw new EdgeError('CONFIG_INVALID', `${r.file} (${r.kind}): ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}\n  ${r.problems.join('\n  ')}`);
+      return print(`${r.file}: ok (${r.kind})\n  ${r.summary.join('\n  ')}`, { ok: true, ...r });
     }
     case 'start': {
       const config = args.str('config');
@@ -178,11 +188,14 @@ async function txCommand(args: Args, rpc: () => RpcClient, print: (h: string, o:
   const explicitNonce = args.has('nonce') ? args.int('nonce') : undefined;
   args.rejectUnknown(['rpc']);
   const c = rpc();
-  const chain = await c.call<{ chainId: string }>('getChainInfo');
+  const chain = await c.call<{ chainId: string; genesisHash: string }>('getChainInfo');
+  // a tx signs the genesis hash of its chain (chain/tx.ts, txSignMessage)
+  const genesisHash = typeof chain.genesisHash === 'string' ? fromHex(chain.genesisHash) : null;
+  if (!genesisHash || genesisHash.length !== 32) throw new EdgeError('CLI_BAD_RESPONSE', 'the node did not say its genesis hash (getChainInfo)');
   const nonce = explicitNonce ?? (await c.call<{ pendingNonce: number }>('getAccount', [key.address])).pendingNonce;
   let stx;
   try {
-    stx = signTx(key, chain.chainId, nonce, payload);
+    stx = signTx(key, chain.chainId, nonce, payload, genesisHash);
   } catch (e) {
     throw new EdgeError('CLI_BAD_ARGS', (e as Error).message);
   }

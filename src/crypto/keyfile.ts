@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, openSync, writeSync, fchmodSync, fstatSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EdgeError } from '../util/errors.ts';
 import { fromHex, toHex, equalBytes } from '../util/bytes.ts';
@@ -6,8 +6,11 @@ import { keyPairFromSecret, type KeyPair } from './keys.ts';
 
 /**
  * Key files are JSON: {"type":"ed25519","address":"0x…","publicKey":"<hex>","secretKey":"<hex seed>"}.
- * Written with mode 0600. Loading checks the shape and that the public key and address
- * match the secret key, so a hand-edited or truncated file fails with a clear error.
+ * Written with mode 0600, also when an existing file is overwritten (the mode given to open()
+ * only applies to a file it creates, so the file is chmod-ed through its descriptor before the
+ * secret is written). Loading refuses a secret that the group or others can read, as ssh does,
+ * and names the command that fixes it; it also checks the shape and that the public key and
+ * address match the secret key, so a hand-edited or truncated file fails with a clear error.
  */
 export interface KeyFile {
   type: 'ed25519';
@@ -15,6 +18,20 @@ export interface KeyFile {
   publicKey: string;
   secretKey: string;
   note?: string;
+}
+
+/**
+ * The note of the testnet generator's demo keys. Those are public (config/keys/ is in the
+ * repository, checked out 0644), so the mode check does not apply to them; nothing else writes it.
+ */
+export const DEMO_KEY_NOTE = 'DEMO KEY of the edgechain testnet: public in the repository, never use it for anything of value';
+
+function isDemoKey(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { note?: unknown }).note === DEMO_KEY_NOTE;
+  } catch {
+    return false;
+  }
 }
 
 export function keyFileJson(kp: KeyPair, note?: string): KeyFile {
@@ -25,7 +42,24 @@ export function keyFileJson(kp: KeyPair, note?: string): KeyFile {
 
 export function writeKeyFile(path: string, kp: KeyPair, note?: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(keyFileJson(kp, note), null, 2) + '\n', { mode: 0o600, flag: 'w' });
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    if (process.platform !== 'win32') fchmodSync(fd, 0o600);
+    writeSync(fd, JSON.stringify(keyFileJson(kp, note), null, 2) + '\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a key file's mode is unsafe (with the fix), or null. Windows has no such mode bits. */
+export function unsafeKeyFileMode(path: string, mode: number, platform: string = process.platform): string | null {
+  if (platform === 'win32' || (mode & 0o077) === 0) return null;
+  const m = (mode & 0o777).toString(8).padStart(4, '0');
+  return `${path} holds a secret key but is readable or writable by ${mode & 0o070 ? 'its group' : ''}${mode & 0o070 && mode & 0o007 ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ${m}); run: chmod 600 ${shellQuote(path)}`;
+}
+
+function shellQuote(s: string): string {
+  return /^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export function parseKeyFile(text: string, source = 'key file'): KeyPair {
@@ -53,10 +87,22 @@ export function parseKeyFile(text: string, source = 'key file'): KeyPair {
 
 export function readKeyFile(path: string): KeyPair {
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (e) {
     throw new EdgeError('KEYFILE_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const mode = fstatSync(fd).mode;
+    text = readFileSync(fd, 'utf8');
+    const unsafe = unsafeKeyFileMode(path, mode);
+    if (unsafe && !isDemoKey(text)) throw new EdgeError('KEYFILE_UNSAFE_MODE', unsafe);
+  } catch (e) {
+    if (e instanceof EdgeError) throw e;
+    throw new EdgeError('KEYFILE_UNREADABLE', `cannot read ${path}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
   }
   return parseKeyFile(text, path);
 }

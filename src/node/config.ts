@@ -3,6 +3,8 @@ import { dirname, resolve, isAbsolute } from 'node:path';
 import { EdgeError } from '../util/errors.ts';
 import { fromHex } from '../util/bytes.ts';
 import { defaultVerifyWorkers } from '../crypto/verify-pool.ts';
+import { z } from 'zod';
+import { describeIssues } from '../util/schema.ts';
 
 /**
  * Node configuration (JSON file). Paths are relative to the config file's folder.
@@ -15,12 +17,17 @@ import { defaultVerifyWorkers } from '../crypto/verify-pool.ts';
  *   "dataDir": "../.testnet/proxy",       // LevelDB lives in <dataDir>/db
  *   "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30301"], "bootstrap": ["/ip4/127.0.0.1/tcp/30302/p2p/12D3…"],
  *            "observers": ["<public key hex>"] },   // extra peers the gater admits
- *   "rpc": { "host": "127.0.0.1", "port": 8545 },
+ *   "rpc": { "host": "127.0.0.1", "port": 8545, "corsOrigins": [], "allowedHosts": [], "rateLimit": { … }, … },
+ *                                          // limits: docs/RPC.md, "Limits"
  *   "log": { "level": "info" },
  *   "sync": { "verifyWorkers": 1 },        // optional: threads checking synced txs' signatures (0 = main thread)
  *   "load": { "busyPoolTxs": 2000, "busyBacklogTxs": 1000, "gossipBacklogTxs": 20000, "proposalMaxTxs": 1000 }
  *                                          // optional: overload protection (docs/NODE.md, "Overload")
+ *   "health": { "maxSyncLagBlocks": 5, "maxStallSeconds": 30 }   // what /health/ready requires
  * }
+ *
+ * The file is checked against NodeConfigSchema (strict: an unknown key is an error, with the
+ * key probably meant); `edgechain config check <file>` runs the same check.
  *
  * Environment overrides (for containers and scripts): EDGECHAIN_DATA_DIR, EDGECHAIN_RPC_HOST,
  * EDGECHAIN_RPC_PORT, EDGECHAIN_P2P_LISTEN (comma-separated multiaddrs), EDGECHAIN_LOG_LEVEL.
@@ -32,7 +39,8 @@ export interface NodeConfig {
   keyPath: string;
   dataDir: string;
   p2p: { listen: string[]; bootstrap: string[]; observers: Uint8Array[] };
-  rpc: { host: string; port: number };
+  /** Address and limits of the JSON-RPC server (docs/RPC.md, "Limits"). */
+  rpc: RpcConfig;
   log: { level: string };
   /** Catching up: worker threads that verify the tx signatures of synced blocks (0 = on the main thread). */
   sync: { verifyWorkers: number };
@@ -47,13 +55,114 @@ export interface NodeConfig {
     /** Most txs this node puts in one proposal (also bounded by the chain's maxBlockTxs). */
     proposalMaxTxs: number;
   };
+  /** What /health/ready requires (docs/OPERATIONS.md, "Probes"). */
+  health: { maxSyncLagBlocks: number; maxStallSeconds: number };
+}
+
+export interface RpcConfig {
+  host: string;
+  port: number;
+  corsOrigins: string[];
+  allowedHosts: string[];
+  rateLimit: { perSecond: number; burst: number };
+  maxBodyBytes: number;
+  maxBatch: number;
+  maxResponseBytes: number;
+  maxRequestCost: number;
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+  maxConcurrentPerClient: number;
+  maxEventStreams: number;
+  maxEventStreamsPerClient: number;
 }
 
 export const DEFAULT_LOAD: NodeConfig['load'] = { busyPoolTxs: 2000, busyBacklogTxs: 1000, gossipBacklogTxs: 20_000, proposalMaxTxs: 1000 };
+export const DEFAULT_HEALTH: NodeConfig['health'] = { maxSyncLagBlocks: 5, maxStallSeconds: 30 };
+export const DEFAULT_RPC: RpcConfig = {
+  host: '127.0.0.1',
+  port: 8545,
+  corsOrigins: [],
+  allowedHosts: [],
+  rateLimit: { perSecond: 2000, burst: 4000 },
+  maxBodyBytes: 1024 * 1024,
+  maxBatch: 100,
+  maxResponseBytes: 8 * 1024 * 1024,
+  maxRequestCost: 200,
+  maxConnections: 512,
+  maxConnectionsPerClient: 64,
+  maxConcurrentPerClient: 32,
+  maxEventStreams: 256,
+  maxEventStreamsPerClient: 4,
+};
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const bad = (msg: string) => new EdgeError('CONFIG_INVALID', msg);
+
+const posInt = (max = Number.MAX_SAFE_INTEGER) => z.number().int().min(1).max(max);
+const strings = z.array(z.string().min(1));
+
+/**
+ * The node config file, as a strict schema: an unknown key or a wrong type is refused with its
+ * path and, for a likely typo, the key meant. docs/schema/node-config.schema.json is generated
+ * from it (npm run schema) for editors.
+ */
+export const NodeConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema of this file, for editors'),
+    name: z.string().min(1).max(64).optional().describe('Label in logs and the explorer (default "node")'),
+    role: z.enum(['sealer', 'observer']).optional().describe('"sealer" votes (its key must be in genesis); "observer" syncs only. Default sealer'),
+    genesis: z.string().min(1).describe('Genesis file, relative to this file'),
+    key: z.string().min(1).describe('Node key file (consensus key and libp2p identity), relative to this file; mode 0600'),
+    dataDir: z.string().min(1).optional().describe('Data directory (LevelDB in <dataDir>/db), relative to this file. Default ./data'),
+    p2p: z
+      .strictObject({
+        listen: strings.optional().describe('Multiaddrs to listen on. Default /ip4/127.0.0.1/tcp/0'),
+        bootstrap: strings.optional().describe('Multiaddrs (with /p2p/<peer id>) dialled at start and kept connected'),
+        observers: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a 64-hex-character public key')).optional().describe('Public keys of observers the connection gater admits'),
+      })
+      .optional(),
+    rpc: z
+      .strictObject({
+        host: z.string().min(1).optional().describe('Address the JSON-RPC server binds to. Default 127.0.0.1'),
+        port: z.number().int().min(0).max(65535).optional().describe('Port (0 = any free port). Default 8545'),
+        corsOrigins: strings.optional().describe('Origins that may call from a web page ("*" = any). Default none: no CORS headers'),
+        allowedHosts: strings.optional().describe('Host header names served ("*" = any). Default localhost, 127.0.0.1, ::1 and rpc.host'),
+        rateLimit: z
+          .strictObject({ perSecond: z.number().int().min(0).describe('Cost units refilled per second per client address; 0 = no limit'), burst: posInt().describe('Bucket size') })
+          .optional()
+          .describe('Token bucket per client address, in cost units (docs/RPC.md)'),
+        maxBodyBytes: posInt().optional(),
+        maxBatch: posInt(10_000).optional(),
+        maxResponseBytes: posInt().optional(),
+        maxRequestCost: posInt().optional(),
+        maxConnections: posInt().optional(),
+        maxConnectionsPerClient: posInt().optional(),
+        maxConcurrentPerClient: posInt().optional(),
+        maxEventStreams: posInt().optional(),
+        maxEventStreamsPerClient: posInt().optional(),
+      })
+      .optional(),
+    log: z.strictObject({ level: z.enum(LEVELS).optional().describe('Default info') }).optional(),
+    sync: z.strictObject({ verifyWorkers: z.number().int().min(0).max(64).optional().describe('Threads verifying synced txs (0 = main thread)') }).optional(),
+    load: z
+      .strictObject({ busyPoolTxs: posInt().optional(), busyBacklogTxs: posInt().optional(), gossipBacklogTxs: posInt().optional(), proposalMaxTxs: posInt().optional() })
+      .optional()
+      .describe('Overload protection (docs/NODE.md, "Overload")'),
+    health: z
+      .strictObject({
+        maxSyncLagBlocks: z.number().int().min(0).optional().describe('/health/ready fails while this many blocks behind the best peer. Default 5'),
+        maxStallSeconds: posInt().optional().describe('/health/ready fails when no block was finalized for this long while the pool has txs. Default 30'),
+      })
+      .optional(),
+  })
+  .describe('edgechain node configuration (docs/NODE.md)');
+
+/** Problems of a config file's JSON, one line each with its path; empty when it is valid. */
+export function configProblems(json: unknown): string[] {
+  const r = NodeConfigSchema.safeParse(json, { reportInput: true });
+  return r.success ? [] : describeIssues(NodeConfigSchema, r.error.issues);
+}
 
 export function loadConfig(path: string, env: Record<string, string | undefined> = process.env): NodeConfig {
   let text: string;
@@ -68,55 +177,41 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
   } catch {
     throw bad(`${path} is not valid JSON`);
   }
-  return parseConfig(json, dirname(resolve(path)), env);
+  try {
+    return parseConfig(json, dirname(resolve(path)), env);
+  } catch (e) {
+    if (e instanceof EdgeError && e.code === 'CONFIG_INVALID') throw bad(`${path}: ${e.message.replace(/^CONFIG_INVALID: /, '')}`);
+    throw e;
+  }
 }
 
 export function parseConfig(json: unknown, baseDir: string, env: Record<string, string | undefined> = {}): NodeConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad('config must be a JSON object');
-  const c = json as Record<string, any>;
-  const rel = (p: unknown, field: string): string => {
-    if (typeof p !== 'string' || !p) throw bad(`"${field}" must be a path`);
-    return isAbsolute(p) ? p : resolve(baseDir, p);
-  };
-  const role = c.role ?? 'sealer';
-  if (role !== 'sealer' && role !== 'observer') throw bad('"role" must be "sealer" or "observer"');
+  const problems = configProblems(json);
+  if (problems.length) throw bad(problems.length === 1 ? problems[0] : `${problems.length} problems: ${problems.join('; ')}`);
+  const c = NodeConfigSchema.parse(json);
+  const rel = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const p2p = c.p2p ?? {};
-  const strings = (v: unknown, field: string): string[] => {
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw bad(`"${field}" must be a list of strings`);
-    return v as string[];
-  };
-  const observers = strings(p2p.observers, 'p2p.observers').map((h, i) => {
-    const b = fromHex(h);
-    if (!b || b.length !== 32) throw bad(`p2p.observers[${i}] must be a 64-hex-character public key`);
-    return b;
-  });
   const rpc = c.rpc ?? {};
   const cfg: NodeConfig = {
-    name: typeof c.name === 'string' && c.name ? c.name : 'node',
-    role,
-    genesisPath: rel(c.genesis, 'genesis'),
-    keyPath: rel(c.key, 'key'),
-    dataDir: rel(c.dataDir ?? './data', 'dataDir'),
-    p2p: { listen: strings(p2p.listen, 'p2p.listen'), bootstrap: strings(p2p.bootstrap, 'p2p.bootstrap'), observers },
-    rpc: { host: rpc.host ?? '127.0.0.1', port: rpc.port ?? 8545 },
+    name: c.name ?? 'node',
+    role: c.role ?? 'sealer',
+    genesisPath: rel(c.genesis),
+    keyPath: rel(c.key),
+    dataDir: rel(c.dataDir ?? './data'),
+    p2p: { listen: p2p.listen ?? [], bootstrap: p2p.bootstrap ?? [], observers: (p2p.observers ?? []).map((h) => fromHex(h)!) },
+    rpc: { ...DEFAULT_RPC, ...rpc, rateLimit: { ...DEFAULT_RPC.rateLimit, ...rpc.rateLimit } },
     log: { level: c.log?.level ?? 'info' },
     sync: { verifyWorkers: c.sync?.verifyWorkers ?? defaultVerifyWorkers() },
-    load: { ...DEFAULT_LOAD, ...(typeof c.load === 'object' && c.load !== null ? c.load : {}) },
+    load: { ...DEFAULT_LOAD, ...c.load },
+    health: { ...DEFAULT_HEALTH, ...c.health },
   };
   if (env.EDGECHAIN_DATA_DIR) cfg.dataDir = resolve(env.EDGECHAIN_DATA_DIR);
   if (env.EDGECHAIN_RPC_HOST) cfg.rpc.host = env.EDGECHAIN_RPC_HOST;
   if (env.EDGECHAIN_RPC_PORT) cfg.rpc.port = Number(env.EDGECHAIN_RPC_PORT);
   if (env.EDGECHAIN_P2P_LISTEN) cfg.p2p.listen = env.EDGECHAIN_P2P_LISTEN.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.EDGECHAIN_LOG_LEVEL) cfg.log.level = env.EDGECHAIN_LOG_LEVEL;
-  if (!Number.isInteger(cfg.rpc.port) || cfg.rpc.port < 0 || cfg.rpc.port > 65535) throw bad('rpc.port must be 0..65535');
-  if (typeof cfg.rpc.host !== 'string' || !cfg.rpc.host) throw bad('rpc.host must be a host name or address');
-  if (!LEVELS.includes(cfg.log.level)) throw bad(`log.level must be one of ${LEVELS.join(', ')}`);
-  if (c.sync !== undefined && (typeof c.sync !== 'object' || c.sync === null || Array.isArray(c.sync))) throw bad('"sync" must be an object');
-  if (!Number.isInteger(cfg.sync.verifyWorkers) || cfg.sync.verifyWorkers < 0 || cfg.sync.verifyWorkers > 64) throw bad('sync.verifyWorkers must be an integer 0..64');
-  if (c.load !== undefined && (typeof c.load !== 'object' || c.load === null || Array.isArray(c.load))) throw bad('"load" must be an object');
-  for (const k of Object.keys(c.load ?? {})) if (!(k in DEFAULT_LOAD)) throw bad(`load.${k} is not an option (known: ${Object.keys(DEFAULT_LOAD).join(', ')})`);
-  for (const [k, v] of Object.entries(cfg.load)) if (!Number.isSafeInteger(v) || v < 1) throw bad(`load.${k} must be a positive integer`);
+  if (!Number.isInteger(cfg.rpc.port) || cfg.rpc.port < 0 || cfg.rpc.port > 65535) throw bad('EDGECHAIN_RPC_PORT must be 0..65535');
+  if (!(LEVELS as readonly string[]).includes(cfg.log.level)) throw bad(`EDGECHAIN_LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   if (cfg.p2p.listen.length === 0) cfg.p2p.listen = ['/ip4/127.0.0.1/tcp/0'];
   return cfg;
 }

@@ -20,8 +20,8 @@ import { ConsensusMessageCodec } from '../codec/consensus.ts';
 import { TxBatchCodec, P2P_LIMITS } from '../codec/p2p.ts';
 import { TxBatcher, batchVerdict } from './tx-batcher.ts';
 import { GossipAdmission, type TxOutcome } from './admission.ts';
-import { P2PNetwork, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.ts';
-import { RpcServer, rpcMethods, NodeMetrics, EventHub, TxStats, RecentMatches, type RpcContext } from '../rpc/index.ts';
+import { P2PNetwork, PER_BLOCK_OVERHEAD_BYTES, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.ts';
+import { RpcServer, rpcMethods, rpcCost, NodeMetrics, EventHub, TxStats, RecentMatches, healthRoutes, readiness, type RpcContext, type HealthSnapshot } from '../rpc/index.ts';
 import { explorerRoute } from '../rpc/explorer.ts';
 import { Syncer } from '../sync/syncer.ts';
 import { VerifyPool } from '../crypto/verify-pool.ts';
@@ -61,8 +61,8 @@ export class EdgeNode {
   readonly sealers: SealerSet;
   readonly key: KeyPair;
   readonly isSealer: boolean;
-  readonly metrics = new NodeMetrics();
-  readonly events = new EventHub();
+  readonly metrics: NodeMetrics;
+  readonly events: EventHub;
   readonly txStats = new TxStats();
   readonly matches = new RecentMatches();
 
@@ -70,7 +70,7 @@ export class EdgeNode {
   store!: ChainStore;
   state!: WorldState;
   pool!: TxPool;
-  verifier = new TxVerifier();
+  verifier: TxVerifier;
   engine!: PbftEngine;
   network!: P2PNetwork;
   rpc!: RpcServer;
@@ -97,6 +97,10 @@ export class EdgeNode {
   private behindSince: number | null = null;
   private peerNames: Map<string, string> | null = null;
   private heightStartedAt = Date.now();
+  /** For /health/ready: running, last finalization (or start), since when the pool has had work. */
+  private running = false;
+  private lastFinalizedAt = Date.now();
+  private workSince: number | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private readonly peerStatus = new Map<string, PeerStatus & { at: number }>();
   private readonly accountNames = new Map<string, string>();
@@ -115,6 +119,9 @@ export class EdgeNode {
     this.genesis = parseGenesis(gjson);
     this.genesisHashBytes = genesisHash(this.genesis);
     this.genesisHashHex = toHex(this.genesisHashBytes, true);
+    this.verifier = new TxVerifier(undefined, this.genesisHashBytes);
+    this.metrics = new NodeMetrics({ build: { version: VERSION, chainId: this.genesis.chainId, genesisHash: this.genesisHashHex } });
+    this.events = new EventHub(cfg.rpc.maxEventStreams, cfg.rpc.maxEventStreamsPerClient);
     this.sealers = genesisSealerSet(this.genesis);
     this.key = readKeyFile(cfg.keyPath);
     const idx = this.sealers.indexOfKey(this.key.publicKey);
@@ -183,10 +190,11 @@ export class EdgeNode {
           return 'accept';
         },
         statusProvider: () => this.status(),
-        blocksProvider: (from, count) => this.serveBlocks(from, count),
+        blocksProvider: (from, count, maxBytes) => this.serveBlocks(from, count, maxBytes),
         onPeerStatus: (peerId, s) => this.notePeerStatus(peerId, s),
       },
     );
+    this.metrics.p2p = { counters: () => this.network.getCounters(), connections: () => this.network.connectionStats() };
     this.syncVerifyPool = new VerifyPool({ workers: cfg.sync.verifyWorkers });
     this.syncer = new Syncer<SyncedBlock>(
       // 128 blocks = the server's maxBlocksPerRequest default; its byte budget may cut a response short
@@ -205,20 +213,24 @@ export class EdgeNode {
     // start consensus from storage + WAL
     const wal = (await this.store.walRecords()).map((r) => r.bytes);
     const hb = await this.store.getBlockByHeight(head.height);
+    this.metrics.height.set(head.height);
+    this.metrics.blockTimestamp.set(hb!.header.timestamp / 1000); // a restarted idle node is not "stalled since 1970"
     this.enqueue({ type: 'start', now: Date.now(), head: { height: head.height, hash: head.hash, timestamp: hb!.header.timestamp }, wal, pending: this.pool.size > 0 });
 
     // RPC and explorer
-    this.rpc = new RpcServer(
-      { host: cfg.rpc.host, port: cfg.rpc.port },
-      {
-        methods: rpcMethods(this.rpcContext()),
-        routes: [this.healthRoute(), this.metrics.route(), explorerRoute()],
-        streams: [this.events.handler()],
-        onCall: (method, okCall) => this.metrics.rpcCalls.inc({ method: method.slice(0, 40), ok: String(okCall) }),
-        logger: this.logger.child({ module: 'rpc' }),
-      },
-    );
+    const health = healthRoutes(() => this.healthSnapshot(), cfg.health);
+    this.metrics.readiness = () => readiness(this.healthSnapshot(), cfg.health);
+    this.rpc = new RpcServer(cfg.rpc, {
+      methods: rpcMethods(this.rpcContext()),
+      cost: rpcCost,
+      routes: [health, this.metrics.route(), explorerRoute()],
+      streams: [this.events.handler()],
+      onCall: (method, okCall) => this.metrics.rpcCalls.inc({ method, ok: String(okCall) }),
+      onReject: (reason) => this.metrics.rpcRejected.inc({ reason }),
+      logger: this.logger.child({ module: 'rpc' }),
+    });
     this.rpcAddress = await this.rpc.start();
+    this.running = true;
     this.statusTimer = setInterval(() => this.pollPeers(), 2000);
     this.statusTimer.unref();
     this.log.node.info({ rpc: `http://${this.rpcAddress.host}:${this.rpcAddress.port}`, p2p: this.network.listenAddrs(), role: this.isSealer ? 'sealer' : 'observer', peerId: this.network.peerId.toString() }, 'node started');
@@ -302,6 +314,7 @@ export class EdgeNode {
     const work = this.pool.size > 0;
     if (work !== this.lastWork) {
       this.lastWork = work;
+      this.workSince = work ? Date.now() : null;
       this.enqueue({ type: 'work', now: Date.now(), pending: work });
     }
   }
@@ -381,6 +394,9 @@ export class EdgeNode {
     this.txStats.add(block.header.timestamp, block.txs.length, res.failed);
     this.matches.addBlock(height, block.header.timestamp, block.txs, res.receipts, (id) => this.state.edgeNode(id));
     this.metrics.height.set(height);
+    this.lastFinalizedAt = Date.now();
+    this.metrics.blockTimestamp.set(block.header.timestamp / 1000);
+    this.metrics.lastFinalizedAt.set(this.lastFinalizedAt / 1000);
     this.metrics.committedTxs.inc(block.txs.length);
     this.metrics.failedTxs.inc(res.failed);
     if (viaSync) this.metrics.syncedBlocks.inc();
@@ -491,15 +507,10 @@ export class EdgeNode {
     return { height: h?.height ?? 0, headHash: h?.hash ?? new Uint8Array(32), genesisHash: this.genesisHashBytes };
   }
 
-  private async serveBlocks(from: number, count: number): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = [];
+  /** Blocks for a peer, read only up to the response's byte budget (never 128 × 3 MiB). */
+  private async serveBlocks(from: number, count: number, maxBytes: number): Promise<Uint8Array[]> {
     const head = this.store.head()?.height ?? 0;
-    for (let h = from; h < from + count && h <= head; h++) {
-      const b = await this.store.getFinalizedBlock(h);
-      if (!b) break;
-      out.push(b);
-    }
-    return out;
+    return this.store.getFinalizedRange(from, Math.max(0, Math.min(count, head - from + 1)), maxBytes, PER_BLOCK_OVERHEAD_BYTES);
   }
 
   private notePeerStatus(peerId: string, s: PeerStatus): void {
@@ -604,12 +615,16 @@ export class EdgeNode {
     });
   }
 
-  private healthRoute() {
-    return async (path: string) => {
-      if (path !== '/health') return null;
-      const h = this.store.head()?.height ?? 0;
-      const body = JSON.stringify({ status: this.syncer.active ? 'syncing' : 'ok', height: h, peers: this.network.connectedPeers().length });
-      return { type: 'application/json', body };
+  private healthSnapshot(): HealthSnapshot {
+    const heights = [...this.peerStatus.values()].map((p) => p.height);
+    return {
+      started: this.running && !this.stopping,
+      height: this.store.head()?.height ?? 0,
+      bestPeerHeight: heights.length ? Math.max(...heights) : null,
+      executableTxs: this.pool.stats().pending,
+      lastFinalizedAt: this.lastFinalizedAt,
+      workSince: this.workSince,
+      now: Date.now(),
     };
   }
 

@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { generateKeyPair, keyPairFromLabel, writeKeyFile, type KeyPair } from '../crypto/index.ts';
+import { generateKeyPair, keyPairFromLabel, writeKeyFile, DEMO_KEY_NOTE, type KeyPair } from '../crypto/index.ts';
 import { toHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import { peerIdFromPublicKey } from '../p2p/identity.ts';
 import type { GenesisJson } from '../chain/genesis.ts';
+import { genesisProblems } from '../chain/genesis-schema.ts';
 
 export interface TestnetInitOptions {
   dir: string;
@@ -46,7 +47,7 @@ export interface TestnetLayout {
 
 const SEALER_NAMES = ['proxy', 'company-a', 'company-b', 'company-c', 'company-d', 'company-e', 'company-f', 'company-g', 'company-h', 'company-i'];
 
-const DEMO_NOTE = 'DEMO KEY of the edgechain testnet: public in the repository, never use it for anything of value';
+const DEMO_NOTE = DEMO_KEY_NOTE;
 
 /**
  * Writes a complete testnet: genesis, node keys, account keys and one config per node.
@@ -60,6 +61,9 @@ export function initTestnet(o: TestnetInitOptions): TestnetLayout {
   const nDev = o.devices ?? 3;
   if (!Number.isInteger(n) || n < 1 || n > SEALER_NAMES.length) throw new EdgeError('TESTNET_BAD_ARGS', `--sealers must be 1..${SEALER_NAMES.length}`);
   if (!Number.isInteger(nObs) || nObs < 0 || nObs > 10) throw new EdgeError('TESTNET_BAD_ARGS', '--observers must be 0..10');
+  const chainId = o.chainId ?? 'edgechain-testnet';
+  const chainIdBad = genesisProblems({ chainId, timestamp: 0, sealers: [] }).find((p) => p.startsWith('chainId'));
+  if (chainIdBad) throw new EdgeError('TESTNET_BAD_ARGS', `--chain-id ${chainIdBad.slice('chainId: '.length)}`);
   const dir = o.dir;
   if (existsSync(join(dir, 'genesis.json')) && !o.force) throw new EdgeError('TESTNET_EXISTS', `${dir} already holds a testnet (use --force to overwrite)`);
   const rpcBase = o.rpcBasePort ?? 8545;
@@ -93,7 +97,7 @@ export function initTestnet(o: TestnetInitOptions): TestnetLayout {
   for (let i = 0; i < nDev; i++) addAccount(`device-${i + 1}`, 'user', 10_000);
 
   const genesis: GenesisJson = {
-    chainId: o.chainId ?? 'edgechain-testnet',
+    chainId,
     timestamp: o.timestamp ?? Date.UTC(2026, 0, 1),
     sealers: nodeDefs.slice(0, n).map((d, i) => ({ name: d.name, publicKey: toHex(nodeKeys[i].publicKey), role: i === 0 ? 'proxy' : 'company' })),
     accounts: genesisAccounts,

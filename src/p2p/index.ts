@@ -1,5 +1,5 @@
 export {
-  P2PNetwork,
+  P2PNetwork, PER_BLOCK_OVERHEAD_BYTES,
   type Verdict, type GossipHandler, type GossipMeta, type PeerStatus, type StatusProvider, type BlocksProvider,
   type P2PLogger, type P2PModules, type PeerInfo, type RequestOptions,
 } from './network.ts';

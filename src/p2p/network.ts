@@ -53,7 +53,12 @@ export interface PeerStatus {
 
 export type StatusProvider = () => PeerStatus | Promise<PeerStatus>;
 /** Encoded FinalizedBlocks from..from+count-1 (fewer if the node has fewer). */
-export type BlocksProvider = (fromHeight: number, count: number) => Promise<Uint8Array[]>;
+/**
+ * Encoded blocks from `fromHeight`, at most `count`; `maxBytes` is the response budget (each
+ * block counted with PER_BLOCK_OVERHEAD_BYTES more): a provider stops reading once the next
+ * block would not fit (ChainStore.getFinalizedRange), so a request never loads more than that.
+ */
+export type BlocksProvider = (fromHeight: number, count: number, maxBytes: number) => Promise<Uint8Array[]>;
 
 /** Minimal logger shape; a pino child logger fits. */
 export interface P2PLogger {
@@ -95,7 +100,9 @@ type Services = { identify: Identify; pubsub: GossipSub };
 /** Room for the gossipsub RPC envelope (topic, piggybacked control) around one message. */
 const RPC_OVERHEAD = 64 * 1024;
 /** Room for the length varints and field tags around the blocks of one response. */
-const PER_BLOCK_OVERHEAD = 8;
+/** Framing bytes per block in a BlocksResponse, counted against the byte budget. */
+export const PER_BLOCK_OVERHEAD_BYTES = 8;
+const PER_BLOCK_OVERHEAD = PER_BLOCK_OVERHEAD_BYTES;
 const ZERO_HASH = new Uint8Array(32);
 /** Length of the publish nonce in front of every gossip message (see nextPublishNonce). */
 const PUBLISH_NONCE_BYTES = 8;
@@ -531,7 +538,7 @@ export class P2PNetwork {
       }
       const provider = this.modules.blocksProvider;
       if (!provider) return fail(ResultCode.unavailable, 'blocks not served');
-      const all = await withSignal(provider(fromHeight, count), signal);
+      const all = await withSignal(provider(fromHeight, count, this.opts.maxBlocksResponseBytes), signal);
       const blocks: Uint8Array[] = [];
       let size = 0;
       for (const b of all.slice(0, count)) {
@@ -612,6 +619,20 @@ export class P2PNetwork {
   connectedPeers(): string[] {
     if (this.state !== 'started') return [];
     return [...new Set(this.node.getConnections().map((c) => c.remotePeer.toString()))].sort();
+  }
+
+  /** Open connections by direction and open streams by protocol (for metrics). */
+  connectionStats(): { inbound: number; outbound: number; streams: Record<string, number> } {
+    const out = { inbound: 0, outbound: 0, streams: {} as Record<string, number> };
+    if (this.state !== 'started') return out;
+    for (const c of this.node.getConnections()) {
+      out[c.direction === 'inbound' ? 'inbound' : 'outbound']++;
+      for (const st of c.streams) {
+        const p = st.protocol ?? 'unnegotiated';
+        out.streams[p] = (out.streams[p] ?? 0) + 1;
+      }
+    }
+    return out;
   }
 
   /** A copy of the counters (docs/P2P.md). */

@@ -13,6 +13,11 @@ export const RpcCode = {
   NOT_FOUND: -32001,
   /** The request is fine but the node cannot serve it now (e.g. shutting down). */
   UNAVAILABLE: -32002,
+  /**
+   * A limit of the RPC server was hit: request cost, response size, rate, concurrency.
+   * `data.limit` names it (cost, responseBytes, rate, concurrent); the message says what to do.
+   */
+  LIMIT_EXCEEDED: -32005,
 } as const;
 export type RpcCode = (typeof RpcCode)[keyof typeof RpcCode];
 

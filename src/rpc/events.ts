@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAddress } from './server.ts';
 
 /** Server-sent events at GET /events: the explorer's live updates. */
 export class EventHub {
-  private readonly clients = new Set<ServerResponse>();
+  private readonly clients = new Map<ServerResponse, string>();
   private readonly maxClients: number;
+  private readonly maxPerClient: number;
+  private readonly perClient = new Map<string, number>();
   private keepAlive: NodeJS.Timeout | null = null;
 
-  constructor(maxClients = 256) {
+  /** At most `maxClients` streams in all and `maxPerClient` from one client address. */
+  constructor(maxClients = 256, maxPerClient = 4) {
     this.maxClients = maxClients;
+    this.maxPerClient = maxPerClient;
   }
 
   /** Stream handler for RpcServer (`streams`). */
@@ -19,10 +24,18 @@ export class EventHub {
         res.end('too many event streams\n');
         return true;
       }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'access-control-allow-origin': '*' });
+      const client = clientAddress(req.socket);
+      const mine = this.perClient.get(client) ?? 0;
+      if (mine >= this.maxPerClient) {
+        res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '5' });
+        res.end(`too many event streams from ${client} (limit ${this.maxPerClient})\n`);
+        return true;
+      }
+      this.perClient.set(client, mine + 1);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       res.write('retry: 2000\n\n');
-      this.clients.add(res);
-      req.on('close', () => this.clients.delete(res));
+      this.clients.set(res, client);
+      req.on('close', () => this.drop(res));
       if (!this.keepAlive) {
         this.keepAlive = setInterval(() => this.broadcastRaw(': keep-alive\n\n'), 15_000);
         this.keepAlive.unref();
@@ -36,12 +49,21 @@ export class EventHub {
   }
 
   private broadcastRaw(s: string): void {
-    for (const c of this.clients) {
+    for (const c of [...this.clients.keys()]) {
       if (c.writableLength > 1024 * 1024) {
         c.destroy(); // a client that does not read is dropped, not buffered forever
-        this.clients.delete(c);
+        this.drop(c);
       } else c.write(s);
     }
+  }
+
+  private drop(res: ServerResponse): void {
+    const client = this.clients.get(res);
+    if (client === undefined) return;
+    this.clients.delete(res);
+    const n = (this.perClient.get(client) ?? 1) - 1;
+    if (n <= 0) this.perClient.delete(client);
+    else this.perClient.set(client, n);
   }
 
   get size(): number {
@@ -51,7 +73,8 @@ export class EventHub {
   close(): void {
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.keepAlive = null;
-    for (const c of this.clients) c.end();
+    for (const c of this.clients.keys()) c.end();
     this.clients.clear();
+    this.perClient.clear();
   }
 }

@@ -195,22 +195,43 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       if (kind !== undefined && kind !== null && !(TX_KINDS as readonly string[]).includes(kind as string)) throw invalidParams(`kind must be one of ${TX_KINDS.join(', ')}`);
       const before = Math.min(optUint(o, 'beforeBlock', head() + 1, Number.MAX_SAFE_INTEGER), head() + 1);
       const out: Record<string, unknown>[] = [];
+      const withStatus = async (stx: ReturnType<typeof storedTx>, place: { blockNumber: number; blockHash: string; index: number; timestamp: number }) => {
+        const rb = await ctx.store.getReceipt(stx.hash);
+        out.push({ ...txJson(stx, place), status: rb ? statusOf(rb) : null });
+      };
+      if (from) {
+        // the per-sender index: one small entry per tx of this sender, never a block scan
+        const fromBytes = fromHex(from)!;
+        let cursor = before;
+        for (let round = 0; round < 10; round++) {
+          const page = await ctx.store.getTxsBySender(fromBytes, { beforeHeight: cursor, limit: limit * 2 });
+          if (page.length === 0) return { transactions: out, nextBeforeBlock: null };
+          for (const e of page) {
+            // a page ends at a whole block: stop at the first block past the limit
+            if (out.length >= limit && e.height !== cursor) return { transactions: out, nextBeforeBlock: cursor };
+            cursor = e.height;
+            const stx = storedTx(e.bytes, ctx.chainId);
+            if (kind && stx.body.kind !== kind) continue;
+            await withStatus(stx, { blockNumber: e.height, blockHash: toHex(e.blockHash, true), index: e.index, timestamp: e.timestamp });
+          }
+          if (out.length >= limit) break;
+        }
+        // the next page starts below the last block read (its txs were all returned)
+        return { transactions: out, nextBeforeBlock: cursor > 1 ? cursor : null };
+      }
+      // no sender: the newest blocks, at most 100 per call (docs/RPC.md), each returned whole
       let h = before - 1;
       let scanned = 0;
-      for (; h >= 1 && out.length < limit && scanned < 1000; h--, scanned++) {
+      for (; h >= 1 && out.length < limit && scanned < 100; h--, scanned++) {
         const b = await ctx.store.getBlockByHeight(h);
         if (!b) continue;
         const blockHash = toHex(b.hash, true);
         for (let i = b.txs.length - 1; i >= 0; i--) {
           const stx = storedTx(b.txs[i], ctx.chainId);
           if (kind && stx.body.kind !== kind) continue;
-          if (from && stx.sender !== from) continue;
-          const rb = await ctx.store.getReceipt(stx.hash);
-          const status = rb ? statusOf(rb) : null;
-          out.push({ ...txJson(stx, { blockNumber: b.height, blockHash, index: i, timestamp: b.header.timestamp }), status });
+          await withStatus(stx, { blockNumber: b.height, blockHash, index: i, timestamp: b.header.timestamp });
         }
       }
-      // a block is returned whole, so the next page starts below the last block scanned
       return { transactions: out, nextBeforeBlock: h >= 1 ? h + 1 : null };
     },
     getPendingTxSize: () => ctx.pool.size,
@@ -270,4 +291,26 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       return null;
     },
   };
+}
+
+/**
+ * Cost units of one call, for the per-request budget and the per-client rate limit
+ * (RpcServerOptions.maxRequestCost, rateLimit): 1 for a lookup, more for what reads and
+ * returns many blocks or txs. docs/RPC.md lists them.
+ */
+export function rpcCost(method: string, params: RpcParams): number {
+  switch (method) {
+    case 'getBlockByNumber':
+    case 'getBlockByHash':
+      return params[1] === true ? 20 : 1;
+    case 'getTransactionList':
+    case 'getBlockList':
+      return 10;
+    case 'getPendingTransactions':
+    case 'getEdgeNodes':
+    case 'getRecentMatches':
+      return 5;
+    default:
+      return 1;
+  }
 }

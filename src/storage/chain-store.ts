@@ -1,15 +1,17 @@
-import { BlockHeaderCodec, FinalizedBlockCodec, LIMITS } from '../codec/chain.ts';
+import { BlockHeaderCodec, FinalizedBlockCodec, LIMITS, TxCodec } from '../codec/chain.ts';
 import { messageCodec } from '../codec/codec.ts';
 import type { Block, BlockHeader, FinalizedBlock } from '../codec/types.ts';
 import { blockHash, type DecodedBlock } from '../chain/block.ts';
 import type { StateWrite } from '../state/interface.ts';
-import { concatBytes, equalBytes, readU64be, toHex, u32be, u64be } from '../util/bytes.ts';
+import { concatBytes, equalBytes, fromHex, readU64be, toHex, u32be, u64be } from '../util/bytes.ts';
+import { addressBytes } from '../crypto/keys.ts';
 import type { BatchOp, Database } from './interface.ts';
 import { storageError } from './errors.ts';
 import { MetaKey, Prefix, keys, prefixRange } from './keys.ts';
 
 /** Version of the key layout and record encodings; a database of another version is refused. */
-export const SCHEMA_VERSION = 1;
+/** 2: adds the per-sender tx index (Prefix.TX_BY_SENDER); a schema-1 database is migrated on open. */
+export const SCHEMA_VERSION = 2;
 
 const HASH_LEN = 32;
 
@@ -129,6 +131,52 @@ function decodeCounters(b: Uint8Array): Counters | null {
   return { totalTxs: readU64be(b), failedTxs: readU64be(b, 8) };
 }
 
+function addressBytesOf(sender: string): Uint8Array {
+  const a = fromHex(sender);
+  if (!a || a.length !== 20) throw badInput(`tx sender ${sender} is not an address`);
+  return a;
+}
+
+function encodeSenderEntry(timestamp: number, blockHash: Uint8Array, tx: Uint8Array): Uint8Array {
+  return concatBytes(u64be(timestamp), blockHash, tx);
+}
+
+/** One finalized tx of a sender, from the per-sender index (no block read). */
+export interface SenderTx {
+  height: number;
+  index: number;
+  timestamp: number;
+  blockHash: Uint8Array;
+  bytes: Uint8Array;
+}
+
+/** Schema 1 → 2: builds the per-sender index from the stored blocks, then records schema 2 (in batches; re-runnable). */
+async function migrateSenderIndex(db: Database): Promise<void> {
+  let ops: BatchOp[] = [];
+  for await (const [k, v] of db.iterate(prefixRange(Prefix.BLOCK_BY_HEIGHT))) {
+    const height = readU64be(k, 1);
+    if (height === 0) continue;
+    const f = StoredFinalizedCodec.decode(v);
+    if (!f.ok) throw corrupt(`block ${height}: ${f.error.message}`, { height });
+    const b = StoredBlockCodec.decode(f.value.block);
+    if (!b.ok) throw corrupt(`block ${height}: ${b.error.message}`, { height });
+    const h = BlockHeaderCodec.decode(b.value.header);
+    if (!h.ok) throw corrupt(`block ${height} header: ${h.error.message}`, { height });
+    const hash = blockHash(b.value.header);
+    b.value.txs.forEach((raw, i) => {
+      const t = TxCodec.decode(plain(raw));
+      if (!t.ok) throw corrupt(`block ${height} tx ${i}: ${t.error.message}`, { height });
+      ops.push({ type: 'put', key: keys.txBySender(addressBytes(t.value.publicKey), height, i), value: encodeSenderEntry(h.value.timestamp, hash, plain(raw)) });
+    });
+    if (ops.length >= 5000) {
+      await db.batch(ops);
+      ops = [];
+    }
+  }
+  ops.push({ type: 'put', key: keys.meta(MetaKey.SCHEMA), value: u32be(SCHEMA_VERSION) });
+  await db.batch(ops);
+}
+
 function encodeLocation(l: TxLocation): Uint8Array {
   return concatBytes(u64be(l.height), u32be(l.index));
 }
@@ -203,7 +251,8 @@ export class ChainStore {
     ]);
     if (schemaB !== undefined) {
       const v = schemaB.length === 4 ? new DataView(schemaB.buffer, schemaB.byteOffset, 4).getUint32(0, false) : -1;
-      if (v !== SCHEMA_VERSION) throw storageError('STORAGE_SCHEMA_MISMATCH', `database schema version ${v}, this node reads ${SCHEMA_VERSION}`, { found: v, expected: SCHEMA_VERSION });
+      if (v === 1) await migrateSenderIndex(db);
+      else if (v !== SCHEMA_VERSION) throw storageError('STORAGE_SCHEMA_MISMATCH', `database schema version ${v}, this node reads ${SCHEMA_VERSION}`, { found: v, expected: SCHEMA_VERSION });
     }
     if (genesisB !== undefined && opts.genesisHash && !equalBytes(genesisB, opts.genesisHash)) {
       throw storageError('STORAGE_GENESIS_MISMATCH', `the database belongs to genesis ${toHex(genesisB, true)}, not ${toHex(opts.genesisHash, true)}`, {
@@ -364,6 +413,7 @@ export class ChainStore {
           const h = block.txs[i].hash;
           ops.push({ type: 'put', key: keys.txLocation(h), value: encodeLocation({ height, index: i }) });
           ops.push({ type: 'put', key: keys.receipt(h), value: receipts[i] });
+          ops.push({ type: 'put', key: keys.txBySender(addressBytesOf(block.txs[i].sender), height, i), value: encodeSenderEntry(block.header.timestamp, block.hash, block.txs[i].bytes) });
         }
         ops.push(...ChainStore.stateOps(item.input.writes));
         if (item.input.pruneWalThroughHeight !== undefined) pruneThrough = Math.max(pruneThrough ?? -1, item.input.pruneWalThroughHeight);
@@ -399,6 +449,29 @@ export class ChainStore {
     this.assertOpen();
     if (!Number.isSafeInteger(height) || height < 0) return undefined;
     return this.db.get(keys.blockByHeight(height));
+  }
+
+  /**
+   * Up to `count` encoded FinalizedBlocks from `from`, read one at a time and stopping as soon
+   * as the next would take the total past `maxBytes` (each block counted with `perBlockOverhead`
+   * more bytes): a peer's request for a range costs at most the budget plus one block of
+   * memory, however large the blocks. The first block is returned even when it alone is over
+   * the budget, so the caller can tell "too large" from "none".
+   */
+  async getFinalizedRange(from: number, count: number, maxBytes: number, perBlockOverhead = 0): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    let size = 0;
+    for (let h = from; h < from + count; h++) {
+      const b = await this.getFinalizedBlock(h);
+      if (!b) break;
+      if (size + b.length + perBlockOverhead > maxBytes) {
+        if (out.length === 0) out.push(b);
+        break;
+      }
+      out.push(b);
+      size += b.length + perBlockOverhead;
+    }
+    return out;
   }
 
   async getBlockByHeight(height: number): Promise<StoredBlock | undefined> {
@@ -463,6 +536,27 @@ export class ChainStore {
   async getTx(txHash: Uint8Array): Promise<StoredTx | undefined> {
     const t = await this.getTxBlock(txHash);
     return t && { bytes: t.block.txs[t.index], height: t.block.height, index: t.index };
+  }
+
+  /**
+   * Finalized txs sent by `sender` (20 bytes) in blocks below `beforeHeight`, newest first:
+   * at most `limit`, then the rest of the last block's (a block's txs are never split across
+   * pages; hard cap `limit + maxExtra`). Reads only index entries, never a block.
+   */
+  async getTxsBySender(sender: Uint8Array, opts: { beforeHeight: number; limit: number; maxExtra?: number }): Promise<SenderTx[]> {
+    this.assertOpen();
+    if (sender.length !== 20) throw badInput('sender must be 20 bytes');
+    const out: SenderTx[] = [];
+    const hardCap = opts.limit + (opts.maxExtra ?? 1000);
+    const before = Math.max(0, Math.min(opts.beforeHeight, Number.MAX_SAFE_INTEGER));
+    for await (const [k, v] of this.db.iterate({ ...keys.txBySenderRange(sender, before), reverse: true })) {
+      const height = readU64be(k, 21);
+      if (out.length >= hardCap || (out.length >= opts.limit && height !== out[out.length - 1].height)) break;
+      const index = new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(29, false);
+      if (v.length < 8 + HASH_LEN) throw corrupt('sender index entry', { height, index });
+      out.push({ height, index, timestamp: readU64be(v), blockHash: v.slice(8, 8 + HASH_LEN), bytes: v.slice(8 + HASH_LEN) });
+    }
+    return out;
   }
 
   /** The encoded Receipt of a finalized tx (one get). */

@@ -1,4 +1,4 @@
-import { concatBytes, u64be, utf8 } from '../util/bytes.ts';
+import { concatBytes, u32be, u64be, utf8 } from '../util/bytes.ts';
 
 /**
  * One-byte key prefixes, one per kind of record (docs/STORAGE.md has the table).
@@ -19,6 +19,12 @@ export const Prefix = {
   STATE: 0x06,
   /** 0x07 ‖ u64be(seq) → u64be(height) ‖ record bytes. */
   WAL: 0x07,
+  /**
+   * 0x08 ‖ sender address(20) ‖ u64be(height) ‖ u32be(index) → u64be(block timestamp) ‖
+   * block hash(32) ‖ tx bytes: every finalized tx by its sender, newest last, self-contained so
+   * a listing reads one small entry per tx and never a block (schema 2).
+   */
+  TX_BY_SENDER: 0x08,
 } as const;
 export type Prefix = (typeof Prefix)[keyof typeof Prefix];
 
@@ -42,6 +48,9 @@ export const keys = {
   receipt: (txHash: Uint8Array) => concatBytes(one(Prefix.RECEIPT), txHash),
   state: (stateKey: Uint8Array) => concatBytes(one(Prefix.STATE), stateKey),
   wal: (seq: number) => concatBytes(one(Prefix.WAL), u64be(seq)),
+  txBySender: (sender: Uint8Array, height: number, index: number) => concatBytes(one(Prefix.TX_BY_SENDER), sender, u64be(height), u32be(index)),
+  /** Every txBySender key of one sender below `beforeHeight`. */
+  txBySenderRange: (sender: Uint8Array, beforeHeight: number) => ({ gte: concatBytes(one(Prefix.TX_BY_SENDER), sender), lt: concatBytes(one(Prefix.TX_BY_SENDER), sender, u64be(beforeHeight)) }),
 };
 
 /** [gte, lt) bounds covering every key of one prefix. */

@@ -55,6 +55,7 @@ export interface ChainGenResult {
 export async function generateChain(o: ChainGenOptions): Promise<ChainGenResult> {
   const { genesis } = o;
   const chainId = genesis.chainId;
+  const gh = genesisHash(genesis);
   const sealers = genesisSealerSet(genesis);
   if (o.sealerKeys.length !== sealers.n) throw new Error(`${o.sealerKeys.length} sealer keys for ${sealers.n} sealers`);
   o.sealerKeys.forEach((k, i) => {
@@ -84,11 +85,11 @@ export async function generateChain(o: ChainGenOptions): Promise<ChainGenResult>
       return n;
     };
     const setup: (() => SignedTx)[] = [];
-    o.devices.forEach((d, i) => setup.push(() => signTx(d, chainId, next(d), { kind: 'registerDevice', registerDevice: { info: `sync-bench-device-${i + 1}` } })));
+    o.devices.forEach((d, i) => setup.push(() => signTx(d, chainId, next(d), { kind: 'registerDevice', registerDevice: { info: `sync-bench-device-${i + 1}` } }, gh)));
     o.companies.forEach((c, j) => {
       for (let k = 0; k < 20; k++) {
         const payload: TxPayload = { kind: 'addNode', addNode: { id: `base-${j}-${k}`, lat: MELBOURNE.lat + ((k * 7919 + j * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 6271 + j * 130363) % 200_000) - 100_000, capacity: 1_000_000, serviceTypes: ['video', 'ml'], price: 1 + ((j + k) % 5) } };
-        setup.push(() => signTx(c, chainId, next(c), payload));
+        setup.push(() => signTx(c, chainId, next(c), payload, gh));
       }
     });
     let k = 0;
@@ -99,14 +100,14 @@ export async function generateChain(o: ChainGenOptions): Promise<ChainGenResult>
       if (r === 0) {
         const j = (i / 20) % o.companies.length;
         const c = o.companies[j];
-        return signTx(c, chainId, next(c), { kind: 'addNode', addNode: { id: `n-${i}`, lat: MELBOURNE.lat + ((i * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((i * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (i % 5) } });
+        return signTx(c, chainId, next(c), { kind: 'addNode', addNode: { id: `n-${i}`, lat: MELBOURNE.lat + ((i * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((i * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (i % 5) } }, gh);
       }
       const di = dev++ % o.devices.length;
       const d = o.devices[di];
       const payload: TxPayload = r <= 3
         ? { kind: 'transfer', transfer: { to: fromHex(o.devices[(di + 1) % o.devices.length].address.slice(2))!, amount: 1 } }
         : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((i * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((i * 130363) % 200_000) - 100_000, taskType: i % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0 } };
-      return signTx(d, chainId, next(d), payload);
+      return signTx(d, chainId, next(d), payload, gh);
     };
 
     let parentHash = b0.hash;

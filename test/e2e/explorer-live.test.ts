@@ -8,14 +8,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { Testnet, ROOT } from './harness.ts';
 
 declare const document: any;
 
 const run = promisify(execFile);
 const OUT = join(ROOT, 'test-output', 'explorer-live');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 let t: Testnet;
 let browser: Browser;
 let page: Page;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   t = await Testnet.create({ sealers: 4, observers: 1, devices: 2 });
   await t.startAll();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(15_000);
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));

@@ -13,6 +13,7 @@ import { initTestnet, type TestnetLayout, type TestnetNode } from '../../src/nod
 import { RpcClient } from '../../src/cli/rpc-client.ts';
 import { readKeyFile, type KeyPair } from '../../src/crypto/index.ts';
 import { signTx, type SignedTx } from '../../src/chain/tx.ts';
+import { genesisHash, parseGenesis } from '../../src/chain/genesis.ts';
 import type { TxPayload } from '../../src/codec/types.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { NODE_RUNTIME_FLAGS } from '../../src/node/runtime-flags.ts';
@@ -60,13 +61,17 @@ export class Testnet {
   readonly layout: TestnetLayout;
   readonly nodes: RunningNode[];
   readonly chainId: string;
+  /** The genesis hash every tx signs (chain/tx.ts, txSignMessage). */
+  readonly genesisHash: Uint8Array;
   private readonly nonces = new Map<string, number>();
 
   private constructor(dir: string, layout: TestnetLayout) {
     this.dir = dir;
     this.layout = layout;
     this.nodes = layout.nodes.map((node) => ({ node, rpc: new RpcClient(node.rpcUrl, 5000), proc: null }));
-    this.chainId = JSON.parse(readFileSync(layout.genesisPath, 'utf8')).chainId;
+    const genesisJson = JSON.parse(readFileSync(layout.genesisPath, 'utf8'));
+    this.chainId = genesisJson.chainId;
+    this.genesisHash = genesisHash(parseGenesis(genesisJson));
   }
 
   static async create(opts: { sealers?: number; observers?: number; devices?: number; params?: Record<string, number> } = {}): Promise<Testnet> {
@@ -181,7 +186,7 @@ export class Testnet {
     let n = this.nonces.get(key.address);
     if (n === undefined) n = (await via.rpc.call<{ pendingNonce: number }>('getAccount', [key.address])).pendingNonce;
     this.nonces.set(key.address, n + 1);
-    return signTx(key, this.chainId, n, payload);
+    return signTx(key, this.chainId, n, payload, this.genesisHash);
   }
 
   async send(stx: SignedTx, via = this.nodes[0]): Promise<string> {

@@ -85,13 +85,13 @@ describe('a 4-sealer testnet of real processes', () => {
     // replay of the same bytes
     await expect(t.send(good)).rejects.toThrow(/duplicate|already|nonce/i);
     // bad signature (on a tx that would otherwise be admissible: the next nonce)
-    const next = signTx(dev, t.chainId, good.body.nonce + 1, { kind: 'transfer', transfer: { to: new Uint8Array(20), amount: 1 } });
+    const next = signTx(dev, t.chainId, good.body.nonce + 1, { kind: 'transfer', transfer: { to: new Uint8Array(20), amount: 1 } }, t.genesisHash);
     const badSig = new Uint8Array(next.tx.signature);
     badSig[10] ^= 0xff;
     const forged = TxCodec.encode({ ...next.tx, signature: badSig });
     await expect(node.rpc.call('sendRawTransaction', ['0x' + toHex(forged)])).rejects.toThrow(/signature/i);
     // another chain id
-    const foreign = signTx(dev, 'another-chain', 5, { kind: 'transfer', transfer: { to: new Uint8Array(20), amount: 1 } });
+    const foreign = signTx(dev, 'another-chain', 5, { kind: 'transfer', transfer: { to: new Uint8Array(20), amount: 1 } }, t.genesisHash);
     await expect(node.rpc.call('sendRawTransaction', ['0x' + toHex(foreign.bytes)])).rejects.toThrow(/chain id/i);
     // garbage on the consensus topic, from an admitted peer (observer-3's key)
     const obs3 = t.layout.nodes.find((n) => n.name === 'observer-3')!;

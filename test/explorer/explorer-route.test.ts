@@ -63,7 +63,7 @@ describe('explorerRoute', () => {
       expect(await page.text()).toContain('<script type="module" src="/explorer/app.js?v=');
       expect((await fetch(base + '/explorer/../../package.json')).status).toBe(404);
       expect((await fetch(base + '/nope')).status).toBe(404);
-      const rpc = await fetch(base + '/', { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+      const rpc = await fetch(base + '/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
       expect(await rpc.json()).toEqual({ jsonrpc: '2.0', id: 1, result: 'pong' });
     } finally {
       await server.stop();

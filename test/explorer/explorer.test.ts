@@ -1,10 +1,11 @@
 /**
  * End-to-end tests of the block explorer in headless Chromium (playwright-core driving the
- * Debian `chromium`), against the fake node of fake-node.ts. Screenshots of every page go to
+ * `@sparticuz/chromium`, test/support/browser.ts), against the fake node of fake-node.ts. Screenshots of every page go to
  * test-output/explorer/<page>.png (gitignored).
  */
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XSS_INFO, startFakeNode, type FakeNode } from './fake-node.ts';
 
@@ -15,7 +16,6 @@ declare const window: any;
 declare const location: any;
 
 const OUT = new URL('../../test-output/explorer/', import.meta.url);
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const WAIT = 10_000;
 
 let node: FakeNode;
@@ -67,7 +67,7 @@ const digits = (s: string | null) => (s ?? '').replace(/\D/g, '');
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   node = await startFakeNode();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+  browser = await launchChromium();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await ctx.newPage();
   page.setDefaultTimeout(WAIT);
@@ -296,7 +296,7 @@ describe('explorer without SSE', () => {
       await p.waitForFunction(() => document.getElementById('live')?.dataset.mode === 'poll');
       const b = slow.addBlock({ txs: 1 });
       await p.waitForFunction((n) => document.querySelector('#stat-height .v')?.textContent?.replace(/\D/g, '') === String(n), b.number, { timeout: 8000 });
-      const res = await fetch(slow.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getEdgeNodes', params: [{ limit: 1000 }] }) });
+      const res = await fetch(slow.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getEdgeNodes', params: [{ limit: 1000 }] }) });
       const total = ((await res.json()) as { result: { total: number } }).result.total;
       expect(total).toBeGreaterThanOrEqual(125); // 125 sites, plus nodes added by random txs
       await p.goto(slow.url + '#/nodes');

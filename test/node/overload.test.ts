@@ -34,7 +34,7 @@ describe('overload protection', () => {
     node = await EdgeNode.start(cfg, { logger: createLogger({ level: 'silent', name: 'obs' }) });
     const devices = layout.accounts.filter((a) => a.role === 'user').map((a) => readKeyFile(a.keyPath));
     const chainId = node.genesis.chainId;
-    const mk = (i: number) => signTx(devices[i], chainId, 0, { kind: 'registerDevice', registerDevice: { info: `d${i}` } });
+    const mk = (i: number) => signTx(devices[i], chainId, 0, { kind: 'registerDevice', registerDevice: { info: `d${i}` } }, node!.verifier.genesisHash);
     expect(node.submitTx(mk(0).bytes).ok).toBe(true);
     expect(node.submitTx(mk(1).bytes).ok).toBe(true);
     const third = mk(2);
@@ -55,8 +55,8 @@ describe('overload protection', () => {
   it('rejects unknown or non-positive load options with a clear error', () => {
     const obs = join(dir, 'bad.json');
     writeFileSync(obs, JSON.stringify({ genesis: 'g.json', key: 'k.json', load: { busyPoolTx: 5 } }));
-    expect(() => loadConfig(obs)).toThrow(/load.busyPoolTx is not an option/);
+    expect(() => loadConfig(obs)).toThrow(/load\.busyPoolTx: not an option; did you mean load\.busyPoolTxs\?/);
     writeFileSync(obs, JSON.stringify({ genesis: 'g.json', key: 'k.json', load: { proposalMaxTxs: 0 } }));
-    expect(() => loadConfig(obs)).toThrow(/load.proposalMaxTxs must be a positive integer/);
+    expect(() => loadConfig(obs)).toThrow(/load\.proposalMaxTxs: Too small: expected number to be >=1/);
   });
 });

@@ -50,6 +50,7 @@ describe('p2p message codecs', () => {
 });
 
 describe('status and blocks protocols', () => {
+  const budgets: number[] = [];
   async function pair(serverExtra = {}) {
     const keys = testKeys('rr', 2);
     const peerStatuses: [string, PeerStatus][] = [];
@@ -57,7 +58,8 @@ describe('status and blocks protocols', () => {
     const stalled = new Promise<void>((r) => (release = r));
     const server = await startNode(keys[0], keys, [], { maxBlocksResponseBytes: 4096, serverTimeoutMs: 2000, ...serverExtra }, {
       statusProvider: () => ({ height: HEAD, headHash: hash(HEAD), genesisHash: hash(0) }),
-      blocksProvider: async (from, count) => {
+      blocksProvider: async (from, count, maxBytes) => {
+        budgets.push(maxBytes);
         if (from === 1000) {
           await stalled; // a server that never answers in time
           return [];
@@ -97,8 +99,11 @@ describe('status and blocks protocols', () => {
     expect((await client.requestBlocks(server.peerId, 8, 5)).map(text)).toEqual(['block-8', 'block-9', 'block-10']);
     expect(await client.requestBlocks(server.peerId, 11, 5)).toEqual([]);
     // 1000-byte blocks against a 4096-byte budget: a shorter prefix, never more than the budget
+    budgets.length = 0;
     const big = await client.requestBlocks(server.peerId, 3000, 10);
     expect(big.length).toBe(4);
+    // the provider is told the byte budget, so it can stop reading before it is spent
+    expect(budgets).toEqual([4096]);
     // the client refuses to ask for more than the bound
     await expect(client.requestBlocks(server.peerId, 0, 129)).rejects.toMatchObject({ code: 'P2P_BAD_REQUEST' });
     await expect(client.requestBlocks(server.peerId, 0, 0)).rejects.toMatchObject({ code: 'P2P_BAD_REQUEST' });

@@ -1,7 +1,7 @@
 import { sha256, ZERO_HASH } from '../../src/crypto/hash.ts';
 import { addressBytes, keyPairFromLabel, verify, type KeyPair } from '../../src/crypto/keys.ts';
 import { buildBlock, type DecodedBlock } from '../../src/chain/block.ts';
-import { signTx, txSignMessage, type SignedTx } from '../../src/chain/tx.ts';
+import { signTx, txSignMessage, NO_GENESIS, type SignedTx } from '../../src/chain/tx.ts';
 import { toHex } from '../../src/util/bytes.ts';
 
 /**
@@ -100,7 +100,7 @@ export class SimApp {
   validate(block: DecodedBlock): { valid: boolean; stateRoot: Uint8Array | null; reason?: string } {
     for (const t of block.txs) {
       if (this.included.has(t.hashHex)) return { valid: false, stateRoot: null, reason: 'tx already included' };
-      if (!this.verifyFn(t.tx.signature, txSignMessage(t.tx.body), t.tx.publicKey)) return { valid: false, stateRoot: null, reason: 'bad tx signature' };
+      if (!this.verifyFn(t.tx.signature, txSignMessage(t.tx.body, NO_GENESIS), t.tx.publicKey)) return { valid: false, stateRoot: null, reason: 'bad tx signature' };
     }
     return { valid: true, stateRoot: stateRootOf(this.root, block.txs) };
   }

@@ -418,3 +418,30 @@ describe('ChainStore group commit', () => {
     await expectChainThrough(store, chain, 3);
   });
 });
+
+describe('reading a range of blocks for a peer', () => {
+  it('stops reading once the byte budget is reached (never reads the whole requested range)', async () => {
+    const chain = buildChain(40);
+    const db = new MemoryDatabase();
+    let reads = 0;
+    const counting: Database = Object.assign(Object.create(db) as Database, {
+      get: (k: Uint8Array) => {
+        reads++;
+        return db.get(k);
+      },
+    });
+    const store = await ChainStore.open(counting);
+    await commitUpTo(store, chain, 40);
+    const sizes = await Promise.all(Array.from({ length: 40 }, async (_, i) => (await store.getFinalizedBlock(i + 1))!.length));
+    const budget = sizes[0] + sizes[1] + sizes[2] + 3 * 8; // exactly three blocks with their framing
+    reads = 0;
+    const got = await store.getFinalizedRange(1, 40, budget, 8);
+    expect(got.map((b) => b.length)).toEqual(sizes.slice(0, 3));
+    expect(reads).toBe(4); // three that fit and the one that did not: not 40
+    // the first block alone over the budget is still returned (the caller reports "too large")
+    expect(await store.getFinalizedRange(1, 40, 10, 8)).toHaveLength(1);
+    // the end of the chain ends the range
+    expect(await store.getFinalizedRange(39, 10, Number.MAX_SAFE_INTEGER)).toHaveLength(2);
+    await store.close();
+  });
+});

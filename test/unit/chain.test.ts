@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { keyPairFromLabel, sign, merkleRoot } from '../../src/crypto/index.ts';
 import { TxCodec, TxBodyCodec, BlockCodec, BlockHeaderCodec, type TxPayload } from '../../src/codec/index.ts';
 import {
-  signTx, decodeTx, decodeAndVerifyTx, TxVerifier, buildBlock, decodeBlock, voteBytes, buildCertificate,
+  signTx, txSignMessage, decodeTx, decodeAndVerifyTx, TxVerifier, buildBlock, decodeBlock, voteBytes, buildCertificate,
   verifyCertificate, SealerSet, parseGenesis, genesisHash, genesisBlock, genesisSealerSet, DEFAULT_PARAMS, checkTxFields, type SignedTx,
 } from '../../src/chain/index.ts';
 import { toHex, utf8 } from '../../src/util/bytes.ts';
@@ -102,6 +102,20 @@ describe('transactions', () => {
     v.forget(stx.hashHex);
     expect(v.verify(stx)).toBe(true);
     expect(v.misses).toBe(2);
+  });
+
+  it('binds the genesis hash into what a tx signs: a tx of one network never verifies on another with the same chain id', () => {
+    const netA = new Uint8Array(32).fill(0xa1);
+    const netB = new Uint8Array(32).fill(0xb2);
+    const stx = signTx(alice, CHAIN, 0, transfer(), netA);
+    expect(new TxVerifier(10, netA).verify(stx)).toBe(true);
+    expect(new TxVerifier(10, netB).verify(stx)).toBe(false);
+    expect(new TxVerifier(10).verify(stx)).toBe(false);
+    const r = decodeAndVerifyTx(stx.bytes, opts, new TxVerifier(10, netB));
+    expect(!r.ok && r.error.code).toBe('TX_BAD_SIGNATURE');
+    // the tx bytes (and so its hash) do not carry the genesis hash: only the signature covers it
+    expect(toHex(signTx(alice, CHAIN, 0, transfer(), netB).tx.body)).toBe(toHex(stx.tx.body));
+    expect(toHex(txSignMessage(stx.tx.body, netA))).toBe(toHex(utf8('edgechain/tx/v1')) + 'a1'.repeat(32) + toHex(stx.tx.body));
   });
 
   it('bounds the verifier cache', () => {
@@ -241,7 +255,8 @@ describe('genesis', () => {
       [{ ...json, sealers: [{ ...sealers[0], role: 'king' }] }, /role/],
       [{ ...json, sealers: [sealers[0], sealers[0]] }, /twice/],
       [{ ...json, accounts: [{ address: '0x12', role: 'user' }] }, /address/],
-      [{ ...json, params: { nope: 1 } }, /unknown chain parameter/],
+      [{ ...json, params: { nope: 1 } }, /params\.nope: not an option/],
+      [{ ...json, sealer: [] }, /sealer: not an option; did you mean sealers\?/],
       [{ ...json, params: { viewTimeoutMs: 0 } }, /viewTimeoutMs/],
     ];
     for (const [j, re] of cases) expect(() => parseGenesis(j), String(re)).toThrow(re);

@@ -1,11 +1,11 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   sha256, sha256Noble, sign, verify, noble, keyPairFromSecret, keyPairFromLabel, generateKeyPair,
-  addressOf, parseAddress, merkleRoot, writeKeyFile, readKeyFile, parseKeyFile,
+  addressOf, parseAddress, merkleRoot, writeKeyFile, readKeyFile, parseKeyFile, unsafeKeyFileMode, DEMO_KEY_NOTE,
 } from '../../src/crypto/index.ts';
 import { toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
 import { EdgeError } from '../../src/util/errors.ts';
@@ -121,6 +121,33 @@ describe('key files', () => {
     expect(back.address).toBe(kp.address);
     expect(toHex(back.publicKey)).toBe(toHex(kp.publicKey));
   });
+  it('keygen --force over an existing 0644 file leaves the new secret at 0600', () => {
+    const p = join(dir, 'old.json');
+    writeFileSync(p, 'old secret', { mode: 0o644 });
+    chmodSync(p, 0o644);
+    writeKeyFile(p, generateKeyPair());
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+  });
+  it('refuses to load a secret the group or others can read, naming the fix (as ssh does)', () => {
+    const kp = generateKeyPair();
+    for (const [mode, who] of [[0o644, /its group and others/], [0o640, /its group \(/], [0o604, /by others/], [0o660, /its group/]] as const) {
+      const p = join(dir, `open-${mode.toString(8)}.json`);
+      writeKeyFile(p, kp);
+      chmodSync(p, mode);
+      expect(() => readKeyFile(p)).toThrow(who);
+      expect(() => readKeyFile(p)).toThrow(`run: chmod 600 ${p}`);
+      chmodSync(p, 0o600);
+      expect(readKeyFile(p).address).toBe(kp.address);
+    }
+    expect(unsafeKeyFileMode("/k's.json", 0o100644)).toMatch(/chmod 600 '\/k'\\''s\.json'$/);
+    expect(unsafeKeyFileMode('/k.json', 0o100400)).toBeNull();
+  });
+  it('the public demo keys of the repository load at any mode (their secret is no secret)', () => {
+    const p = join(dir, 'demo.json');
+    writeKeyFile(p, keyPairFromLabel('demo'), DEMO_KEY_NOTE);
+    chmodSync(p, 0o644);
+    expect(readKeyFile(p).address).toBe(keyPairFromLabel('demo').address);
+  });
   it('refuses malformed files with a clear error', () => {
     const cases: [string, RegExp][] = [
       ['not json', /not JSON/],
@@ -139,7 +166,7 @@ describe('key files', () => {
       }
     }
     const p = join(dir, 'bad.json');
-    writeFileSync(p, '{"type":');
+    writeFileSync(p, '{"type":', { mode: 0o600 });
     expect(() => readKeyFile(p)).toThrow(/not JSON/);
     expect(() => readKeyFile(join(dir, 'missing.json'))).toThrow(/cannot read/);
   });
