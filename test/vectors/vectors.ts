@@ -14,6 +14,7 @@ import {
 import { GenesisCodec } from '../../src/codec/chain.ts';
 import type { Genesis, TxPayload } from '../../src/codec/types.ts';
 import { WorldState } from '../../src/state/world.ts';
+import type { ExecutionResult } from '../../src/state/index.ts';
 import { distanceM, distanceMetres } from '../../src/state/geo.ts';
 import { toHex, fromHex } from '../../src/util/bytes.ts';
 import { mulberry32 } from '../sim/prng.ts';
@@ -91,11 +92,12 @@ export function workload(blocks = 30, perBlock = 8): SignedTx[][] {
 }
 
 /** Runs the workload on a fresh state, building and certifying each block as the engine does. */
-export function runChain(blocks = workload()): { genesis: Genesis; chain: DecodedBlock[]; state: WorldState; certs: Uint8Array[]; receiptRoots: string[]; stateRoots: string[]; failed: number; okByKind: Record<string, number> } {
+export function runChain(blocks = workload()): { genesis: Genesis; chain: DecodedBlock[]; state: WorldState; certs: Uint8Array[]; receiptRoots: string[]; stateRoots: string[]; failed: number; okByKind: Record<string, number>; results: ExecutionResult[] } {
   const genesis = vectorGenesis();
   const { state, result } = WorldState.fromGenesis(genesis);
   const chain: DecodedBlock[] = [genesisBlock(genesis, result.stateRoot)];
   const certs: Uint8Array[] = [];
+  const results: ExecutionResult[] = [result];
   const stateRoots: string[] = [toHex(result.stateRoot)];
   const receiptRoots: string[] = [toHex(result.receiptRoot)];
   let failed = 0;
@@ -108,6 +110,7 @@ export function runChain(blocks = workload()): { genesis: Genesis; chain: Decode
     if (!r.ok) throw r.error;
     state.commit();
     failed += r.value.failed;
+    results.push(r.value);
     r.value.receipts.forEach((rc, k) => {
       if (rc.status === 0) okByKind[txs[k].body.kind!] = (okByKind[txs[k].body.kind!] ?? 0) + 1;
     });
@@ -117,7 +120,7 @@ export function runChain(blocks = workload()): { genesis: Genesis; chain: Decode
     stateRoots.push(toHex(r.value.stateRoot));
     receiptRoots.push(toHex(r.value.receiptRoot));
   });
-  return { genesis, chain, state, certs, stateRoots, receiptRoots, failed, okByKind };
+  return { genesis, chain, state, certs, stateRoots, receiptRoots, failed, okByKind, results };
 }
 
 /** An encoded commit certificate with seals of the given sealer indices (Ed25519 signatures are deterministic). */
