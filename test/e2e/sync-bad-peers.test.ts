@@ -88,7 +88,7 @@ function corrupt(kind: Bad, height: number): Uint8Array {
       return enc(fork.bytes, cert);
     }
     case 'tampered-tx': {
-      // one tx's amount/fields re-encoded with a flipped signature bit; tx root recomputed so the block decodes
+      // the first tx with one signature bit flipped; tx root recomputed so the block decodes (its hash, so the certificate, no longer match)
       const tx0 = TxCodec.decode(b.value.txs[0].bytes);
       if (!tx0.ok) throw tx0.error;
       const sig = new Uint8Array(tx0.value.signature);
