@@ -132,6 +132,8 @@ describe('a 4-sealer testnet of real processes', () => {
     expect(results).toEqual(Array.from({ length: 3 }, () => ({ winners: ALL.length, losers: ALL.length })));
     // how often both sealers admitted their tx (the real race: two pools, one nonce)
     console.log(`same-nonce race: both txs admitted in ${bothAdmitted} of 3 rounds`);
+    // at least once the two pools really held conflicting txs (3 of 3 in the runs so far)
+    expect(bothAdmitted).toBeGreaterThanOrEqual(1);
   }, 240_000);
 
   it('bad input gets a clear error or is dropped and counted; the node keeps running and loses nothing', async () => {
