@@ -88,7 +88,8 @@ export class MemoryDatabase implements Database {
       const i = this.lowerBound(op.key);
       const found = i < this.entries.length && compareBytes(this.entries[i].key, op.key) === 0;
       if (op.type === 'put') {
-        const e = { key: op.key.slice(), value: op.value.slice() };
+        // new Uint8Array(x) copies; x.slice() would not for a Node Buffer (the codec's output)
+        const e = { key: new Uint8Array(op.key), value: new Uint8Array(op.value) };
         if (found) this.entries[i] = e;
         else this.entries.splice(i, 0, e);
       } else if (found) {

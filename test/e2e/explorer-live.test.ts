@@ -110,4 +110,9 @@ describe('explorer on a live testnet', () => {
     await page.screenshot({ path: join(OUT, 'not-found.png') });
     expect(consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('at the end every node is still running, answers RPC and logged no fatal error', async () => {
+    const { alive } = await t.assertHealthy();
+    expect(alive).toHaveLength(t.nodes.length);
+  });
 });

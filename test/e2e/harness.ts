@@ -64,6 +64,8 @@ export class Testnet {
   /** The genesis hash every tx signs (chain/tx.ts, txSignMessage). */
   readonly genesisHash: Uint8Array;
   private readonly nonces = new Map<string, number>();
+  /** Processes that exited without the harness stopping them: "<name>: code …, signal …". */
+  readonly unexpectedExits: string[] = [];
 
   private constructor(dir: string, layout: TestnetLayout) {
     this.dir = dir;
@@ -118,6 +120,10 @@ export class Testnet {
     proc.stdout!.pipe(log);
     proc.stderr!.pipe(log);
     rn.proc = proc;
+    // kill()/stopNode()/stop() clear rn.proc first: any other exit is a crash
+    proc.once('exit', (code, signal) => {
+      if (rn.proc === proc) this.unexpectedExits.push(`${name}: exited with code ${code}, signal ${signal}`);
+    });
     return rn;
   }
 
@@ -157,6 +163,35 @@ export class Testnet {
     await Promise.all(this.nodes.map((n) => this.signal(n.node.name, 'SIGKILL')));
     if (process.env.EDGECHAIN_KEEP_E2E) console.log(`e2e testnet kept in ${this.dir}`);
     else rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * The end-of-suite check: every node the harness started and did not stop on purpose is
+   * still running and answers RPC, no node exited on its own, and no log holds a fatal line
+   * (pino level 60) or an uncaught exception. Throws with every problem found.
+   */
+  async assertHealthy(): Promise<{ alive: string[] }> {
+    const problems = [...this.unexpectedExits];
+    const alive: string[] = [];
+    for (const rn of this.nodes) {
+      const name = rn.node.name;
+      const log = this.log(name);
+      const fatal = log.split('\n').filter((l) => /"level":60\b/.test(l) || /^(Uncaught|Error \[ERR_|.*\bFATAL\b)/.test(l));
+      if (fatal.length) problems.push(`${name} logged ${fatal.length} fatal line(s), first: ${fatal[0].slice(0, 300)}`);
+      if (!rn.proc) continue;
+      if (rn.proc.exitCode !== null || rn.proc.signalCode !== null) {
+        problems.push(`${name} is not running (code ${rn.proc.exitCode}, signal ${rn.proc.signalCode})`);
+        continue;
+      }
+      try {
+        await rn.rpc.call<number>('getBlockNumber');
+        alive.push(name);
+      } catch (e) {
+        problems.push(`${name} does not answer RPC: ${(e as Error).message}`);
+      }
+    }
+    if (problems.length) throw new Error(`unhealthy testnet:\n  ${problems.join('\n  ')}`);
+    return { alive };
   }
 
   /** The last lines of every node's log: printed when a test fails, so a CI failure can be read. */

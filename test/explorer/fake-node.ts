@@ -47,7 +47,7 @@ const CHAIN_ID = 'edgechain-dev';
 
 interface Account { address: string; name: string; role: 'proxy' | 'company' | 'user'; nonce: number; balance: number; device: { info: string; registeredAt: number } | null }
 interface EdgeNodeRec { id: string; owner: string; lat: number; lon: number; capacity: number; used: number; serviceTypes: string[]; price: number; online: boolean; activeLeases: number }
-interface LeaseRec { id: number; device: string; nodeId: string; demand: number; price: number; distanceM: number; status: 'active' | 'released' | 'terminated'; createdAt: number }
+interface LeaseRec { id: number; device: string; nodeId: string; demand: number; price: number; distanceM: number; status: 'active' | 'released' | 'terminated'; createdAt: number; endedAt: number }
 interface MatchRec { nodeId: string; distanceM: number; price: number; leaseId: number; demand: number }
 interface ReceiptRec { status: number; reason: string; match: MatchRec | null }
 interface TxRec {
@@ -172,7 +172,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
         if (n.owner !== acc.address) return fail(2, 'not the owner');
         if (tx.kind === 'removeNode') {
           nodes.delete(n.id);
-          for (const l of leases.values()) if (l.nodeId === n.id && l.status === 'active') l.status = 'terminated';
+          for (const l of leases.values()) if (l.nodeId === n.id && l.status === 'active') { l.status = 'terminated'; l.endedAt = height; }
         } else {
           if ((p.capacity as number) < n.used) return fail(13, 'capacity below used');
           Object.assign(n, { capacity: p.capacity, price: p.price, online: p.online, serviceTypes: p.serviceTypes });
@@ -189,7 +189,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
           if (d < bestD) { best = n; bestD = d; }
         }
         if (!best) return fail(9, 'no online edge node offers this type with the capacity and price');
-        const lease: LeaseRec = { id: nextLeaseId++, device: acc.address, nodeId: best.id, demand, price: best.price, distanceM: bestD, status: 'active', createdAt: height };
+        const lease: LeaseRec = { id: nextLeaseId++, device: acc.address, nodeId: best.id, demand, price: best.price, distanceM: bestD, status: 'active', createdAt: height, endedAt: 0 };
         leases.set(lease.id, lease);
         best.used += demand;
         best.activeLeases++;
@@ -204,6 +204,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
         const n = nodes.get(l.nodeId);
         if (l.device !== acc.address && n?.owner !== acc.address) return fail(12, 'not a party to the lease');
         l.status = 'released';
+        l.endedAt = height;
         if (n) { n.used -= l.demand; n.activeLeases--; }
         return { status: 0, reason: '', match: null };
       }
@@ -330,7 +331,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
     ...summary(b), parentHash: b.parentHash, txRoot: b.txRoot, stateRoot: b.stateRoot, receiptRoot: b.receiptRoot, size: b.size,
     signers: b.signerIdx.map((i) => ({ index: i, name: sealers[i].name })),
     certificate: b.number === 0 ? null : { view: b.view, seals: b.signerIdx.map((i) => ({ sealer: i, name: sealers[i].name, signature: h256('seal', b.number, i) + h256('seal2', b.number, i).slice(2) })) },
-    transactions: b.txs.map((t) => (full ? txView(t) : t.hash)),
+    transactions: b.txs.map((t) => (full ? { ...txView(t), status: t.receipt?.status ?? null } : t.hash)),
   });
   const nodeView = (n: EdgeNodeRec) => ({ id: n.id, owner: n.owner, ownerName: acctName(n.owner), lat: n.lat, lon: n.lon, latE6: e6(n.lat), lonE6: e6(n.lon), capacity: n.capacity, used: n.used, free: n.capacity - n.used, serviceTypes: n.serviceTypes, price: n.price, online: n.online, activeLeases: n.activeLeases });
   const view = 0;

@@ -12,10 +12,17 @@ import { buildChain, expectedState } from './helpers.ts';
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
 const BLOCKS = 120;
 
-/** Runs the writer until it has reported `killAfter` commits, then SIGKILLs it mid-stream. Resolves with the last height it reported. */
+/** Blocks the writer may commit past the kill threshold before it pauses to wait for the kill. */
+const SLACK = 20;
+
+/**
+ * Runs the writer until it has reported `killAfter` commits, then SIGKILLs it mid-stream.
+ * Resolves with the last height it reported. The writer pauses after `killAfter + SLACK`
+ * commits, so it is still alive (and short of the end of the chain) when the kill lands.
+ */
 function runAndKill(dir: string, killAfter: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, dir, String(BLOCKS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WRITER, dir, String(BLOCKS), String(killAfter + SLACK)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let last = -1;
     let buf = '';
     let stderr = '';
@@ -55,6 +62,7 @@ describe('ChainStore on LevelDB survives SIGKILL of the writing process', () => 
       const head = store.head()!;
       // Every reported commit was synced; the batch in flight at the kill is either all there or not at all.
       expect(head.height).toBeGreaterThanOrEqual(reported);
+      expect(head.height).toBeLessThanOrEqual(killAfter + SLACK);
       expect(head.height).toBeLessThan(BLOCKS);
       const top = chain.blocks[head.height - 1];
       expect(toHex(head.hash)).toBe(toHex(top.block.hash));

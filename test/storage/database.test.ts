@@ -29,6 +29,22 @@ describe.each(BACKENDS)('Database contract (%s)', (name) => {
     expect(v!.constructor).toBe(Uint8Array);
   });
 
+  it('stores copies: a caller changing the bytes it put, or the bytes it got (Node Buffers from the codec included), changes nothing stored', async () => {
+    backend = await makeBackend(name);
+    const db = backend.db;
+    // the codec's encode() returns Buffers, whose .slice() is a view, not a copy
+    const key = Buffer.from([1, 2]);
+    const value = Buffer.from([7, 7, 7]);
+    await db.batch([{ type: 'put', key, value }]);
+    value[0] = 0;
+    key[1] = 9;
+    const got = await db.get(b(1, 2));
+    expect(got).toEqual(b(7, 7, 7));
+    got![1] = 0;
+    expect(await db.get(b(1, 2))).toEqual(b(7, 7, 7));
+    expect(await collect(db)).toEqual([['0102', '070707']]);
+  });
+
   it('applies a batch in order (a later op on a key wins) and deletes', async () => {
     backend = await makeBackend(name);
     const db = backend.db;

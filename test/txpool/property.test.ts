@@ -18,6 +18,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
 
 describe('txpool properties', () => {
   it('batches are nonce-contiguous per sender; admitted txs leave only by commit, staleness or eviction of queued txs', () => {
+    // how often each branch below ran (each must have run: no rule is checked only in theory)
+    const seen: Record<string, number> = { admitted: 0, refused: 0, committed: 0, stale: 0, evicted: 0 };
     fc.assert(
       fc.property(
         fc.array(cmd, { minLength: 1, maxLength: 60, size: 'max' }),
@@ -42,6 +44,7 @@ describe('txpool properties', () => {
               const sizeBefore = h.pool.size;
               const missesBefore = h.verifier.misses;
               const r = h.pool.add(t);
+              seen[r.ok ? 'admitted' : 'refused']++;
               if (r.ok) {
                 admittedNow = t;
                 admittedStatus = r.value.status;
@@ -76,6 +79,7 @@ describe('txpool properties', () => {
             // every disappearance is accounted for by a rule
             const inBlock = new Set(block.map((t) => t.hashHex));
             for (const { tx: t, reason } of h.removed.slice(removedFrom)) {
+              seen[reason] = (seen[reason] ?? 0) + 1;
               expect(admitted.has(t.hashHex)).toBe(true);
               if (reason === 'committed') expect(inBlock.has(t.hashHex)).toBe(true);
               if (reason === 'stale') expect(t.body.nonce).toBeLessThan(h.state.nonceOf(t.sender));
@@ -130,5 +134,6 @@ describe('txpool properties', () => {
       ),
       { numRuns: 200 },
     );
+    for (const [what, n] of Object.entries(seen)) expect(n, `${what} never happened`).toBeGreaterThan(0);
   });
 });

@@ -4,9 +4,16 @@ import {
   TxCodec, TxBodyCodec, BlockCodec, BlockHeaderCodec, CommitCertificateCodec, ReceiptCodec, GenesisCodec, FinalizedBlockCodec,
   messageCodec, type TxBody,
 } from '../../src/codec/index.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, ConsensusWalRecordCodec } from '../../src/codec/consensus.ts';
+import { TxBatchCodec, StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec } from '../../src/codec/p2p.ts';
 import { toHex } from '../../src/util/bytes.ts';
 
-const ALL = [TxCodec, TxBodyCodec, BlockCodec, BlockHeaderCodec, CommitCertificateCodec, ReceiptCodec, GenesisCodec, FinalizedBlockCodec];
+const ALL = [
+  TxCodec, TxBodyCodec, BlockCodec, BlockHeaderCodec, CommitCertificateCodec, ReceiptCodec, GenesisCodec, FinalizedBlockCodec,
+  // what peers send: consensus messages, their payloads, the WAL, tx batches, the sync protocols
+  ConsensusMessageCodec, ConsensusPayloadCodec, ConsensusWalRecordCodec, TxBatchCodec,
+  StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec,
+];
 
 const body: TxBody = {
   chainId: 'edgechain-test',
@@ -77,17 +84,35 @@ describe('codec on garbage (fuzz)', () => {
     );
   });
   it('never throws on mutations of valid encodings, and accepted mutations re-encode to themselves', () => {
-    const valid = TxBodyCodec.encode(body);
-    fc.assert(
-      fc.property(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(valid.length), (pos, v, cut) => {
-        const m = valid.slice(0, Math.max(cut, pos + 1));
-        m[pos] = v;
-        const r = TxBodyCodec.decode(m);
-        if (r.ok) expect(toHex(TxBodyCodec.encode(r.value))).toBe(toHex(m));
-        return true;
-      }),
-      { numRuns: 3000 },
-    );
+    const sig = new Uint8Array(64).fill(7);
+    const hash = new Uint8Array(32).fill(9);
+    const valids: [string, { encode(v: never): Uint8Array; decode(b: Uint8Array): { ok: boolean; value?: unknown } }, Uint8Array][] = [
+      ['TxBody', TxBodyCodec as never, TxBodyCodec.encode(body)],
+      ['ConsensusPayload', ConsensusPayloadCodec as never, ConsensusPayloadCodec.encode({ prepare: { height: 12, view: 1, blockHash: hash } } as never)],
+      ['ConsensusMessage', ConsensusMessageCodec as never, ConsensusMessageCodec.encode({ payload: new Uint8Array([1, 2, 3]), sender: 2, signature: sig, block: new Uint8Array(0) })],
+      ['TxBatch', TxBatchCodec as never, TxBatchCodec.encode({ txs: [TxCodec.encode({ body: TxBodyCodec.encode(body), signature: sig, publicKey: hash }), new Uint8Array([5, 6])] })],
+    ];
+    for (const [name, codec, valid] of valids) {
+      expect(codec.decode(valid).ok, `${name}: the valid encoding decodes`).toBe(true);
+      const pristine = toHex(valid);
+      const verdicts = { accepted: 0, refused: 0 };
+      fc.assert(
+        // half the mutations keep the full length (a byte changed), half also cut the tail
+        fc.property(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.oneof(fc.constant(valid.length), fc.nat(valid.length)), (pos, v, cut) => {
+          // a copy: encode() returns a Node Buffer, whose slice() is a view (mutating it mutated `valid`)
+          const m = new Uint8Array(valid.subarray(0, Math.max(cut, pos + 1)));
+          m[pos] = v;
+          const r = codec.decode(m);
+          verdicts[r.ok ? 'accepted' : 'refused']++;
+          // accepted or not, re-encoding what was accepted gives the same bytes (canonical), and a refusal is a value
+          expect(r.ok ? toHex(codec.encode(r.value as never)) : 'refused').toBe(r.ok ? toHex(m) : 'refused');
+        }),
+        { numRuns: 1500 },
+      );
+      expect(toHex(valid), `${name}: the valid encoding was not touched`).toBe(pristine);
+      expect(verdicts.accepted, `${name}: some mutations are still valid`).toBeGreaterThan(0);
+      expect(verdicts.refused, `${name}: some mutations are refused`).toBeGreaterThan(0);
+    }
   });
   it('rejects huge declared lengths without allocating or hanging', () => {
     // field 1 (bytes) declaring a 2^31 byte length
