@@ -4,3 +4,4 @@ export * from './methods.ts';
 export * from './metrics.ts';
 export * from './events.ts';
 export * from './indexers.ts';
+export * from './status.ts';
