@@ -33,7 +33,8 @@ export interface LedgerLogger {
 export interface LedgerModules {
   /** The committed state (the ledger keeps at most one execution pending on it). */
   state: WorldState;
-  store: ChainStore;
+  /** Where finalized blocks are written (write). */
+  store: Pick<ChainStore, 'commitBlock'>;
   pool: TxPool;
   engine: LedgerEngine;
   /** The signature cache the pool fills: block validation hits it. */
@@ -51,11 +52,11 @@ export interface LedgerModules {
   logger?: LedgerLogger | null;
 }
 
-/** A block the ledger finalized: state committed, pool updated; `commit` is what write() stores. */
+/** A block the ledger finalized: state committed, pool updated, not yet stored (write). */
 export interface FinalizedOutput {
   type: 'finalized';
   block: DecodedBlock;
-  certificate: Uint8Array;
+  certificate: CommitCertificate;
   viaSync: boolean;
   result: ExecutionResult;
 }
@@ -79,7 +80,7 @@ interface PendingExec {
 export class Ledger {
   readonly opts: LedgerOptions;
   readonly state: WorldState;
-  readonly store: ChainStore;
+  readonly store: Pick<ChainStore, 'commitBlock'>;
   readonly pool: TxPool;
   readonly engine: LedgerEngine;
   private readonly verifier: Pick<TxVerifier, 'verify'>;
@@ -250,7 +251,7 @@ export class Ledger {
     this.pending = null;
     this.pool.onCommit(block.txs);
     this.pool.expireQueued();
-    return { type: 'finalized', block, certificate: encodeCertificate(certificate), viaSync, result: r.value };
+    return { type: 'finalized', block, certificate, viaSync, result: r.value };
   }
 
   /**
@@ -262,7 +263,7 @@ export class Ledger {
    */
   async write(f: FinalizedOutput): Promise<{ durable: Promise<void> }> {
     const { block, result: res } = f;
-    const commit = { block, certificate: f.certificate, receipts: res.receiptBytes, writes: res.writes, stateRoot: res.stateRoot, failed: res.failed, pruneWalThroughHeight: block.header.height - 1 };
+    const commit = { block, certificate: encodeCertificate(f.certificate), receipts: res.receiptBytes, writes: res.writes, stateRoot: res.stateRoot, failed: res.failed, pruneWalThroughHeight: block.header.height - 1 };
     if (!f.viaSync) {
       await this.store.commitBlock(commit);
       return { durable: Promise.resolve() };
