@@ -99,7 +99,11 @@ export class Ledger {
   private closed = false;
 
   constructor(opts: Partial<LedgerOptions> & { genesis: Genesis }, modules: LedgerModules) {
-    this.opts = { ...DEFAULT_LEDGER_OPTIONS, ...opts };
+    this.opts = {
+      genesis: opts.genesis,
+      proposalMaxTxs: opts.proposalMaxTxs ?? DEFAULT_LEDGER_OPTIONS.proposalMaxTxs,
+      syncWriteBehind: opts.syncWriteBehind ?? DEFAULT_LEDGER_OPTIONS.syncWriteBehind,
+    };
     this.state = modules.state;
     this.store = modules.store;
     this.pool = modules.pool;
