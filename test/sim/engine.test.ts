@@ -188,6 +188,20 @@ describe('PbftEngine rules', () => {
     expect(v['ignore:prepare:duplicate']).toBe(1);
   });
 
+  it('a message too many heights ahead asks for sync (a node back from a crash with nothing to do), at most once per view timeout', () => {
+    const e = engine(4, keyOf(0));
+    e.step({ type: 'start', now: T0, head, wal: [] });
+    const far = (h: number) => {
+      const payload = ConsensusPayloadCodec.encode({ commit: { height: h, view: 0, blockHash: new Uint8Array(32).fill(1) } });
+      return ConsensusMessageCodec.encode({ payload, sender: 2, signature: new Uint8Array(64), block: new Uint8Array() });
+    };
+    const syncs = (out: EngineOutput[]) => out.filter((o) => o.type === 'request-sync');
+    expect(syncs(e.step({ type: 'message', now: T0, bytes: far(20) }))).toEqual([{ type: 'request-sync', fromHeight: 1 }]);
+    expect(syncs(e.step({ type: 'message', now: T0 + 1, bytes: far(21) }))).toEqual([]);
+    expect(syncs(e.step({ type: 'message', now: T0 + SIM_PARAMS.viewTimeoutMs, bytes: far(22) }))).toHaveLength(1);
+    expect(e.verdictCounts()['ignore:commit:too-far-height']).toBe(3);
+  });
+
   it('observers follow finalizations through commits but never sign or persist', () => {
     const c = new Cluster(4, 1);
     c.start();

@@ -340,6 +340,9 @@ export class Simulation {
     nd.ledger = parts.ledger;
     nd.pool = parts.pool;
     nd.engine = parts.engine;
+    // a restarted node's pool is empty, as a real node's: clients re-send their txs to it
+    // (those already committed are refused as stale), or their later nonces would wait forever
+    for (let i = 0; i < this.txCount; i++) this.q.push(this.t + 1, { k: 'pool', node: nd.id, i });
     const top = nd.chain[nd.chain.length - 1];
     const head = top
       ? { height: top.block.header.height, hash: top.block.hash, timestamp: top.block.header.timestamp }
