@@ -105,7 +105,8 @@ function normHash(h: string): string {
  * order, cheap fair selection for blocks, and recheck after each commit. See docs/TXPOOL.md.
  *
  * Not deterministic consensus code, but deterministic all the same: the same sequence of calls
- * gives the same selections (no clock, no randomness, insertion-ordered maps only).
+ * gives the same selections (no randomness, insertion-ordered maps only; the injected clock
+ * only stamps queued txs for expireQueued).
  */
 export class TxPool {
   readonly opts: TxPoolOptions;
