@@ -96,6 +96,8 @@ export class Ledger {
   private readonly syncWrites: Promise<void>[] = [];
   /** What the engine was last told about work (null: nothing yet). */
   private told: boolean | null = null;
+  /** The value onWork was last called for and the engine has not heard yet (one call per change, not one per tx). */
+  private asked: boolean | null = null;
   private closed = false;
 
   constructor(opts: Partial<LedgerOptions> & { genesis: Genesis }, modules: LedgerModules) {
@@ -150,6 +152,7 @@ export class Ledger {
       const pending = this.hasWork();
       input = { ...input, pending };
       this.told = pending;
+      this.asked = null;
     }
     this.run(input, sink);
   }
@@ -165,6 +168,7 @@ export class Ledger {
             // Nothing to propose: the engine must not keep a view timer for work that is not
             // there, and hears of work again as soon as some arrives (poolChanged).
             this.told = false;
+            this.asked = null;
             if (!this.run({ type: 'work', now: this.now(), pending: false }, sink)) return false;
           }
           break;
@@ -186,7 +190,12 @@ export class Ledger {
 
   private poolChanged(): void {
     if (this.closed || this.told === null) return;
-    if (this.hasWork() !== this.told) this.onWork();
+    const w = this.hasWork();
+    if (w === this.told) this.asked = null;
+    else if (w !== this.asked) {
+      this.asked = w;
+      this.onWork();
+    }
   }
 
   /** Drops the pending execution, if any (the state returns to the committed one). */

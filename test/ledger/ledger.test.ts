@@ -60,7 +60,8 @@ describe('Ledger', () => {
     expect(l.outs.some((x) => x.type === 'broadcast' || (x.type === 'set-timer' && x.at !== null))).toBe(false);
     expect(l.ledger.engine.status()).toMatchObject({ view: 0, pending: false, timerAt: null });
     expect(l.pool.add(workloadTx(0)).ok).toBe(true);
-    expect(l.wakes()).toBe(1);
+    expect(l.pool.add(workloadTx(1)).ok).toBe(true);
+    expect(l.wakes()).toBe(1); // one call per change, not one per tx
     l.step(l.ledger.workInput());
     expect(l.outs.some((x) => x.type === 'broadcast' && x.kind === 'prePrepare')).toBe(true);
     expect(l.ledger.engine.status().pending).toBe(true);
