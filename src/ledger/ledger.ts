@@ -5,7 +5,7 @@ import type { Genesis, CommitCertificate } from '../codec/types.ts';
 import { buildBlock, encodeCertificate, genesisSealerSet, type DecodedBlock, type SealerSet, type TxVerifier } from '../chain/index.ts';
 import type { WorldState } from '../state/world.ts';
 import type { ExecutionResult } from '../state/interface.ts';
-import type { ChainStore } from '../storage/chain-store.ts';
+import type { BlockCommit, ChainStore } from '../storage/chain-store.ts';
 import type { TxPool } from '../txpool/pool.ts';
 import type { EngineInput, EngineOutput, EngineStatus } from '../consensus/types.ts';
 
@@ -63,6 +63,8 @@ export interface FinalizedOutput {
 
 /** What the driver applies, in order: the engine's outputs other than the block life cycle, which the ledger answers itself. */
 export type LedgerOutput = Exclude<EngineOutput, { type: 'request-build' | 'request-validate' | 'finalize' }> | FinalizedOutput;
+
+const WRITTEN = (): { durable: Promise<void> } => ({ durable: Promise.resolve() });
 
 /** A cached execution of one block on top of the committed state (state holds it pending). */
 interface PendingExec {
@@ -274,24 +276,30 @@ export class Ledger {
    * the store writes the commits that queue up meanwhile as one group, in call order, so a
    * later WAL record or block never reaches the disk ahead of them. Call in finalize order.
    */
-  async write(f: FinalizedOutput): Promise<{ durable: Promise<void> }> {
+  write(f: FinalizedOutput): Promise<{ durable: Promise<void> }> {
     const { block, result: res } = f;
     const commit = { block, certificate: encodeCertificate(f.certificate), receipts: res.receiptBytes, writes: res.writes, stateRoot: res.stateRoot, failed: res.failed, pruneWalThroughHeight: block.header.height - 1 };
-    if (!f.viaSync) {
-      await this.store.commitBlock(commit);
-      return { durable: Promise.resolve() };
-    }
-    while (this.syncWrites.length >= this.opts.syncWriteBehind) await this.syncWrites.shift();
+    // no async function here: a continuation would hold the commit until it runs (the
+    // simulator, which is synchronous, would hold every block of a whole suite)
+    if (!f.viaSync) return this.store.commitBlock(commit).then(WRITTEN);
+    if (this.syncWrites.length < this.opts.syncWriteBehind) return Promise.resolve({ durable: this.writeBehind(commit) });
+    return this.room().then(() => ({ durable: this.writeBehind(commit) }));
+  }
+
+  private writeBehind(commit: BlockCommit): Promise<void> {
     const durable = this.store.commitBlock(commit);
     this.syncWrites.push(durable);
-    durable.then(
-      () => {
-        const i = this.syncWrites.indexOf(durable);
-        if (i >= 0) this.syncWrites.splice(i, 1);
-      },
-      () => {},
-    );
-    return { durable };
+    const settled = () => {
+      const i = this.syncWrites.indexOf(durable);
+      if (i >= 0) this.syncWrites.splice(i, 1);
+    };
+    durable.then(settled, settled);
+    return durable;
+  }
+
+  /** Resolves once fewer than `syncWriteBehind` synced blocks are in flight (a failed write is the caller's: see durable). */
+  private async room(): Promise<void> {
+    while (this.syncWrites.length >= this.opts.syncWriteBehind) await this.syncWrites[0].catch(() => {});
   }
 
   /** Drops queued txs past their TTL (also done at every finalize); the driver calls it while idle. */
