@@ -93,6 +93,41 @@ describe('Ledger', () => {
     expect(l.wakes()).toBe(2); // re-signalled: the engine was told "no work" and work arrived
   });
 
+  it('write-behind: synced blocks are written in order with at most syncWriteBehind in flight', async () => {
+    const { genesis } = simChain(1);
+    const store = await ChainStore.open(new MemoryDatabase(), { genesisHash: genesisHash(genesis) });
+    const { state } = await openState(store, genesis);
+    const verifier = new TxVerifier();
+    const pool = new TxPool({ chainId: SIM_CHAIN_ID }, { state, verifier });
+    const key = sealerKey(0);
+    const engine = new PbftEngine({ chainId: SIM_CHAIN_ID, params: genesis.params }, { key, sealersAt: (h) => ledger.sealersAt(h) });
+    // a disk whose writes finish only when the test says so
+    const pendingWrites: { height: number; done: () => void }[] = [];
+    const slow = { commitBlock: (c: { block: { header: { height: number } } }) => new Promise<void>((done) => pendingWrites.push({ height: c.block.header.height, done })) };
+    const ledger = new Ledger({ genesis, syncWriteBehind: 2 }, { state, store: slow, pool, engine, verifier, key, now: () => T0, onWork: () => {} });
+    const fin: Extract<LedgerOutput, { type: 'finalized' }>[] = [];
+    ledger.step({ type: 'start', now: T0, head: { height: 0, hash: store.head()!.hash, timestamp: genesis.timestamp }, wal: [] }, () => {});
+    for (let k = 0; k < 3; k++) {
+      pool.add(workloadTx(k * 8)); // client 0, nonces 0, 1, 2: one block each
+      ledger.step(ledger.workInput(), (o) => void (o.type === 'finalized' && fin.push({ ...o, viaSync: true })));
+    }
+    expect(fin.map((f) => f.block.header.height)).toEqual([1, 2, 3]);
+    const w1 = await ledger.write(fin[0]);
+    const w2 = await ledger.write(fin[1]);
+    let third = false;
+    const w3p = ledger.write(fin[2]).then((w) => ((third = true), w));
+    await new Promise((r) => setImmediate(r));
+    expect(pendingWrites.map((w) => w.height)).toEqual([1, 2]); // block 3 waits for room
+    expect(third).toBe(false);
+    pendingWrites[0].done();
+    await w1.durable;
+    const w3 = await w3p;
+    expect(pendingWrites.map((w) => w.height)).toEqual([1, 2, 3]);
+    pendingWrites[1].done();
+    pendingWrites[2].done();
+    await Promise.all([w2.durable, w3.durable]);
+  });
+
   it('reopens from the store: the state is rebuilt at the stored head', async () => {
     const db = new MemoryDatabase();
     const { genesis } = simChain(1);
