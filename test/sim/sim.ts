@@ -362,7 +362,7 @@ export class Simulation {
 
   /**
    * Feeds one input through the node's ledger (which answers the engine's block requests
-   * itself), applies the outputs in order, then the 'work' input the ledger asked for, if any.
+   * itself), applies the other outputs in order, then the 'work' input the ledger asked for.
    */
   private drive(nd: SimNode, first: EngineInput): void {
     const inputs: EngineInput[] = [first];
@@ -371,8 +371,56 @@ export class Simulation {
       const ledger = nd.ledger;
       if (!ledger || !nd.up) return;
       nd.wake = false;
+      const sink = (o: LedgerOutput): boolean => {
+        if (!nd.up) return false;
+        switch (o.type) {
+          case 'persist': {
+            nd.walWrites++;
+            const wc = this.cfg.walCrash;
+            if (wc && wc.node === nd.id && wc.write === nd.walWrites) {
+              this.walCrashAt = `${describeWalRecord(o.record)?.kind ?? '?'}/${wc.before ? (wc.torn ? 'torn' : 'lost') : 'durable'}`;
+              if (wc.before) {
+                if (wc.torn) nd.wal.push(o.record.subarray(0, Math.max(1, o.record.length >> 1)));
+              } else nd.wal.push(o.record);
+              this.crash(nd);
+              this.q.push(this.t + wc.restartAfter, { k: 'restart', node: nd.id });
+              return false;
+            }
+            nd.wal.push(o.record);
+            break;
+          }
+          case 'broadcast':
+          case 'send': {
+            const to = o.type === 'send' ? o.to : null;
+            if (nd.honest) this.checkOwnMessage(nd, o.bytes);
+            if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
+            if (nd.byz) this.byzSend(nd, o.bytes, to);
+            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind);
+            break;
+          }
+          case 'finalized':
+            this.onFinalize(nd, o.block, o.certificate);
+            nd.disk.write(o.block, o.result.stateRoot);
+            if (nd.disk.writeErrors.length) this.violate(`node${nd.id}: ${nd.disk.writeErrors[0]}`);
+            break;
+          case 'set-timer': {
+            nd.timerGen++;
+            if (o.at !== null) {
+              let fireAt = o.at - nd.skew;
+              const early = this.cfg.timerEarlyMs ?? 0;
+              if (early > 0 && fireAt - this.t >= 2 && this.timerRng.chance(0.5)) fireAt -= this.timerRng.int(1, Math.min(early, Math.floor(fireAt - this.t) - 1));
+              this.q.push(Math.max(this.t, fireAt), { k: 'timer', node: nd.id, gen: nd.timerGen });
+            }
+            break;
+          }
+          case 'request-sync':
+            this.requestSync(nd, o.fromHeight);
+            break;
+        }
+        return true;
+      };
       try {
-        ledger.step(input, (o) => nd.up && this.apply(nd, o));
+        ledger.step(input, sink);
       } catch (e) {
         // the ledger refuses a finalized block that does not execute to its state root here
         return this.violate(`validity: node${nd.id} could not apply a finalized block: ${(e as Error).message}`);
@@ -380,55 +428,6 @@ export class Simulation {
       this.steps++;
       if (nd.wake && nd.up && nd.ledger === ledger) inputs.push(ledger.workInput());
     }
-  }
-
-  /** Applies one ledger output of `nd`; false if the node crashed on it (wal-crash). */
-  private apply(nd: SimNode, o: LedgerOutput): boolean {
-    switch (o.type) {
-      case 'persist': {
-        nd.walWrites++;
-        const wc = this.cfg.walCrash;
-        if (wc && wc.node === nd.id && wc.write === nd.walWrites) {
-          this.walCrashAt = `${describeWalRecord(o.record)?.kind ?? '?'}/${wc.before ? (wc.torn ? 'torn' : 'lost') : 'durable'}`;
-          if (wc.before) {
-            if (wc.torn) nd.wal.push(o.record.subarray(0, Math.max(1, o.record.length >> 1)));
-          } else nd.wal.push(o.record);
-          this.crash(nd);
-          this.q.push(this.t + wc.restartAfter, { k: 'restart', node: nd.id });
-          return false;
-        }
-        nd.wal.push(o.record);
-        break;
-      }
-      case 'broadcast':
-      case 'send': {
-        const to = o.type === 'send' ? o.to : null;
-        if (nd.honest) this.checkOwnMessage(nd, o.bytes);
-        if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
-        if (nd.byz) this.byzSend(nd, o.bytes, to);
-        else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind);
-        break;
-      }
-      case 'finalized':
-        this.onFinalize(nd, o.block, o.certificate);
-        nd.disk.write(o.block, o.result.stateRoot);
-        if (nd.disk.writeErrors.length) this.violate(`node${nd.id}: ${nd.disk.writeErrors[0]}`);
-        break;
-      case 'set-timer': {
-        nd.timerGen++;
-        if (o.at !== null) {
-          let fireAt = o.at - nd.skew;
-          const early = this.cfg.timerEarlyMs ?? 0;
-          if (early > 0 && fireAt - this.t >= 2 && this.timerRng.chance(0.5)) fireAt -= this.timerRng.int(1, Math.min(early, Math.floor(fireAt - this.t) - 1));
-          this.q.push(Math.max(this.t, fireAt), { k: 'timer', node: nd.id, gen: nd.timerGen });
-        }
-        break;
-      }
-      case 'request-sync':
-        this.requestSync(nd, o.fromHeight);
-        break;
-    }
-    return true;
   }
 
   private nodesOfSealer(i: number): number[] {
