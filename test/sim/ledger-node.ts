@@ -1,5 +1,5 @@
 import { addressBytes as addrBytes, keyPairFromLabel, verify, type KeyPair } from '../../src/crypto/keys.ts';
-import { genesisBlock, signTx, TxVerifier, type DecodedBlock, type SignedTx } from '../../src/chain/index.ts';
+import { genesisBlock, signTx, txSignMessage, type TxVerifier, type DecodedBlock, type SignedTx } from '../../src/chain/index.ts';
 import type { ChainParams, Genesis } from '../../src/codec/types.ts';
 import { DEFAULT_PARAMS } from '../../src/chain/params.ts';
 import { WorldState } from '../../src/state/world.ts';
@@ -48,11 +48,23 @@ export function memoStats(): { hits: number; misses: number } {
 
 /**
  * Tx signatures, verified for real once per process and remembered by tx hash (which covers
- * body, key and signature): every node's pool and ledger ask it, as the nodes of a testnet
- * each ask their own TxVerifier. It never forgets (a run is short).
+ * body, key and signature), good and bad verdicts alike: every node's pool and ledger ask
+ * it, as the nodes of a testnet each ask their own TxVerifier. It never forgets within a
+ * run (it is bounded across runs).
  */
-const sharedTxVerifier = new TxVerifier(1_000_000);
-export const memoTxVerifier: Pick<TxVerifier, 'verify' | 'forget'> = { verify: (stx) => sharedTxVerifier.verify(stx), forget: () => {} };
+const txVerdicts = new Map<string, boolean>();
+export const memoTxVerifier: Pick<TxVerifier, 'verify' | 'forget'> = {
+  verify: (stx) => {
+    let v = txVerdicts.get(stx.hashHex);
+    if (v === undefined) {
+      v = verify(stx.tx.signature, txSignMessage(stx.tx.body), stx.tx.publicKey);
+      if (txVerdicts.size > 400_000) txVerdicts.clear();
+      txVerdicts.set(stx.hashHex, v);
+    }
+    return v;
+  },
+  forget: () => {},
+};
 
 export const SIM_CHAIN_ID = 'edgechain-sim';
 export const T0 = 1_700_000_000_000;
