@@ -490,7 +490,12 @@ export class PbftEngine {
     if (pos.height < this.height) return this.count('ignore', kind, 'stale-height');
     if (env.sender >= this.sealers.n) return this.count('reject', kind, 'not-a-sealer');
     if (pos.height > this.height) {
-      if (pos.height > this.height + this.opts.futureHeights) return this.count('ignore', kind, 'too-far-height');
+      if (pos.height > this.height + this.opts.futureHeights) {
+        // far behind (e.g. back from a crash while the others moved on): ask for sync, at most
+        // once per view timeout; the blocks it brings are checked against their certificates
+        this.requestSync(false);
+        return this.count('ignore', kind, 'too-far-height');
+      }
       if (!this.envelopeSigOk(env, p.value)) return this.count('reject', kind, 'bad-signature');
       this.bufferFuture(pos.height, env.sender, bytes);
       return;

@@ -5,3 +5,4 @@ export * from './metrics.ts';
 export * from './events.ts';
 export * from './indexers.ts';
 export * from './health.ts';
+export * from './status.ts';

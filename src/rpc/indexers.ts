@@ -1,5 +1,7 @@
-import type { SignedTx } from '../chain/tx.ts';
+import { decodeTx, type SignedTx } from '../chain/tx.ts';
 import type { Receipt } from '../codec/types.ts';
+import { ReceiptCodec } from '../codec/chain.ts';
+import type { ChainStore } from '../storage/chain-store.ts';
 
 /**
  * Read-side aggregates the explorer needs, kept incrementally from finalized blocks (never
@@ -95,5 +97,36 @@ export class RecentMatches {
 
   recent(limit: number): MatchRecord[] {
     return this.items.slice(-limit).reverse();
+  }
+}
+
+/**
+ * Rebuilds the explorer aggregates from the recent blocks of `store` up to `head` (bounded:
+ * the last 15 days or 2,000 blocks), oldest first. `nowMs` is the wall clock.
+ */
+export async function replayIndexers(
+  store: Pick<ChainStore, 'getBlockByHeight' | 'getReceipt'>,
+  o: { chainId: string; head: number; nowMs: number; txStats: TxStats; matches: RecentMatches; nodeLocation: (id: string) => { lat: number; lon: number } | null },
+): Promise<void> {
+  const cutoff = o.nowMs - 16 * DAY_MS;
+  const blocks = [];
+  for (let h = o.head; h >= 1 && blocks.length < 2000; h--) {
+    const b = await store.getBlockByHeight(h);
+    if (!b || b.header.timestamp < cutoff) break;
+    blocks.push(b);
+  }
+  for (const b of blocks.reverse()) {
+    const receipts: Receipt[] = [];
+    const txs: SignedTx[] = [];
+    for (const t of b.txs) {
+      const d = decodeTx(t, { chainId: o.chainId, maxTxBytes: Number.MAX_SAFE_INTEGER });
+      if (!d.ok) continue;
+      txs.push(d.value);
+      const rb = await store.getReceipt(d.value.hash);
+      const rc = rb ? ReceiptCodec.decode(rb, Number.MAX_SAFE_INTEGER) : null;
+      receipts.push(rc && rc.ok ? rc.value : ({ status: 1 } as Receipt));
+    }
+    o.txStats.add(b.header.timestamp, txs.length, receipts.filter((r) => r.status !== 0).length);
+    o.matches.addBlock(b.height, b.header.timestamp, txs, receipts, o.nodeLocation);
   }
 }

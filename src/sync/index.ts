@@ -1,1 +1,2 @@
 export * from './syncer.ts';
+export * from './peers.ts';

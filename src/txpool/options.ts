@@ -14,6 +14,8 @@ export interface TxPoolOptions {
   maxQueuedPerSender: number;
   /** A future tx's nonce may exceed the sender's next executable nonce by at most this much. */
   maxNonceGap: number;
+  /** A queued (future) tx is removed by expireQueued once it has waited this long (ms) for the nonce before it. */
+  queuedTtlMs: number;
 }
 
 export const DEFAULT_TXPOOL_OPTIONS: Omit<TxPoolOptions, 'chainId'> = {
@@ -22,6 +24,7 @@ export const DEFAULT_TXPOOL_OPTIONS: Omit<TxPoolOptions, 'chainId'> = {
   maxBytes: 64 * 1024 * 1024,
   maxQueuedPerSender: 64,
   maxNonceGap: 64,
+  queuedTtlMs: 10 * 60_000,
 };
 
 /** What a caller passes: the chain id, and any option it wants to override. */
@@ -31,7 +34,7 @@ export type TxPoolInit = Partial<TxPoolOptions> & { chainId: string };
 export function resolveTxPoolOptions(init: TxPoolInit): TxPoolOptions {
   const o: TxPoolOptions = { ...DEFAULT_TXPOOL_OPTIONS, ...stripUndefined(init) } as TxPoolOptions;
   if (typeof o.chainId !== 'string' || o.chainId === '') throw txPoolError('TXPOOL_BAD_OPTIONS', 'chainId must be a non-empty string');
-  for (const k of ['maxTxBytes', 'maxCount', 'maxBytes'] as const) {
+  for (const k of ['maxTxBytes', 'maxCount', 'maxBytes', 'queuedTtlMs'] as const) {
     if (!Number.isSafeInteger(o[k]) || o[k] < 1) throw txPoolError('TXPOOL_BAD_OPTIONS', `${k} must be a positive integer`, { [k]: o[k] });
   }
   for (const k of ['maxQueuedPerSender', 'maxNonceGap'] as const) {

@@ -11,9 +11,10 @@ export type TxStatus = 'pending' | 'queued';
 /**
  * Why a tx left the pool. `committed`: included in a finalized block. `stale`: its nonce fell
  * below the sender's committed nonce (another tx took it). `evicted`: a queued tx pushed out
- * to admit an executable one while the pool was full (see docs/TXPOOL.md).
+ * to admit an executable one while the pool was full (see docs/TXPOOL.md). `expired`: a queued
+ * tx that waited longer than `queuedTtlMs` for the nonce before it (expireQueued).
  */
-export type RemovalReason = 'committed' | 'stale' | 'evicted';
+export type RemovalReason = 'committed' | 'stale' | 'evicted' | 'expired';
 
 export interface AddedTx {
   hash: string;
@@ -40,6 +41,8 @@ export interface TxPoolModules {
   verifier: Pick<TxVerifier, 'verify' | 'forget'>;
   /** Shorthand for subscribe({ added }). */
   onAdded?: (tx: SignedTx, status: TxStatus) => void;
+  /** Clock (ms) that stamps queued txs for expireQueued (default Date.now; the simulator passes its own). */
+  now?: () => number;
 }
 
 export interface TxPoolStats {
@@ -57,6 +60,7 @@ export interface TxPoolStats {
   committed: number;
   stale: number;
   evicted: number;
+  expired: number;
   listenerErrors: number;
 }
 
@@ -79,6 +83,8 @@ interface Entry {
   readonly size: number;
   readonly acct: Account;
   pending: boolean;
+  /** When it entered the queue (pool clock); meaningful while !pending. */
+  queuedAt: number;
 }
 
 interface Events {
@@ -87,7 +93,7 @@ interface Events {
   removed: Record<RemovalReason, SignedTx[]>;
 }
 
-const newEvents = (): Events => ({ added: [], promoted: [], removed: { committed: [], stale: [], evicted: [] } });
+const newEvents = (): Events => ({ added: [], promoted: [], removed: { committed: [], stale: [], evicted: [], expired: [] } });
 
 function normHash(h: string): string {
   const s = h.toLowerCase();
@@ -99,12 +105,14 @@ function normHash(h: string): string {
  * order, cheap fair selection for blocks, and recheck after each commit. See docs/TXPOOL.md.
  *
  * Not deterministic consensus code, but deterministic all the same: the same sequence of calls
- * gives the same selections (no clock, no randomness, insertion-ordered maps only).
+ * gives the same selections (no randomness, insertion-ordered maps only; the injected clock
+ * only stamps queued txs for expireQueued).
  */
 export class TxPool {
   readonly opts: TxPoolOptions;
   private readonly state: NonceSource;
   private readonly verifier: Pick<TxVerifier, 'verify' | 'forget'>;
+  private readonly now: () => number;
   private readonly byHash = new Map<string, Entry>();
   private readonly accounts = new Map<string, Account>();
   /** Senders with >= 1 pending tx, in selection order (order of becoming ready; served senders go to the back). */
@@ -114,12 +122,13 @@ export class TxPool {
   private readonly listeners = new Set<TxPoolListener>();
   private nBytes = 0;
   private nQueued = 0;
-  private readonly counters = { added: 0, rejected: 0, committed: 0, stale: 0, evicted: 0, listenerErrors: 0 };
+  private readonly counters = { added: 0, rejected: 0, committed: 0, stale: 0, evicted: 0, expired: 0, listenerErrors: 0 };
 
   constructor(opts: TxPoolInit, modules: TxPoolModules) {
     this.opts = resolveTxPoolOptions(opts);
     this.state = modules.state;
     this.verifier = modules.verifier;
+    this.now = modules.now ?? Date.now;
     if (modules.onAdded) this.subscribe({ added: modules.onAdded });
   }
 
@@ -197,7 +206,7 @@ export class TxPool {
       acct = { sender, base: committed, execEnd: committed, txs: new Map(), queued: 0 };
       this.accounts.set(sender, acct);
     }
-    const entry: Entry = { stx, nonce, size, acct, pending: false };
+    const entry: Entry = { stx, nonce, size, acct, pending: false, queuedAt: 0 };
     acct.txs.set(nonce, entry);
     this.byHash.set(hash, entry);
     this.nBytes += size;
@@ -209,6 +218,7 @@ export class TxPool {
     } else {
       acct.queued++;
       this.nQueued++;
+      entry.queuedAt = this.now();
       this.queue.set(hash, entry);
     }
     this.counters.added++;
@@ -275,6 +285,29 @@ export class TxPool {
     }
   }
 
+  /**
+   * Removes the queued txs that have waited `queuedTtlMs` or longer (pool clock) for the nonce
+   * before them (reason `expired`), oldest first; returns how many. A queued tx is not work a
+   * block can use, and one whose gap is never filled would otherwise stay for good. Pending txs
+   * never expire. O(expired + 1): the queue is in entry order.
+   */
+  expireQueued(): number {
+    const ev = newEvents();
+    let n = 0;
+    try {
+      const cutoff = this.now() - this.opts.queuedTtlMs;
+      for (const e of this.queue.values()) {
+        if (e.queuedAt > cutoff) break;
+        this.removeEntry(e, 'expired', ev);
+        this.settle(e.acct);
+        n++;
+      }
+    } finally {
+      this.dispatch(ev);
+    }
+    return n;
+  }
+
   /** Rechecks every sender against the committed state (after sync or a restart); O(senders + removed). */
   recheckAll(): void {
     const ev = newEvents();
@@ -334,6 +367,11 @@ export class TxPool {
   /** The nonce a sender's next tx should use: after its executable txs in the pool, else the committed one. */
   nextNonce(address: string): number {
     return this.accounts.get(address)?.execEnd ?? this.state.nonceOf(address);
+  }
+
+  /** Number of executable (pending) txs held: the work a block can use now. */
+  get executable(): number {
+    return this.byHash.size - this.nQueued;
   }
 
   /** Number of txs held (pending + queued). */
@@ -424,6 +462,7 @@ export class TxPool {
         e.pending = false;
         acct.queued++;
         this.nQueued++;
+        e.queuedAt = this.now();
         this.queue.set(e.stx.hashHex, e);
       }
     }
@@ -482,7 +521,7 @@ export class TxPool {
         }
       };
       if (l.removed) {
-        for (const reason of ['committed', 'stale', 'evicted'] as const) {
+        for (const reason of ['committed', 'stale', 'evicted', 'expired'] as const) {
           const txs = ev.removed[reason];
           if (txs.length > 0) call(() => l.removed!(txs, reason));
         }

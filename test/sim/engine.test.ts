@@ -7,12 +7,16 @@ import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
 import { signedBytes } from '../../src/consensus/engine.ts';
 import { equalBytes } from '../../src/util/bytes.ts';
 import { describeWalRecord } from '../../src/consensus/wal.ts';
-import { SimApp, SIM_CHAIN_ID, memoVerify, workloadTx } from './app.ts';
-import { GENESIS_HASH, SIM_PARAMS, T0, simSealers } from './sim.ts';
+import type { Ledger } from '../../src/ledger/index.ts';
+import type { TxPool } from '../../src/txpool/pool.ts';
+import { SIM_CHAIN_ID, memoVerify, workloadTx, simChain, newDisk, newLedger, buildWith } from './ledger-node.ts';
+import { SIM_PARAMS, T0, simSealers } from './sim.ts';
 
 // One rule per test, on engines driven by hand (the simulator suites cover the rest).
 
+const GENESIS_HASH = simChain(4).block0Hash;
 const head = { height: 0, hash: GENESIS_HASH, timestamp: T0 - 1000 };
+const headOf = (n: number) => ({ height: 0, hash: simChain(n).block0Hash, timestamp: T0 - 1000 });
 
 function engine(n: number, key: KeyPair | null, extra: Partial<ConstructorParameters<typeof PbftEngine>[0]> = {}): PbftEngine {
   return new PbftEngine({ chainId: SIM_CHAIN_ID, params: SIM_PARAMS, ...extra }, { key, sealersAt: () => simSealers(n), verify: memoVerify });
@@ -20,54 +24,54 @@ function engine(n: number, key: KeyPair | null, extra: Partial<ConstructorParame
 
 const keyOf = (i: number) => keyPairFromLabel('sim-sealer-' + i);
 
-/** A fully connected, lossless, instant cluster that answers app requests with SimApp. */
+/** A fully connected, lossless, instant cluster of real ledgers (state, pool, engine) answering the engines' block requests. */
 class Cluster {
+  readonly n: number;
   readonly engines: PbftEngine[];
-  readonly apps: SimApp[];
+  readonly ledgers: Ledger[];
+  readonly pools: TxPool[];
   readonly keys: (KeyPair | null)[];
+  /** Every engine output, including the block requests the ledger answers. */
   readonly outs: EngineOutput[][] = [];
-  readonly finalized: EngineOutput[][] = [];
+  readonly finalized: Extract<EngineOutput, { type: 'finalize' }>[][] = [];
   now = T0;
   queue: { to: number; bytes: Uint8Array }[] = [];
 
   constructor(n: number, observers = 0) {
+    this.n = n;
     this.keys = [...Array.from({ length: n }, (_, i) => keyOf(i)), ...Array.from({ length: observers }, () => null)];
-    this.engines = this.keys.map((k) => engine(n, k));
-    this.apps = this.keys.map(() => new SimApp(memoVerify));
-    this.keys.forEach(() => {
+    const parts = this.keys.map((key) => newLedger({ n, disk: newDisk(n), key, params: SIM_PARAMS, now: () => this.now, onWork: () => {} }));
+    this.engines = parts.map((p) => p.engine);
+    this.ledgers = parts.map((p) => p.ledger);
+    this.pools = parts.map((p) => p.pool);
+    this.engines.forEach((e, i) => {
       this.outs.push([]);
       this.finalized.push([]);
+      const step = e.step.bind(e);
+      e.step = (input) => {
+        const out = step(input);
+        this.outs[i].push(...out);
+        return out;
+      };
     });
   }
 
   step(i: number, input: EngineInput): void {
-    const todo = [input];
-    while (todo.length) {
-      const out = this.engines[i].step(todo.shift()!);
-      this.outs[i].push(...out);
-      for (const o of out) {
-        if (o.type === 'broadcast') for (let j = 0; j < this.engines.length; j++) if (j !== i) this.queue.push({ to: j, bytes: o.bytes });
-        if (o.type === 'send') this.queue.push({ to: o.to, bytes: o.bytes });
-        if (o.type === 'finalize') {
-          this.finalized[i].push(o);
-          this.apps[i].apply(o.block);
-        }
-        if (o.type === 'request-build') todo.push({ type: 'built', now: this.now, height: o.height, view: o.view, block: this.apps[i].build(this.keys[i]!, o.height, o.view, o.parentHash, o.timestamp) });
-        if (o.type === 'request-validate') {
-          const v = this.apps[i].validate(o.block);
-          todo.push({ type: 'validated', now: this.now, hash: o.block.hash, valid: v.valid, stateRoot: v.stateRoot });
-        }
-      }
-    }
+    this.ledgers[i].step(input, (o) => {
+      if (o.type === 'broadcast') for (let j = 0; j < this.engines.length; j++) if (j !== i) this.queue.push({ to: j, bytes: o.bytes });
+      if (o.type === 'send') this.queue.push({ to: o.to, bytes: o.bytes });
+      if (o.type === 'finalized') this.finalized[i].push({ type: 'finalize', block: o.block, certificate: o.certificate, viaSync: o.viaSync });
+    });
   }
 
   start(): void {
-    this.engines.forEach((_, i) => this.step(i, { type: 'start', now: this.now, head, wal: [] }));
+    this.engines.forEach((_, i) => this.step(i, { type: 'start', now: this.now, head: headOf(this.n), wal: [] }));
   }
 
+  /** Workload tx k into every pool, then the 'work' input (the ledger answers whether there is executable work). */
   submit(k: number): void {
-    this.apps.forEach((a, i) => {
-      a.addTx(workloadTx(k));
+    this.pools.forEach((p, i) => {
+      p.add(workloadTx(k));
       this.step(i, { type: 'work', now: this.now, pending: true });
     });
   }
@@ -110,10 +114,8 @@ describe('PbftEngine rules', () => {
 
   it('persist-before-send: every own signed message is in a WAL record earlier in the same batch', () => {
     const e = engine(4, keyOf(1));
-    const app = new SimApp(memoVerify);
-    app.addTx(workloadTx(0));
     e.step({ type: 'start', now: T0, head, wal: [], pending: true });
-    const out = e.step({ type: 'built', now: T0, height: 1, view: 0, block: app.build(keyOf(1), 1, 0, GENESIS_HASH, T0) });
+    const out = e.step({ type: 'built', now: T0, height: 1, view: 0, block: buildWith(4, keyOf(1), [workloadTx(0)], 1, 0, GENESIS_HASH, T0) });
     const sends = out.filter((o) => o.type === 'broadcast');
     expect(sends.map((o) => kindOf((o as { bytes: Uint8Array }).bytes))).toEqual(['prePrepare', 'prepare']);
     for (const s of sends) {
@@ -127,11 +129,8 @@ describe('PbftEngine rules', () => {
     // leader 1 equivocates: A to node 2 before the crash, B after the restart
     const c = new Cluster(4);
     c.start();
-    const app1 = new SimApp(memoVerify);
-    app1.addTx(workloadTx(0));
-    const a = app1.build(keyOf(1), 1, 0, GENESIS_HASH, T0);
-    app1.addTx(workloadTx(1));
-    const b = app1.build(keyOf(1), 1, 0, GENESIS_HASH, T0 + 1);
+    const a = buildWith(4, keyOf(1), [workloadTx(0)], 1, 0, GENESIS_HASH, T0);
+    const b = buildWith(4, keyOf(1), [workloadTx(0), workloadTx(1)], 1, 0, GENESIS_HASH, T0 + 1);
     expect(a && b && a.hashHex !== b.hashHex).toBe(true);
     const leaderA = engine(4, keyOf(1));
     leaderA.step({ type: 'start', now: T0, head, wal: [], pending: true });
@@ -140,8 +139,8 @@ describe('PbftEngine rules', () => {
     leaderB.step({ type: 'start', now: T0, head, wal: [], pending: true });
     const ppB = leaderB.step({ type: 'built', now: T0, height: 1, view: 0, block: b }).find((o) => o.type === 'broadcast')! as { bytes: Uint8Array };
 
-    c.apps[2].addTx(workloadTx(0));
-    c.apps[2].addTx(workloadTx(1));
+    c.pools[2].add(workloadTx(0));
+    c.pools[2].add(workloadTx(1));
     c.step(2, { type: 'message', now: T0, bytes: ppA.bytes });
     const wal = c.outs[2].filter((o) => o.type === 'persist').map((o) => (o as { record: Uint8Array }).record);
     expect(wal.map((r) => describeWalRecord(r)?.kind)).toEqual(['prepare']);
@@ -189,6 +188,20 @@ describe('PbftEngine rules', () => {
     expect(v['ignore:prepare:duplicate']).toBe(1);
   });
 
+  it('a message too many heights ahead asks for sync (a node back from a crash with nothing to do), at most once per view timeout', () => {
+    const e = engine(4, keyOf(0));
+    e.step({ type: 'start', now: T0, head, wal: [] });
+    const far = (h: number) => {
+      const payload = ConsensusPayloadCodec.encode({ commit: { height: h, view: 0, blockHash: new Uint8Array(32).fill(1) } });
+      return ConsensusMessageCodec.encode({ payload, sender: 2, signature: new Uint8Array(64), block: new Uint8Array() });
+    };
+    const syncs = (out: EngineOutput[]) => out.filter((o) => o.type === 'request-sync');
+    expect(syncs(e.step({ type: 'message', now: T0, bytes: far(20) }))).toEqual([{ type: 'request-sync', fromHeight: 1 }]);
+    expect(syncs(e.step({ type: 'message', now: T0 + 1, bytes: far(21) }))).toEqual([]);
+    expect(syncs(e.step({ type: 'message', now: T0 + SIM_PARAMS.viewTimeoutMs, bytes: far(22) }))).toHaveLength(1);
+    expect(e.verdictCounts()['ignore:commit:too-far-height']).toBe(3);
+  });
+
   it('observers follow finalizations through commits but never sign or persist', () => {
     const c = new Cluster(4, 1);
     c.start();
@@ -204,7 +217,7 @@ describe('PbftEngine rules', () => {
   it('refuses to PREPARE when the app computes another state root', () => {
     const c = new Cluster(4);
     c.start();
-    c.apps.forEach((a) => a.addTx(workloadTx(0)));
+    c.pools.forEach((p) => p.add(workloadTx(0)));
     c.step(1, { type: 'work', now: T0, pending: true });
     const pp = c.queue.find((m) => kindOf(m.bytes) === 'prePrepare')!;
     const e = c.engines[2];
@@ -239,7 +252,7 @@ describe('PbftEngine rules', () => {
   it('joins a higher view on f+1 VIEW-CHANGEs, not on f', () => {
     const c = new Cluster(4);
     c.start();
-    c.apps.forEach((a) => a.addTx(workloadTx(0)));
+    c.pools.forEach((p) => p.add(workloadTx(0)));
     // nodes 0 and 1 time out; node 3 sees one VIEW-CHANGE (f = 1), then two
     for (const i of [0, 1]) c.step(i, { type: 'work', now: T0, pending: true });
     c.queue = [];
@@ -276,9 +289,7 @@ describe('PbftEngine rules', () => {
     if (!p.ok) throw p.error;
     expect(Buffer.from(p.value.newView!.blockHash).toString('hex')).toBe(locked);
     // the same justification with a fresh block (what the no-locking mutant would send)
-    const app = new SimApp(memoVerify);
-    app.addTx(workloadTx(1));
-    const fresh = app.build(keyOf(2), 1, 1, GENESIS_HASH, T0 + 50)!;
+    const fresh = buildWith(4, keyOf(2), [workloadTx(1)], 1, 1, GENESIS_HASH, T0 + 50)!;
     const payload = ConsensusPayloadCodec.encode({ newView: { ...p.value.newView!, blockHash: fresh.hash } });
     const forged = ConsensusMessageCodec.encode({ payload, sender: 2, signature: sign(signedBytes(payload), keyOf(2).secretKey), block: fresh.bytes });
     const r = engine(4, keyOf(3));

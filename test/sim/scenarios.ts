@@ -113,6 +113,14 @@ export const SCENARIOS: Record<string, Shaper> = {
     c.params = { ...c.params, minBlockIntervalMs: r.int(50, 200) };
     c.timerEarlyMs = 3;
   },
+  // Never-executable txs (nonce gaps) in every pool and no valid tx for 20 s: the chain must
+  // stay idle (no view timer, no view change) and finalize the first valid tx within a view
+  // timeout (the stub app of earlier versions hid a stall here: docs/CONSENSUS.md).
+  'idle-nonce-gap': (c) => {
+    c.observers = 1;
+    c.junkTxs = 6;
+    c.txStart = 20_000;
+  },
   ...Object.fromEntries(BYZ_KINDS.map((k) => ['byz-' + k, byz(k)])),
   mixed: (c, r) => {
     c.net = { drop: 0.08, dup: 0.05, delayMin: 1, delayMean: 40 };

@@ -3,18 +3,21 @@ import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
 import { buildBlock, decodeBlock, type DecodedBlock } from '../../src/chain/block.ts';
 import { verifyCertificate, voteBytes } from '../../src/chain/certificate.ts';
 import { SealerSet } from '../../src/chain/sealers.ts';
-import { DEFAULT_PARAMS } from '../../src/chain/params.ts';
-import { decodeTx, type SignedTx } from '../../src/chain/tx.ts';
+import { decodeTx, TxVerifier, type SignedTx } from '../../src/chain/tx.ts';
 import { TxCodec } from '../../src/codec/chain.ts';
 import type { ChainParams, CommitCertificate } from '../../src/codec/types.ts';
 import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusPayload } from '../../src/codec/consensus.ts';
 import { PbftEngine, signedBytes } from '../../src/consensus/engine.ts';
 import type { EngineInput, Mutant } from '../../src/consensus/types.ts';
 import { describeWalRecord } from '../../src/consensus/wal.ts';
-import { toHex, utf8 } from '../../src/util/bytes.ts';
+import { toHex } from '../../src/util/bytes.ts';
+import type { Ledger, LedgerOutput } from '../../src/ledger/index.ts';
+import type { TxPool } from '../../src/txpool/pool.ts';
 import { EventQueue, Prng } from './prng.ts';
-import { SimApp, SIM_CHAIN_ID, memoVerify, workloadTx, stateRootOf, type VerifyFn } from './app.ts';
+import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, junkTx, simChain, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
 import { verify as realVerify } from '../../src/crypto/keys.ts';
+
+export { SIM_PARAMS, T0 };
 
 export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage'] as const;
 export type ByzKind = (typeof BYZ_KINDS)[number];
@@ -61,18 +64,15 @@ export interface SimConfig {
   txEvery: number;
   /** Real signature checks everywhere (bench); default: the memoized verifier. */
   realVerify?: boolean;
+  /**
+   * Idle start: the valid workload begins this many virtual ms after start (default 1). Until
+   * then the chain must stay idle: the first valid tx must find every honest engine still at
+   * view 0 and be finalized within one view timeout.
+   */
+  txStart?: number;
+  /** Never-executable txs (nonce gaps, ledger-node.ts junkTx) put into every pool at start. */
+  junkTxs?: number;
 }
-
-export const SIM_PARAMS: ChainParams = {
-  ...DEFAULT_PARAMS,
-  viewTimeoutMs: 600,
-  maxViewTimeoutMs: 5000,
-  timestampToleranceMs: 1000,
-  minBlockIntervalMs: 0,
-};
-
-export const T0 = 1_700_000_000_000;
-export const GENESIS_HASH = sha256(utf8('edgechain-sim-genesis'));
 
 export interface SimResult {
   violations: string[];
@@ -101,7 +101,13 @@ interface SimNode {
   wal: Uint8Array[];
   walWrites: number;
   chain: { block: DecodedBlock; cert: CommitCertificate }[];
-  app: SimApp;
+  /** Survives crashes: the committed state and the block store. */
+  disk: SimDisk;
+  /** While up: the real ledger over the disk, with a fresh pool and engine per start. */
+  ledger: Ledger | null;
+  pool: TxPool | null;
+  /** The ledger asked for a 'work' input (see Ledger onWork). */
+  wake: boolean;
   byzState: { alt: Map<string, { orig: string; alt: DecodedBlock; altBytes: Uint8Array; halfB: Set<number> }>; counter: number };
 }
 
@@ -109,7 +115,7 @@ type Ev =
   | { k: 'deliver'; to: number; bytes: Uint8Array }
   | { k: 'timer'; node: number; gen: number }
   | { k: 'tx'; i: number }
-  | { k: 'pool'; node: number; i: number }
+  | { k: 'pool'; node: number; i: number; junk?: boolean }
   | { k: 'crash'; node: number }
   | { k: 'restart'; node: number }
   | { k: 'sync'; node: number; blocks: { bytes: Uint8Array; cert: CommitCertificate }[] }
@@ -154,6 +160,10 @@ export class Simulation {
   private txCount = 0;
   private outsider: KeyPair | null = null;
   private walCrashAt: string | null = null;
+  /** Hash of block 0 of this n-sealer chain. */
+  private readonly genesisHash: Uint8Array;
+  /** When the first valid tx was submitted (idle-start scenarios). */
+  private firstTxAt: number | null = null;
 
   constructor(cfg: SimConfig) {
     this.cfg = cfg;
@@ -161,6 +171,7 @@ export class Simulation {
     this.timerRng = Prng.from('timer', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.sealers = simSealers(cfg.n);
     this.verifyFn = cfg.realVerify ? realVerify : memoVerify;
+    this.genesisHash = simChain(cfg.n).block0Hash;
     const byzOf = new Map(cfg.byzantine.map((b) => [b.node, b.kind]));
     const mk = (id: number, sealer: number, key: KeyPair | null, byz: ByzKind | null): SimNode => ({
       id,
@@ -175,7 +186,10 @@ export class Simulation {
       wal: [],
       walWrites: 0,
       chain: [],
-      app: new SimApp(this.verifyFn),
+      disk: newDisk(cfg.n),
+      ledger: null,
+      pool: null,
+      wake: false,
       byzState: { alt: new Map(), counter: 0 },
     });
     for (let i = 0; i < cfg.n; i++) this.nodes.push(mk(i, i, sealerKey(i), byzOf.get(i) ?? null));
@@ -207,7 +221,8 @@ export class Simulation {
       this.q.push(T0 + c.restartAt, { k: 'restart', node: c.node });
     }
     this.q.push(T0 + cfg.faultsEnd, { k: 'heal' });
-    this.q.push(this.t + 1, { k: 'tx', i: 0 });
+    this.q.push(this.t + (cfg.txStart ?? 1), { k: 'tx', i: 0 });
+    for (let j = 0; j < (cfg.junkTxs ?? 0); j++) for (const nd of this.nodes) this.q.push(this.t + this.rng.int(1, 30), { k: 'pool', node: nd.id, i: j, junk: true });
     const deadline = T0 + cfg.faultsEnd + cfg.livenessBound;
     let done = false;
     while (this.violations.length === 0) {
@@ -264,6 +279,7 @@ export class Simulation {
         break;
       }
       case 'tx': {
+        if (e.i === 0 && this.cfg.txStart !== undefined) this.checkIdle();
         workloadTx(e.i);
         for (const nd of this.nodes) this.q.push(this.t + this.rng.int(1, 30), { k: 'pool', node: nd.id, i: e.i });
         this.txCount++;
@@ -272,10 +288,9 @@ export class Simulation {
       }
       case 'pool': {
         const nd = this.nodes[e.node];
-        if (!nd.up || !nd.engine) break;
-        const had = nd.app.pending;
-        nd.app.addTx(workloadTx(e.i));
-        if (!had && nd.app.pending) this.drive(nd, { type: 'work', now: this.t + nd.skew, pending: true });
+        if (!nd.up || !nd.ledger || !nd.pool) break;
+        nd.pool.add(e.junk ? junkTx(e.i) : workloadTx(e.i));
+        if (nd.wake) this.drive(nd, nd.ledger.workInput());
         break;
       }
       case 'crash':
@@ -309,38 +324,55 @@ export class Simulation {
   private startNode(nd: SimNode): void {
     nd.up = true;
     nd.timerGen++;
-    nd.app.pool.clear();
-    nd.engine = new PbftEngine(
-      { chainId: SIM_CHAIN_ID, params: this.cfg.params, mutant: this.cfg.mutant },
-      { key: nd.key, sealersAt: () => this.sealers, verify: this.verifyFn },
-    );
+    const parts = newLedger({
+      n: this.cfg.n,
+      disk: nd.disk,
+      key: nd.key,
+      params: this.cfg.params,
+      mutant: this.cfg.mutant,
+      now: () => this.t + nd.skew,
+      onWork: () => {
+        nd.wake = true;
+      },
+      verify: this.verifyFn,
+      txVerifier: this.cfg.realVerify ? new TxVerifier() : undefined,
+    });
+    nd.ledger = parts.ledger;
+    nd.pool = parts.pool;
+    nd.engine = parts.engine;
+    // a restarted node's pool is empty, as a real node's: clients re-send their txs to it
+    // (those already committed are refused as stale), or their later nonces would wait forever
+    for (let i = 0; i < this.txCount; i++) this.q.push(this.t + 1, { k: 'pool', node: nd.id, i });
     const top = nd.chain[nd.chain.length - 1];
     const head = top
       ? { height: top.block.header.height, hash: top.block.hash, timestamp: top.block.header.timestamp }
-      : { height: 0, hash: GENESIS_HASH, timestamp: T0 - 1000 };
+      : { height: 0, hash: this.genesisHash, timestamp: T0 - 1000 };
     this.drive(nd, { type: 'start', now: this.t + nd.skew, head, wal: [...nd.wal], pending: false });
   }
 
   private crash(nd: SimNode): void {
     if (!nd.up) return;
     nd.up = false;
+    nd.ledger?.close(); // the pending execution is lost with the process; the committed state is the disk
+    nd.ledger = null;
+    nd.pool = null;
     nd.engine = null;
     nd.timerGen++;
-    nd.app.pool.clear();
   }
 
-  /** Feeds one input and every follow-up (app answers) through the engine, in order. */
+  /**
+   * Feeds one input through the node's ledger (which answers the engine's block requests
+   * itself), applies the other outputs in order, then the 'work' input the ledger asked for.
+   */
   private drive(nd: SimNode, first: EngineInput): void {
     const inputs: EngineInput[] = [first];
     while (inputs.length > 0) {
       const input = inputs.shift()!;
-      const engine = nd.engine;
-      if (!engine || !nd.up) return;
-      const outs = engine.step(input);
-      this.steps++;
-      let finalized = false;
-      for (const o of outs) {
-        if (!nd.up) return;
+      const ledger = nd.ledger;
+      if (!ledger || !nd.up) return;
+      nd.wake = false;
+      const sink = (o: LedgerOutput): boolean => {
+        if (!nd.up) return false;
         switch (o.type) {
           case 'persist': {
             nd.walWrites++;
@@ -352,7 +384,7 @@ export class Simulation {
               } else nd.wal.push(o.record);
               this.crash(nd);
               this.q.push(this.t + wc.restartAfter, { k: 'restart', node: nd.id });
-              return;
+              return false;
             }
             nd.wal.push(o.record);
             break;
@@ -366,9 +398,10 @@ export class Simulation {
             else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind);
             break;
           }
-          case 'finalize':
+          case 'finalized':
             this.onFinalize(nd, o.block, o.certificate);
-            finalized = true;
+            nd.disk.write(o.block, o.result.stateRoot);
+            if (nd.disk.writeErrors.length) this.violate(`node${nd.id}: ${nd.disk.writeErrors[0]}`);
             break;
           case 'set-timer': {
             nd.timerGen++;
@@ -380,22 +413,20 @@ export class Simulation {
             }
             break;
           }
-          case 'request-build': {
-            const b = nd.app.build(nd.key!, o.height, o.view, o.parentHash, o.timestamp);
-            inputs.push({ type: 'built', now: this.t + nd.skew, height: o.height, view: o.view, block: b });
-            break;
-          }
-          case 'request-validate': {
-            const v = nd.app.validate(o.block);
-            inputs.push({ type: 'validated', now: this.t + nd.skew, hash: o.block.hash, valid: v.valid, stateRoot: v.stateRoot });
-            break;
-          }
           case 'request-sync':
             this.requestSync(nd, o.fromHeight);
             break;
         }
+        return true;
+      };
+      try {
+        ledger.step(input, sink);
+      } catch (e) {
+        // the ledger refuses a finalized block that does not execute to its state root here
+        return this.violate(`validity: node${nd.id} could not apply a finalized block: ${(e as Error).message}`);
       }
-      if (finalized) inputs.push({ type: 'work', now: this.t + nd.skew, pending: nd.app.pending });
+      this.steps++;
+      if (nd.wake && nd.up && nd.ledger === ledger) inputs.push(ledger.workInput());
     }
   }
 
@@ -488,28 +519,37 @@ export class Simulation {
   private onFinalize(nd: SimNode, block: DecodedBlock, cert: CommitCertificate): void {
     const h = block.header.height;
     if (!nd.honest) {
-      nd.app.apply(block);
       nd.chain.push({ block, cert });
       return;
     }
     if (h !== nd.chain.length + 1) return this.violate(`node${nd.id} finalized height ${h} after ${nd.chain.length}`);
-    const parent = nd.chain.length ? nd.chain[nd.chain.length - 1].block.hash : GENESIS_HASH;
+    const parent = nd.chain.length ? nd.chain[nd.chain.length - 1].block.hash : this.genesisHash;
     if (toHex(block.header.parentHash) !== toHex(parent)) return this.violate(`validity: node${nd.id} finalized a block with a wrong parent at height ${h}`);
     const vc = verifyCertificate(cert, { chainId: SIM_CHAIN_ID, height: h, blockHash: block.hash }, this.sealers, this.verifyFn);
     if (!vc.ok) return this.violate(`validity: node${nd.id} finalized height ${h} with an invalid certificate (${vc.error.code})`);
-    const v = nd.app.validate(block);
-    if (!v.valid || toHex(v.stateRoot!) !== toHex(block.header.stateRoot)) return this.violate(`validity: node${nd.id} finalized an invalid block at height ${h} (${v.reason ?? 'state root'})`);
+    // the ledger has re-executed it and checked its state root (drive reports a refusal)
     if (block.txs.length === 0) return this.violate(`validity: node${nd.id} finalized an empty block at height ${h}`);
     const d = this.decided.get(h);
     if (d === undefined) {
       this.decided.set(h, block.hashHex);
       const p = this.firstProposal.get(h);
       if (p !== undefined) this.latencies.push(this.t - p);
+      if (h === 1 && this.firstTxAt !== null && this.t - this.firstTxAt > this.cfg.params.viewTimeoutMs) {
+        return this.violate(`liveness: the first valid tx after the idle start took ${this.t - this.firstTxAt} ms to finalize (more than a view timeout)`);
+      }
     } else if (d !== block.hashHex) {
       return this.violate(`agreement: height ${h} finalized as ${d.slice(0, 18)} and ${block.hashHex.slice(0, 18)} (node${nd.id})`);
     }
-    nd.app.apply(block);
     nd.chain.push({ block, cert });
+  }
+
+  /** Idle start: when the first valid tx is submitted, no honest engine may have left view 0 or finalized anything. */
+  private checkIdle(): void {
+    this.firstTxAt = this.t;
+    for (const nd of this.honestNodes()) {
+      const st = nd.engine?.status();
+      if (st && (st.view !== 0 || st.height !== 1)) this.violate(`liveness: node${nd.id} is at height ${st.height} view ${st.view} after the idle start (junk txs only: expected height 1 view 0)`);
+    }
   }
 
   // ---------------------------------------------------------------- Byzantine behaviour
@@ -552,7 +592,6 @@ export class Simulation {
         sig[5] ^= 0x40;
         const bad = decodeTx(TxCodec.encode({ ...t.tx, signature: sig }), { chainId: SIM_CHAIN_ID, maxTxBytes: 1 << 20 });
         if (bad.ok) txs = [bad.value, ...b.txs.slice(1)];
-        fields.stateRoot = stateRootOf(nd.app.root, txs);
         break;
       }
     }
@@ -676,7 +715,7 @@ export class Simulation {
         this.send(nd.id, this.signAs(key, n + r.int(0, 5), { commit: { height: h, view, blockHash: r.bytes(32) } }), targets);
         for (let i = 0; i <= this.sealers.f; i++) this.send(nd.id, this.signAs(key, (victim + i) % n, { viewChange: { height: h, newView: view + 3 } }), targets);
         const leader = this.sealers.leaderIndex(h, 0);
-        const parent = this.nodes[0].chain.length >= h - 1 && h > 1 ? this.nodes[0].chain[h - 2].block.hash : GENESIS_HASH;
+        const parent = this.nodes[0].chain.length >= h - 1 && h > 1 ? this.nodes[0].chain[h - 2].block.hash : this.genesisHash;
         const blk = buildBlock(
           { chainId: SIM_CHAIN_ID, height: h, parentHash: parent, timestamp: this.t, proposer: sha256(this.sealers.sealers[leader].publicKey).subarray(0, 20), view: 0, stateRoot: r.bytes(32), receiptRoot: new Uint8Array(32) },
           [workloadTx(r.int(0, 5))],

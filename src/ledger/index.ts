@@ -1,0 +1,3 @@
+export * from './ledger.ts';
+export * from './open.ts';
+export * from './synced.ts';
