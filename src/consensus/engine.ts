@@ -343,9 +343,14 @@ export class PbftEngine {
         if (b.ok && equalBytes(b.value.hash, pos.blockHash!)) this.blocks.set(hashHex, b.value);
         if (pos.kind === 'newView') this.newViewSent.set(pos.view, r.value.message);
       }
-      if (pos.view > maxView || (pos.view === maxView && pos.kind === 'viewChange')) {
+      // The highest view decides; within it, a VIEW-CHANGE(V) is always the node's first
+      // record of V, so any NEW-VIEW, PREPARE or COMMIT of V means it had left the view change
+      // (the last record at the highest view wins, whatever order the records come back in).
+      if (pos.view > maxView) {
         maxView = pos.view;
         maxIsVc = pos.kind === 'viewChange';
+      } else if (pos.view === maxView && pos.kind !== 'viewChange') {
+        maxIsVc = false;
       }
     }
     if (maxView < 0) return;

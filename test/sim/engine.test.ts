@@ -289,3 +289,58 @@ describe('PbftEngine rules', () => {
     expect(r.step({ type: 'message', now: T0 + 60, bytes: nv.bytes }).some((o) => o.type === 'request-validate')).toBe(true);
   });
 });
+
+describe('restart from the WAL: the last record at the highest view wins', () => {
+  /** Every permutation of xs (xs is small). */
+  function permutations<T>(xs: readonly T[]): T[][] {
+    if (xs.length <= 1) return [xs.slice()];
+    const out: T[][] = [];
+    xs.forEach((x, i) => {
+      for (const rest of permutations([...xs.slice(0, i), ...xs.slice(i + 1)])) out.push([x, ...rest]);
+    });
+    return out;
+  }
+
+  it('a restarted leader of V re-sends its NEW-VIEW and PREPARE whatever the order and crash point of its WAL records', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    c.drain((_, bytes) => kindOf(bytes) !== 'commit');
+    c.queue = [];
+    for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: T0 + 10 * SIM_PARAMS.viewTimeoutMs });
+    const held = c.queue;
+    c.queue = [];
+    for (const m of held) if (m.to === 2) c.step(2, { type: 'message', now: T0, bytes: m.bytes });
+    const wal = c.outs[2].filter((o) => o.type === 'persist').map((o) => (o as { record: Uint8Array }).record);
+    const kinds = wal.map((r) => `${describeWalRecord(r)!.kind}/${describeWalRecord(r)!.view}`);
+    // sealer 2 (leader of (1, 1)): PREPARE and COMMIT of view 0, then VIEW-CHANGE, NEW-VIEW and PREPARE of view 1
+    expect(kinds).toEqual(['prepare/0', 'commit/0', 'viewChange/1', 'newView/1', 'prepare/1']);
+    let checked = 0;
+    // every crash point (prefix of the append order), every order the records could come back in
+    for (let len = 1; len <= wal.length; len++) {
+      const prefix = wal.slice(0, len);
+      const k = kinds.slice(0, len);
+      const leftVc = k.some((x) => x.endsWith('/1') && !x.startsWith('viewChange'));
+      const inVc = !leftVc && k.includes('viewChange/1');
+      for (const order of permutations(prefix.map((_, i) => i))) {
+        const e = engine(4, keyOf(2));
+        const out = e.step({ type: 'start', now: T0 + 20_000, head, wal: order.map((i) => prefix[i]) });
+        const sent = out.filter((o) => o.type === 'broadcast').map((o) => kindOf((o as { bytes: Uint8Array }).bytes));
+        const st = e.status();
+        if (leftVc) {
+          expect(st).toMatchObject({ view: 1, phase: 'proposed' });
+          expect(sent).toEqual(k.includes('prepare/1') ? ['newView', 'prepare'] : ['newView']);
+        } else if (inVc) {
+          expect(st).toMatchObject({ view: 1, phase: 'view-change' });
+          expect(sent).toEqual(['viewChange']);
+        } else {
+          expect(st.view).toBe(0);
+        }
+        // nothing new is signed or persisted on restart
+        expect(out.filter((o) => o.type === 'persist')).toEqual([]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(1 + 2 + 6 + 24 + 120);
+  });
+});
