@@ -59,6 +59,11 @@ export interface SimConfig {
    */
   timerEarlyMs?: number;
   txEvery: number;
+  /**
+   * Mean ms between workload txs while faults are active (default: txEvery). Fewer txs in the
+   * fault window keep runs that go past the heal cheap: cost grows with blocks, not with time.
+   */
+  faultTxEvery?: number;
   /** Real signature checks everywhere (bench); default: the memoized verifier. */
   realVerify?: boolean;
 }
@@ -86,6 +91,17 @@ export interface SimResult {
   heights: number[];
   /** wal-crash: the kind of the record at the crash point, and whether it was durable. */
   walCrashAt: string | null;
+  /**
+   * The faults this run actually injected (not merely scheduled), by kind: `crash`, `restart`,
+   * `wal-crash`, `partitioned` (transmissions a partition, a twin split or a withheld COMMIT
+   * stopped), `dropped`, `duplicated`, `early-timer`, `byzantine` (messages a Byzantine node
+   * sent that an honest engine would not have), `silent-leader` (heights whose view-0 leader
+   * was a silent sealer), `byz-sync` (sync answers a Byzantine peer forged).
+   */
+  faults: Record<string, number>;
+  /** The highest honest height when the faults stopped, and the height liveness then required. */
+  healHeight: number;
+  liveTarget: number;
 }
 
 interface SimNode {
@@ -154,6 +170,7 @@ export class Simulation {
   private txCount = 0;
   private outsider: KeyPair | null = null;
   private walCrashAt: string | null = null;
+  private readonly faults: Record<string, number> = {};
 
   constructor(cfg: SimConfig) {
     this.cfg = cfg;
@@ -209,21 +226,32 @@ export class Simulation {
     this.q.push(T0 + cfg.faultsEnd, { k: 'heal' });
     this.q.push(this.t + 1, { k: 'tx', i: 0 });
     const deadline = T0 + cfg.faultsEnd + cfg.livenessBound;
+    // Every run goes past the heal: liveness is judged only after the faults stopped, and
+    // asks for progress made after it (two heights above the highest honest one at the heal),
+    // so a chain that happened to reach the target before a fault fired proves nothing.
     let done = false;
+    let healed = false;
+    let healHeight = 0;
+    let liveTarget = cfg.target;
     while (this.violations.length === 0) {
       const e = this.q.pop();
       if (!e) break;
       if (e.t > deadline) break;
       this.t = Math.max(this.t, e.t);
       this.handle(e.v);
-      if (this.allReached()) {
+      if (e.v.k === 'heal') {
+        healed = true;
+        healHeight = Math.max(0, ...this.honestNodes().map((nd) => nd.chain.length));
+        liveTarget = Math.max(cfg.target, healHeight + 2);
+      }
+      if (healed && this.allReached(liveTarget)) {
         done = true;
         break;
       }
     }
     if (!done && this.violations.length === 0) {
       const lag = this.honestNodes().map((nd) => `node${nd.id}@${nd.chain.length}`).join(' ');
-      this.violations.push(`liveness: not every honest node reached height ${cfg.target} within ${cfg.livenessBound} ms after faults stopped (${lag})`);
+      this.violations.push(`liveness: not every honest node reached height ${liveTarget} (heal at height ${healHeight}) within ${cfg.livenessBound} ms after faults stopped (${lag})`);
     }
     return {
       violations: this.violations,
@@ -235,15 +263,22 @@ export class Simulation {
       endTime: this.t - T0,
       heights: this.nodes.map((nd) => nd.chain.length),
       walCrashAt: this.walCrashAt,
+      faults: { ...this.faults },
+      healHeight,
+      liveTarget,
     };
+  }
+
+  private fault(kind: string, k = 1): void {
+    this.faults[kind] = (this.faults[kind] ?? 0) + k;
   }
 
   private honestNodes(): SimNode[] {
     return this.nodes.filter((nd) => nd.honest);
   }
 
-  private allReached(): boolean {
-    for (const nd of this.nodes) if (nd.honest && nd.chain.length < this.cfg.target) return false;
+  private allReached(target: number): boolean {
+    for (const nd of this.nodes) if (nd.honest && nd.chain.length < target) return false;
     return true;
   }
 
@@ -267,7 +302,8 @@ export class Simulation {
         workloadTx(e.i);
         for (const nd of this.nodes) this.q.push(this.t + this.rng.int(1, 30), { k: 'pool', node: nd.id, i: e.i });
         this.txCount++;
-        this.q.push(this.t + this.rng.int(Math.ceil(this.cfg.txEvery / 2), this.cfg.txEvery * 2), { k: 'tx', i: e.i + 1 });
+        const every = this.faulty() ? (this.cfg.faultTxEvery ?? this.cfg.txEvery) : this.cfg.txEvery;
+        this.q.push(this.t + this.rng.int(Math.ceil(every / 2), every * 2), { k: 'tx', i: e.i + 1 });
         break;
       }
       case 'pool': {
@@ -279,11 +315,15 @@ export class Simulation {
         break;
       }
       case 'crash':
+        if (this.nodes[e.node].up) this.fault('crash');
         this.crash(this.nodes[e.node]);
         break;
       case 'restart': {
         const nd = this.nodes[e.node];
-        if (!nd.up) this.startNode(nd);
+        if (!nd.up) {
+          this.fault('restart');
+          this.startNode(nd);
+        }
         break;
       }
       case 'sync': {
@@ -299,7 +339,11 @@ export class Simulation {
         this.q.push(this.t + this.rng.int(100, 400), { k: 'tick', node: e.node });
         break;
       case 'heal':
-        for (const nd of this.nodes) if (!nd.up && nd.byz !== 'silent' && !(nd.byz === 'non-sealer' && nd.sealer === -1)) this.startNode(nd);
+        for (const nd of this.nodes) {
+          if (nd.up || nd.byz === 'silent' || (nd.byz === 'non-sealer' && nd.sealer === -1)) continue;
+          this.fault('restart');
+          this.startNode(nd);
+        }
         break;
     }
   }
@@ -347,6 +391,7 @@ export class Simulation {
             const wc = this.cfg.walCrash;
             if (wc && wc.node === nd.id && wc.write === nd.walWrites) {
               this.walCrashAt = `${describeWalRecord(o.record)?.kind ?? '?'}/${wc.before ? (wc.torn ? 'torn' : 'lost') : 'durable'}`;
+              this.fault('wal-crash');
               if (wc.before) {
                 if (wc.torn) nd.wal.push(o.record.subarray(0, Math.max(1, o.record.length >> 1)));
               } else nd.wal.push(o.record);
@@ -375,7 +420,10 @@ export class Simulation {
             if (o.at !== null) {
               let fireAt = o.at - nd.skew;
               const early = this.cfg.timerEarlyMs ?? 0;
-              if (early > 0 && fireAt - this.t >= 2 && this.timerRng.chance(0.5)) fireAt -= this.timerRng.int(1, Math.min(early, Math.floor(fireAt - this.t) - 1));
+              if (early > 0 && fireAt - this.t >= 2 && this.timerRng.chance(0.5)) {
+                fireAt -= this.timerRng.int(1, Math.min(early, Math.floor(fireAt - this.t) - 1));
+                this.fault('early-timer');
+              }
               this.q.push(Math.max(this.t, fireAt), { k: 'timer', node: nd.id, gen: nd.timerGen });
             }
             break;
@@ -442,9 +490,20 @@ export class Simulation {
       if (id === from) continue;
       this.messages++;
       this.bytes += bytes.length;
-      if (commitCut && id !== co!.node) continue;
-      if (this.blocked(from, id) || this.rng.chance(net.drop)) continue;
+      if (commitCut && id !== co!.node) {
+        this.fault('partitioned');
+        continue;
+      }
+      if (this.blocked(from, id)) {
+        this.fault('partitioned');
+        continue;
+      }
+      if (this.rng.chance(net.drop)) {
+        this.fault('dropped');
+        continue;
+      }
       const copies = this.rng.chance(net.dup) ? 2 : 1;
+      if (copies === 2) this.fault('duplicated');
       for (let c = 0; c < copies; c++) {
         this.q.push(this.t + net.delayMin + this.rng.exp(net.delayMean), { k: 'deliver', to: id, bytes });
       }
@@ -503,6 +562,7 @@ export class Simulation {
     const d = this.decided.get(h);
     if (d === undefined) {
       this.decided.set(h, block.hashHex);
+      if (this.nodes[this.sealers.leaderIndex(h, 0)]?.byz === 'silent') this.fault('silent-leader');
       const p = this.firstProposal.get(h);
       if (p !== undefined) this.latencies.push(this.t - p);
     } else if (d !== block.hashHex) {
@@ -582,6 +642,7 @@ export class Simulation {
                 ? { prePrepare: { ...p.value.prePrepare!, blockHash: alt.hash } }
                 : { newView: { ...p.value.newView!, blockHash: alt.hash } };
             const altBytes = this.signAs(nd.key, nd.sealer, altP, alt.bytes);
+            this.fault('byzantine');
             if (nd.byz === 'wrong-block') return this.send(nd.id, altBytes, targets);
             st.alt.set(`${pos.height}/${pos.view}`, { orig: toHex(pos.blockHash!), alt, altBytes, halfB });
             this.send(nd.id, bytes, halfA);
@@ -593,6 +654,7 @@ export class Simulation {
           const a = st.alt.get(`${pos.height}/${pos.view}`);
           if (a) {
             const altVote = this.signAs(nd.key, nd.sealer, { [pos.kind]: { height: pos.height, view: pos.view, blockHash: a.alt.hash } } as ConsensusPayload);
+            this.fault('byzantine');
             this.send(nd.id, bytes, targets.filter((id) => !a.halfB.has(id)));
             this.send(nd.id, altVote, targets.filter((id) => a.halfB.has(id)));
             return;
@@ -606,6 +668,7 @@ export class Simulation {
           const conflicting = this.signAs(nd.key, nd.sealer, { [pos.kind]: { height: pos.height, view: pos.view, blockHash: rnd } } as ConsensusPayload);
           const other = pos.kind === 'prepare' ? 'commit' : 'prepare';
           const unknown = this.signAs(nd.key, nd.sealer, { [other]: { height: pos.height, view: pos.view + this.rng.int(0, 2), blockHash: this.rng.bytes(32) } } as ConsensusPayload);
+          this.fault('byzantine', 2);
           this.send(nd.id, bytes, halfA);
           this.send(nd.id, conflicting, [...halfB]);
           this.send(nd.id, unknown, targets);
@@ -616,6 +679,7 @@ export class Simulation {
       case 'forged': {
         // the real message, plus copies re-attributed to other sealers and with flipped signature bits
         this.send(nd.id, bytes, targets);
+        this.fault('byzantine', 2);
         const victim = (nd.sealer + 1 + this.rng.int(0, this.cfg.n - 2)) % this.cfg.n;
         this.send(nd.id, ConsensusMessageCodec.encode({ ...e.value, sender: victim }), targets);
         const sig = new Uint8Array(e.value.signature);
@@ -624,6 +688,8 @@ export class Simulation {
         return;
       }
       default:
+        // a twin's copy: every message it sends is the second voice of one key
+        if (nd.byz === 'twins' && nd.id !== nd.sealer) this.fault('byzantine');
         return this.send(nd.id, bytes, targets);
     }
   }
@@ -640,6 +706,7 @@ export class Simulation {
     const targets = this.others(nd);
     const n = this.cfg.n;
     const r = this.rng;
+    if (nd.byz === 'forged' || nd.byz === 'future' || nd.byz === 'garbage' || nd.byz === 'non-sealer') this.fault('byzantine');
     switch (nd.byz) {
       case 'forged': {
         // votes with random signatures attributed to honest sealers
