@@ -80,6 +80,8 @@ export class PbftEngine {
   private sealers!: SealerSet;
   private me = -1;
   private quorum = 1;
+  /** The quorum of PREPAREs (= quorum, except under the 'prepare-f-plus-1' mutant). */
+  private prepareQuorum = 1;
 
   // per height
   private view = 0;
@@ -217,6 +219,7 @@ export class PbftEngine {
     this.sealers = this.sealersAt(this.height);
     this.me = this.key ? this.sealers.indexOfKey(this.key.publicKey) : -1;
     this.quorum = this.opts.mutant === 'quorum-f-plus-1' ? this.sealers.f + 1 : this.sealers.quorum;
+    this.prepareQuorum = this.opts.mutant === 'prepare-f-plus-1' ? this.sealers.f + 1 : this.quorum;
     this.view = 0;
     this.phase = 'idle';
     this.proposal = null;
@@ -462,7 +465,7 @@ export class PbftEngine {
     if (block.header.height !== this.height) return this.count('ignore', 'sync', 'not-next-height');
     if (!equalBytes(block.header.parentHash, this.headHash)) return this.count('reject', 'sync', 'wrong-parent');
     const v = verifyCertificate(cert, { chainId: this.opts.chainId, height: this.height, blockHash: block.hash }, this.sealers, (s, m, p) => this.sigOk(s, m, p));
-    if (!v.ok) return this.count('reject', 'sync', 'bad-certificate');
+    if (!v.ok && this.opts.mutant !== 'sync-no-cert') return this.count('reject', 'sync', 'bad-certificate');
     this.count('accept', 'sync', 'ok');
     this.finalize(block, cert, true);
   }
@@ -659,7 +662,7 @@ export class PbftEngine {
     if (view !== this.view || this.phase !== 'proposed' || this.me < 0) return;
     if (this.myVotes.get(`prepare/${view}`)?.hashHex !== hashHex) return;
     const sigs = this.prepares.get(view)?.get(hashHex);
-    if (!sigs || sigs.size < this.quorum) return;
+    if (!sigs || sigs.size < this.prepareQuorum) return;
     const block = this.blocks.get(hashHex);
     if (!block) return;
     const cert: Cert = { view, hash: block.hash, hashHex, seals: this.sealsOf(sigs), block };
@@ -742,12 +745,15 @@ export class PbftEngine {
     if (c.view >= belowView) return new Reject('cert-view-too-high');
     const seen = new Set<number>();
     const msg = voteBytes('prepare', this.opts.chainId, this.height, c.view, c.blockHash);
+    const dupOk = this.opts.mutant === 'cert-dup-sealers';
+    let signers = 0;
     for (const s of c.prepares) {
-      if (s.sealer >= this.sealers.n || seen.has(s.sealer)) return new Reject('cert-bad-sealer');
+      if (s.sealer >= this.sealers.n || (seen.has(s.sealer) && !dupOk)) return new Reject('cert-bad-sealer');
       seen.add(s.sealer);
+      signers++;
       if (!this.sigOk(s.signature, msg, this.sealers.sealers[s.sealer].publicKey)) return new Reject('cert-bad-signature');
     }
-    if (seen.size < this.quorum) return new Reject('cert-no-quorum');
+    if ((dupOk ? signers : seen.size) < this.prepareQuorum) return new Reject('cert-no-quorum');
     const hashHex = toHex(c.blockHash);
     if (blockBytes === null) return { view: c.view, hash: c.blockHash, hashHex, seals: c.prepares, block: null as unknown as DecodedBlock };
     const b = this.checkBlock(blockBytes, c.blockHash, c.view, false);
@@ -927,8 +933,11 @@ export class PbftEngine {
       entries.push({ vc });
     }
     if (senders.size < this.quorum) return new Reject('justification-no-quorum');
-    const best = this.highest(entries);
-    if (best && !equalBytes(best.blockHash, nv.blockHash)) return new Reject('not-highest-prepared');
+    let best = this.highest(entries);
+    if (best && !equalBytes(best.blockHash, nv.blockHash)) {
+      if (this.opts.mutant !== 'nv-no-check') return new Reject('not-highest-prepared');
+      best = null; // the mutant takes any block the leader sends
+    }
     const b = this.checkBlock(env.block, nv.blockHash, V, !best);
     if (b instanceof Reject) return b;
     this.blocks.set(hashHex, b);

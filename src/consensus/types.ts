@@ -7,12 +7,18 @@ import type { SealerSet } from '../chain/sealers.ts';
 /**
  * Testing only: deliberately broken engines that the simulator suites must catch.
  *  - 'quorum-f-plus-1': every quorum is lowered to f+1;
+ *  - 'prepare-f-plus-1': only the PREPARE quorum (becoming prepared, and the prepared
+ *    certificates a VIEW-CHANGE or NEW-VIEW carries) is lowered to f+1;
  *  - 'no-locking': NEW-VIEW ignores prepared certificates (the leader proposes a fresh
- *    block and replicas do not check the re-proposal).
+ *    block and replicas do not check the re-proposal);
+ *  - 'nv-no-check': replicas skip the NEW-VIEW "highest prepared certificate" check (the
+ *    leader still re-proposes correctly);
+ *  - 'cert-dup-sealers': prepared certificates count a duplicate signer again;
+ *  - 'sync-no-cert': sync accepts a block without checking its commit certificate.
  * Never set outside tests.
  */
-export type Mutant = 'quorum-f-plus-1' | 'no-locking';
-export const MUTANTS: readonly Mutant[] = ['quorum-f-plus-1', 'no-locking'];
+export type Mutant = 'quorum-f-plus-1' | 'prepare-f-plus-1' | 'no-locking' | 'nv-no-check' | 'cert-dup-sealers' | 'sync-no-cert';
+export const MUTANTS: readonly Mutant[] = ['quorum-f-plus-1', 'prepare-f-plus-1', 'no-locking', 'nv-no-check', 'cert-dup-sealers', 'sync-no-cert'];
 
 export interface EngineOptions {
   chainId: string;

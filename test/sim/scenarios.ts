@@ -124,6 +124,36 @@ export const SCENARIOS: Record<string, Shaper> = {
     c.faultsEnd = 1000; // early timers stay on after it: the fault window only paces the workload
   },
   ...Object.fromEntries(BYZ_KINDS.map((k) => ['byz-' + k, byz(k)])),
+  // Lock override: one honest node alone sees the COMMITs of height 1 and finalizes; the
+  // Byzantine leader of (1, 1) then sends a NEW-VIEW with a valid justification but another
+  // block (fresh, or behind a crafted certificate), and votes for it.
+  'byz-lock': (c, r) => {
+    if (c.n < 4) return;
+    const lead = 2 % c.n;
+    c.byzantine = [{ node: lead, kind: 'lock' }];
+    c.commitsOnlyTo = { node: r.pick(range(c.n).filter((i) => i !== lead)), until: r.int(1200, 2200) };
+    c.faultsEnd = c.commitsOnlyTo.until;
+  },
+  // Split lock: the Byzantine leader of (1, 0) sends a lower-hash twin of its block to f
+  // sealers and votes for both; one honest node of the larger side alone sees the COMMITs.
+  'byz-split': (c, r) => {
+    if (c.n < 4) return;
+    c.byzantine = [{ node: 1, kind: 'split' }];
+    c.commitsOnlyTo = { node: r.pick(range(c.n).filter((i) => i % 2 === 0 && i !== 2 % c.n)), until: r.int(1200, 2200) };
+    c.faultsEnd = c.commitsOnlyTo.until;
+  },
+  // Byzantine sync server: answers every sync request first with a forged block and a forged,
+  // short, wrong-height or wrong-chain certificate; an honest node cut off for a while must
+  // catch up through sync anyway.
+  'byz-sync': (c, r) => {
+    if (c.n < 4) return;
+    const order = r.shuffle(range(c.n));
+    c.byzantine = order.slice(0, f(c.n)).map((node) => ({ node, kind: 'sync' as const }));
+    const victim = order[f(c.n)];
+    const from = r.int(0, 200);
+    c.partitions = [{ groups: [[victim], range(c.n).filter((i) => i !== victim)], from, to: from + r.int(600, 1500) }];
+    c.faultsEnd = c.partitions[0].to;
+  },
   mixed: (c, r) => {
     c.net = { drop: 0.08, dup: 0.05, delayMin: 1, delayMean: 40 };
     c.observers = r.int(0, 1);
@@ -191,6 +221,7 @@ export const SCENARIO_FAULTS: Record<string, string[]> = {
   'crash-all': ['crash', 'restart'],
   'wal-crash': ['wal-crash', 'restart'],
   'byz-silent': ['silent-leader'],
+  'byz-sync': ['byz-sync'],
   mixed: ['crash', 'restart', 'partitioned', 'dropped', 'byzantine|silent-leader'],
 };
 for (const k of BYZ_KINDS) if (k !== 'silent') SCENARIO_FAULTS['byz-' + k] ??= ['byzantine'];

@@ -1,22 +1,22 @@
 import { sha256 } from '../../src/crypto/hash.ts';
-import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
+import { addressBytes, keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
 import { buildBlock, decodeBlock, type DecodedBlock } from '../../src/chain/block.ts';
-import { verifyCertificate, voteBytes } from '../../src/chain/certificate.ts';
+import { buildCertificate, verifyCertificate, voteBytes } from '../../src/chain/certificate.ts';
 import { SealerSet } from '../../src/chain/sealers.ts';
 import { DEFAULT_PARAMS } from '../../src/chain/params.ts';
 import { decodeTx, type SignedTx } from '../../src/chain/tx.ts';
 import { TxCodec } from '../../src/codec/chain.ts';
 import type { ChainParams, CommitCertificate } from '../../src/codec/types.ts';
-import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusPayload } from '../../src/codec/consensus.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusMessage, type ConsensusPayload } from '../../src/codec/consensus.ts';
 import { PbftEngine, signedBytes } from '../../src/consensus/engine.ts';
 import type { EngineInput, Mutant } from '../../src/consensus/types.ts';
 import { describeWalRecord } from '../../src/consensus/wal.ts';
-import { toHex, utf8 } from '../../src/util/bytes.ts';
+import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
 import { EventQueue, Prng } from './prng.ts';
 import { SimApp, SIM_CHAIN_ID, memoVerify, workloadTx, stateRootOf, type VerifyFn } from './app.ts';
 import { verify as realVerify } from '../../src/crypto/keys.ts';
 
-export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage'] as const;
+export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage', 'lock', 'split', 'sync'] as const;
 export type ByzKind = (typeof BYZ_KINDS)[number];
 
 export interface NetModel {
@@ -48,8 +48,8 @@ export interface SimConfig {
   walCrash?: { node: number; write: number; before: boolean; torn: boolean; restartAfter: number };
   byzantine: { node: number; kind: ByzKind }[];
   /**
-   * Lock test: COMMITs reach only `node` until it has finalized a block; from then on it is
-   * cut off from everyone (so nobody can sync from it) until `until`.
+   * Lock test: honest COMMITs of view 0 reach only `node`, and only until it has finalized a
+   * block; from then on it is cut off from everyone (so nobody can sync from it) until `until`.
    */
   commitsOnlyTo?: { node: number; until: number };
   skewMax: number;
@@ -408,7 +408,7 @@ export class Simulation {
             if (nd.honest) this.checkOwnMessage(nd, o.bytes);
             if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
             if (nd.byz) this.byzSend(nd, o.bytes, to);
-            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind);
+            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind, o.view);
             break;
           }
           case 'finalize':
@@ -481,16 +481,17 @@ export class Simulation {
   }
 
   /** Transmits bytes from `from` to `to` (null: every other node) through the network model. */
-  send(from: number, bytes: Uint8Array, to: number[] | null, kind?: string): void {
+  send(from: number, bytes: Uint8Array, to: number[] | null, kind?: string, view?: number): void {
     const net = this.faulty() ? this.cfg.net : this.cfg.calm;
     const targets = to ?? this.nodes.map((nd) => nd.id).filter((id) => id !== from);
     const co = this.cfg.commitsOnlyTo;
-    const commitCut = !!co && kind === 'commit' && this.t < T0 + co.until && this.nodes[co.node].chain.length === 0;
+    // COMMITs of view 0 reach only co.node (until it has finalized), nobody else, until co.until
+    const commitCut = !!co && kind === 'commit' && view === 0 && this.t < T0 + co.until;
     for (const id of targets) {
       if (id === from) continue;
       this.messages++;
       this.bytes += bytes.length;
-      if (commitCut && id !== co!.node) {
+      if (commitCut && (id !== co!.node || this.nodes[co!.node].chain.length > 0)) {
         this.fault('partitioned');
         continue;
       }
@@ -516,8 +517,17 @@ export class Simulation {
       if (p.id === nd.id || !p.honest || !p.up || this.blocked(p.id, nd.id)) continue;
       if (p.chain.length >= from && (!best || p.chain.length > best.chain.length)) best = p;
     }
-    if (!best) return;
     const net = this.faulty() ? this.cfg.net : this.cfg.calm;
+    // Byzantine sync servers answer first, with forged blocks and certificates
+    for (const p of this.nodes) {
+      if (p.byz !== 'sync' || !p.up || p.id === nd.id || this.blocked(p.id, nd.id)) continue;
+      const forged = this.forgedSync(p, nd, from);
+      if (forged) {
+        this.fault('byz-sync');
+        this.q.push(this.t + net.delayMin + this.rng.exp(net.delayMean), { k: 'sync', node: nd.id, blocks: [forged] });
+      }
+    }
+    if (!best) return;
     if (this.rng.chance(net.drop)) return;
     const blocks = best.chain.slice(from - 1, from - 1 + 16).map((e) => ({ bytes: e.block.bytes, cert: e.cert }));
     this.q.push(this.t + 2 * net.delayMin + this.rng.exp(2 * net.delayMean), { k: 'sync', node: nd.id, blocks });
@@ -630,13 +640,18 @@ export class Simulation {
     const halfB = new Set(targets.filter((id) => id % 2 === 1));
     const halfA = targets.filter((id) => !halfB.has(id));
     switch (nd.byz) {
+      case 'lock':
+        return this.byzLock(nd, e.value, p.value, bytes, targets);
       case 'equivocate':
+      case 'split':
       case 'wrong-block': {
         if ((pos.kind === 'prePrepare' || pos.kind === 'newView') && e.value.block.length > 0) {
           const blk = this.blockOf(e.value.block);
           if (blk && (pos.kind === 'prePrepare' || blk.header.view === pos.view)) {
             const modes = ['parent', 'root', 'tx', 'future-ts', 'empty'] as const;
-            const alt = this.alternative(nd, blk, nd.byz === 'equivocate' ? 'timestamp' : modes[st.counter++ % modes.length]);
+            // split: the twin block is ground to a lower hash than the real one, so that a
+            // view change breaking the tie between two prepared certificates picks it
+            const alt = nd.byz === 'split' ? this.lowerTwin(nd, blk) : this.alternative(nd, blk, nd.byz === 'equivocate' ? 'timestamp' : modes[st.counter++ % modes.length]);
             const altP: ConsensusPayload =
               pos.kind === 'prePrepare'
                 ? { prePrepare: { ...p.value.prePrepare!, blockHash: alt.hash } }
@@ -644,13 +659,20 @@ export class Simulation {
             const altBytes = this.signAs(nd.key, nd.sealer, altP, alt.bytes);
             this.fault('byzantine');
             if (nd.byz === 'wrong-block') return this.send(nd.id, altBytes, targets);
+            if (nd.byz === 'split') {
+              // the twin goes to the smaller half only: f+1 PREPAREs for it at most
+              halfB.clear();
+              for (const id of targets.filter((x) => x % 2 === 1).slice(0, Math.max(1, this.sealers.f))) halfB.add(id);
+              halfA.length = 0;
+              halfA.push(...targets.filter((x) => !halfB.has(x)));
+            }
             st.alt.set(`${pos.height}/${pos.view}`, { orig: toHex(pos.blockHash!), alt, altBytes, halfB });
             this.send(nd.id, bytes, halfA);
             this.send(nd.id, altBytes, [...halfB]);
             return;
           }
         }
-        if ((pos.kind === 'prepare' || pos.kind === 'commit') && nd.byz === 'equivocate') {
+        if ((pos.kind === 'prepare' || pos.kind === 'commit') && (nd.byz === 'equivocate' || nd.byz === 'split')) {
           const a = st.alt.get(`${pos.height}/${pos.view}`);
           if (a) {
             const altVote = this.signAs(nd.key, nd.sealer, { [pos.kind]: { height: pos.height, view: pos.view, blockHash: a.alt.hash } } as ConsensusPayload);
@@ -692,6 +714,124 @@ export class Simulation {
         if (nd.byz === 'twins' && nd.id !== nd.sealer) this.fault('byzantine');
         return this.send(nd.id, bytes, targets);
     }
+  }
+
+  /** The same block with a later timestamp and a hash below the original's (a few tries). */
+  private lowerTwin(nd: SimNode, b: DecodedBlock): DecodedBlock {
+    const h = b.header;
+    for (let k = 1; k < 256; k++) {
+      const alt = buildBlock({ chainId: h.chainId, height: h.height, parentHash: h.parentHash, timestamp: h.timestamp + k, proposer: h.proposer, view: h.view, stateRoot: h.stateRoot, receiptRoot: h.receiptRoot }, b.txs);
+      if (compareBytes(alt.hash, b.hash) < 0) return alt;
+    }
+    return this.alternative(nd, b, 'timestamp');
+  }
+
+  /**
+   * A Byzantine leader of a view >= 1 overrides the lock it was given: its NEW-VIEW keeps a
+   * valid justification but carries another block, and it votes for that block. Variants by
+   * seed: 'fresh' (a fresh block of the view, ignoring the prepared certificates),
+   * 'dup-cert' (its own VIEW-CHANGE swapped for one with a crafted certificate for a lower-
+   * hash twin block, its one PREPARE signature repeated up to a quorum), 'outsider-cert' (the
+   * same with signatures by a non-sealer key, under sealer indices and out-of-range ones).
+   */
+  private byzLock(nd: SimNode, env: ConsensusMessage, p: ConsensusPayload, bytes: Uint8Array, targets: number[]): void {
+    const key = nd.key!;
+    const pos = payloadPosition(p);
+    const st = nd.byzState;
+    const slot = `${pos.height}/${pos.view}`;
+    if (pos.kind === 'newView' && env.block.length > 0) {
+      let a = st.alt.get(slot);
+      if (!a) {
+        const blk = this.blockOf(env.block);
+        const nv = p.newView!;
+        if (!blk) return this.send(nd.id, bytes, targets);
+        const variant = (['fresh', 'dup-cert', 'outsider-cert'] as const)[this.cfg.seed % 3];
+        let alt: DecodedBlock | null;
+        let viewChanges = nv.viewChanges;
+        if (variant === 'fresh') {
+          alt = nd.app.build(key, pos.height, pos.view, blk.header.parentHash, Math.max(blk.header.timestamp + 1, this.t + nd.skew - 50));
+          if (alt && alt.hashHex === blk.hashHex) alt = null;
+        } else {
+          alt = this.lowerTwin(nd, blk);
+          const certView = Math.max(0, pos.view - 1);
+          const sig = sign(voteBytes('prepare', SIM_CHAIN_ID, pos.height, certView, alt.hash), key.secretKey);
+          const q = this.sealers.quorum;
+          const outsider = keyPairFromLabel('sim-outsider');
+          const osig = sign(voteBytes('prepare', SIM_CHAIN_ID, pos.height, certView, alt.hash), outsider.secretKey);
+          const prepares =
+            variant === 'dup-cert'
+              ? Array.from({ length: q }, () => ({ sealer: nd.sealer, signature: sig }))
+              : [{ sealer: nd.sealer, signature: sig }, ...Array.from({ length: q - 1 }, (_, i) => ({ sealer: i % 2 === 0 ? (nd.sealer + 1 + i) % this.cfg.n : this.cfg.n + i, signature: osig }))];
+          const vcPayload = ConsensusPayloadCodec.encode({ viewChange: { height: pos.height, newView: pos.view, prepared: { view: certView, blockHash: alt.hash, prepares } } });
+          const crafted = ConsensusMessageCodec.encode({ payload: vcPayload, sender: nd.sealer, signature: sign(signedBytes(vcPayload), key.secretKey), block: new Uint8Array(0) });
+          const others = viewChanges.filter((raw) => {
+            const d = ConsensusMessageCodec.decode(raw);
+            return !(d.ok && d.value.sender === nd.sealer);
+          });
+          viewChanges = [...others.slice(0, this.sealers.quorum - 1), crafted];
+        }
+        if (!alt) return this.send(nd.id, bytes, targets);
+        const altBytes = this.signAs(key, nd.sealer, { newView: { ...nv, viewChanges, blockHash: alt.hash } }, alt.bytes);
+        a = { orig: toHex(pos.blockHash!), alt, altBytes, halfB: new Set() };
+        st.alt.set(slot, a);
+      }
+      this.fault('byzantine');
+      return this.send(nd.id, a.altBytes, targets);
+    }
+    if (pos.kind === 'prepare' || pos.kind === 'commit') {
+      const a = st.alt.get(slot);
+      if (a) {
+        // vote for the override, PREPARE and COMMIT at once
+        this.fault('byzantine', 2);
+        this.send(nd.id, this.signAs(key, nd.sealer, { prepare: { height: pos.height, view: pos.view, blockHash: a.alt.hash } }), targets);
+        this.send(nd.id, this.signAs(key, nd.sealer, { commit: { height: pos.height, view: pos.view, blockHash: a.alt.hash } }), targets);
+        return;
+      }
+    }
+    this.send(nd.id, bytes, targets);
+  }
+
+  /**
+   * A Byzantine sync server's answer to `nd` asking from height `from`: a block on nd's head
+   * with a forged, short (too few seals), wrong-height (the real certificate of another
+   * height) or wrong-chain (a full quorum of seals, signed for another chain id) certificate.
+   */
+  private forgedSync(byz: SimNode, nd: SimNode, from: number): { bytes: Uint8Array; cert: CommitCertificate } | null {
+    if (from !== nd.chain.length + 1) return null;
+    const parent = nd.chain.length ? nd.chain[nd.chain.length - 1].block : null;
+    const r = this.rng;
+    const txs = [workloadTx(r.int(0, 40))];
+    const blk = buildBlock(
+      {
+        chainId: SIM_CHAIN_ID,
+        height: from,
+        parentHash: parent ? parent.hash : GENESIS_HASH,
+        timestamp: (parent ? parent.header.timestamp : T0 - 1000) + r.int(1, 500),
+        proposer: addressBytes(this.sealers.sealers[this.sealers.leaderIndex(from, 0)].publicKey),
+        view: 0,
+        stateRoot: stateRootOf(nd.app.root, txs),
+        receiptRoot: new Uint8Array(32),
+      },
+      txs,
+    );
+    const q = this.sealers.quorum;
+    const seal = (chainId: string, s: number, height = from, hash = blk.hash) => ({ sealer: s, signature: sign(voteBytes('commit', chainId, height, 0, hash), sealerKey(s).secretKey) });
+    const variant = (['forged', 'short', 'wrong-height', 'wrong-chain'] as const)[byz.byzState.counter++ % 4];
+    let cert: CommitCertificate;
+    switch (variant) {
+      case 'forged':
+        cert = buildCertificate(from, 0, blk.hash, Array.from({ length: q }, (_, s) => ({ sealer: s, signature: r.bytes(64) })));
+        break;
+      case 'short':
+        cert = buildCertificate(from, 0, blk.hash, [seal(SIM_CHAIN_ID, byz.sealer)]);
+        break;
+      case 'wrong-height':
+        cert = buildCertificate(from + 1, 0, blk.hash, Array.from({ length: q }, (_, s) => seal(SIM_CHAIN_ID, s, from + 1)));
+        break;
+      default:
+        cert = buildCertificate(from, 0, blk.hash, Array.from({ length: q }, (_, s) => seal(SIM_CHAIN_ID + '-other', s)));
+    }
+    return { bytes: blk.bytes, cert };
   }
 
   private blockOf(bytes: Uint8Array): DecodedBlock | null {
