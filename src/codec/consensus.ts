@@ -1,6 +1,6 @@
 import { messageCodec } from './codec.ts';
 import { LIMITS } from './chain.ts';
-import type { CommitSeal } from './types.ts';
+import type { CommitCertificate, CommitSeal } from './types.ts';
 
 /**
  * TypeScript shapes of proto/consensus.proto (see docs/CONSENSUS.md) and their
@@ -20,7 +20,7 @@ export interface PreparedCertificate { view: number; blockHash: Uint8Array; prep
 export interface ViewChange { height: number; newView: number; prepared?: PreparedCertificate | null }
 export interface NewView { height: number; view: number; viewChanges: Uint8Array[]; blockHash: Uint8Array }
 
-export const CONSENSUS_KINDS = ['prePrepare', 'prepare', 'commit', 'viewChange', 'newView'] as const;
+export const CONSENSUS_KINDS = ['prePrepare', 'prepare', 'commit', 'viewChange', 'newView', 'certificate'] as const;
 export type ConsensusKind = (typeof CONSENSUS_KINDS)[number];
 
 export interface ConsensusPayload {
@@ -30,6 +30,7 @@ export interface ConsensusPayload {
   commit?: Vote | null;
   viewChange?: ViewChange | null;
   newView?: NewView | null;
+  certificate?: CommitCertificate | null;
 }
 
 export interface ConsensusWalRecord {
@@ -75,6 +76,9 @@ export const ConsensusPayloadCodec = messageCodec<ConsensusPayload>('ConsensusPa
         return checkCert(p.viewChange!.prepared);
       case 'newView':
         return hash32(p.newView!.blockHash) ? null : 'block hash must be 32 bytes';
+      case 'certificate':
+        if (!hash32(p.certificate!.blockHash)) return 'block hash must be 32 bytes';
+        return p.certificate!.seals.length === 0 ? 'certificate without seals' : null;
       default:
         return 'no consensus message kind set';
     }
@@ -98,6 +102,8 @@ export function payloadPosition(p: ConsensusPayload): { kind: ConsensusKind; hei
       return { kind: 'commit', height: p.commit!.height, view: p.commit!.view, blockHash: p.commit!.blockHash };
     case 'viewChange':
       return { kind: 'viewChange', height: p.viewChange!.height, view: p.viewChange!.newView, blockHash: p.viewChange!.prepared?.blockHash ?? null };
+    case 'certificate':
+      return { kind: 'certificate', height: p.certificate!.height, view: p.certificate!.view, blockHash: p.certificate!.blockHash };
     default:
       return { kind: 'newView', height: p.newView!.height, view: p.newView!.view, blockHash: p.newView!.blockHash };
   }

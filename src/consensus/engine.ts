@@ -103,6 +103,9 @@ export class PbftEngine {
   private buildRequested: number | null = null;
   private activity = false;
   private finalizeSyncAsked = false;
+  /** Retransmission of own votes while undecided: next re-send and the current (doubling) gap. */
+  private resendAt: number | null = null;
+  private resendGap = 0;
 
   // across heights
   private pending = false;
@@ -241,11 +244,12 @@ export class PbftEngine {
     this.finalizeSyncAsked = false;
     this.viewDeadline = null;
     this.proposeAt = null;
+    this.resendAt = null;
   }
 
   private emitTimer(): void {
     let at: number | null = null;
-    for (const t of [this.viewDeadline, this.proposeAt]) if (t !== null && (at === null || t < at)) at = t;
+    for (const t of [this.viewDeadline, this.proposeAt, this.resendAt]) if (t !== null && (at === null || t < at)) at = t;
     if (at !== this.timerEmitted) {
       this.timerEmitted = at;
       this.out.push({ type: 'set-timer', at });
@@ -254,6 +258,39 @@ export class PbftEngine {
 
   private startViewTimer(): void {
     if (this.viewDeadline === null) this.viewDeadline = this.now + this.timeout(this.view);
+  }
+
+  /** First re-send of own votes a quarter of the base view timeout after the first vote. */
+  private armResend(): void {
+    if (this.resendAt !== null || this.me < 0) return;
+    this.resendGap = Math.max(1, Math.floor(this.opts.params.viewTimeoutMs / 4));
+    this.resendAt = this.now + this.resendGap;
+  }
+
+  /**
+   * Re-broadcasts, identical bytes, what this node signed in the current view while the
+   * height is undecided: its proposal (leader, while it lacks a quorum of PREPAREs), PREPARE
+   * and COMMIT. A lost vote is recovered by the next re-send instead of by a view change.
+   * The gap doubles after each re-send (capped at maxViewTimeoutMs); a view change stops it.
+   */
+  private resendVotes(): void {
+    if (this.me < 0 || this.phase === 'view-change') return;
+    const v = this.view;
+    const sent: Uint8Array[] = [];
+    const mine = this.myProposals.get(v);
+    if (mine && (this.prepares.get(v)?.get(mine.hashHex)?.size ?? 0) < this.prepareQuorum) sent.push(mine.bytes);
+    for (const kind of ['prepare', 'commit'] as const) {
+      const m = this.myVotes.get(`${kind}/${v}`);
+      if (m) sent.push(m.bytes);
+    }
+    if (sent.length === 0) return;
+    for (const bytes of sent) {
+      const e = ConsensusMessageCodec.decode(bytes);
+      const pl = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
+      if (pl && pl.ok) this.out.push({ type: 'broadcast', bytes, kind: pl.value.kind!, height: this.height, view: v });
+    }
+    this.resendGap = Math.min(this.resendGap * 2, Math.max(this.opts.params.maxViewTimeoutMs, this.opts.params.viewTimeoutMs));
+    this.resendAt = this.now + this.resendGap;
   }
 
   private requestSync(force: boolean): void {
@@ -379,6 +416,7 @@ export class PbftEngine {
         const pl = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
         if (pl && pl.ok) this.out.push({ type: 'broadcast', bytes: m, kind: pl.value.kind!, height: this.height, view: maxView });
       }
+      if (prep) this.armResend();
     }
   }
 
@@ -395,6 +433,10 @@ export class PbftEngine {
     if (this.proposeAt !== null && this.now >= this.proposeAt) {
       this.proposeAt = null;
       this.maybePropose();
+    }
+    if (this.resendAt !== null && this.now >= this.resendAt) {
+      this.resendAt = null;
+      this.resendVotes();
     }
     if (this.viewDeadline === null || this.now < this.viewDeadline) return;
     this.viewDeadline = null;
@@ -516,6 +558,9 @@ export class PbftEngine {
       case 'viewChange':
         r = this.onViewChange(env, p.value);
         break;
+      case 'certificate':
+        r = this.onCertificate(env, p.value);
+        break;
       default:
         r = this.onNewView(env, p.value);
     }
@@ -524,6 +569,25 @@ export class PbftEngine {
     } else {
       this.count('accept', kind, 'ok');
     }
+  }
+
+  /** Another sealer's commit certificate for the current height: finalize if the block is known. */
+  private onCertificate(env: ConsensusMessage, p: ConsensusPayload): Reject | null {
+    const cert = p.certificate!;
+    if (!this.sigOk(env.signature, signedBytes(env.payload), this.sealers.sealers[env.sender].publicKey)) return new Reject('bad-signature');
+    if (env.block.length > 0) return new Reject('unexpected-attachment');
+    const v = verifyCertificate(cert, { chainId: this.opts.chainId, height: this.height, blockHash: cert.blockHash }, this.sealers, (s, m, pk) => this.sigOk(s, m, pk));
+    if (!v.ok) return new Reject('bad-certificate');
+    const block = this.blocks.get(toHex(cert.blockHash));
+    if (!block) {
+      if (!this.finalizeSyncAsked) {
+        this.finalizeSyncAsked = true;
+        this.requestSync(true);
+      }
+      return new Reject('~block-unknown');
+    }
+    this.finalize(block, buildCertificate(cert.height, cert.view, cert.blockHash, cert.seals), false, false);
+    return null;
   }
 
   private bufferFuture(height: number, sender: number, bytes: Uint8Array): void {
@@ -654,6 +718,7 @@ export class PbftEngine {
     const { env, bytes } = this.signEnvelope(payload, { kind: 'prepare', view, hash: b.hash }, new Uint8Array(0));
     this.myVotes.set(k, { hashHex, bytes });
     this.persistAndBroadcast(bytes, 'prepare', view);
+    this.armResend();
     this.storeVote('prepare', view, hashHex, this.me, env.signature);
     this.checkPrepared(view, hashHex);
   }
@@ -674,6 +739,7 @@ export class PbftEngine {
     const { env, bytes } = this.signEnvelope(payload, { kind: 'commit', view, hash: block.hash }, new Uint8Array(0));
     this.myVotes.set(k, { hashHex, bytes });
     this.persistAndBroadcast(bytes, 'commit', view, { prepared: this.certPayload(cert), block: block.bytes });
+    this.armResend();
     this.storeVote('commit', view, hashHex, this.me, env.signature);
     this.checkCommitted(view, hashHex);
   }
@@ -701,8 +767,14 @@ export class PbftEngine {
     return true;
   }
 
-  private finalize(block: DecodedBlock, certificate: CommitCertificate, viaSync: boolean): void {
+  private finalize(block: DecodedBlock, certificate: CommitCertificate, viaSync: boolean, announce = !viaSync): void {
     this.out.push({ type: 'finalize', block, certificate, viaSync });
+    if (announce && this.me >= 0) {
+      // announce the commit certificate: a sealer that missed COMMITs finalizes from it
+      const payload = ConsensusPayloadCodec.encode({ certificate });
+      const { bytes } = this.signEnvelope(payload, null, new Uint8Array(0));
+      this.out.push({ type: 'broadcast', bytes, kind: 'certificate', height: this.height, view: certificate.view });
+    }
     this.height += 1;
     this.headHash = block.hash;
     this.headTs = block.header.timestamp;
@@ -823,6 +895,7 @@ export class PbftEngine {
     this.buildRequested = null;
     this.activity = true;
     this.viewDeadline = this.now + this.timeout(V);
+    this.resendAt = null;
     if (this.me >= 0 && !this.myVCs.has(V)) {
       const prepared = this.locked ? this.certPayload(this.locked) : null;
       const payload = ConsensusPayloadCodec.encode({ viewChange: { height: this.height, newView: V, prepared } });

@@ -267,7 +267,7 @@ describe('PbftEngine rules', () => {
     for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: T0 + 10 * SIM_PARAMS.viewTimeoutMs });
     const held = c.queue;
     c.queue = [];
-    for (const m of held) if (m.to === 2) c.step(2, { type: 'message', now: T0, bytes: m.bytes });
+    for (const m of held) if (m.to === 2 && kindOf(m.bytes) !== 'commit') c.step(2, { type: 'message', now: T0, bytes: m.bytes }); // COMMITs (re-sent on the timer) stay withheld
     const nv = c.queue.find((m) => kindOf(m.bytes) === 'newView')!;
     expect(nv).toBeDefined();
     const env = ConsensusMessageCodec.decode(nv.bytes);
@@ -310,7 +310,7 @@ describe('restart from the WAL: the last record at the highest view wins', () =>
     for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: T0 + 10 * SIM_PARAMS.viewTimeoutMs });
     const held = c.queue;
     c.queue = [];
-    for (const m of held) if (m.to === 2) c.step(2, { type: 'message', now: T0, bytes: m.bytes });
+    for (const m of held) if (m.to === 2 && kindOf(m.bytes) !== 'commit') c.step(2, { type: 'message', now: T0, bytes: m.bytes }); // COMMITs (re-sent on the timer) stay withheld
     const wal = c.outs[2].filter((o) => o.type === 'persist').map((o) => (o as { record: Uint8Array }).record);
     const kinds = wal.map((r) => `${describeWalRecord(r)!.kind}/${describeWalRecord(r)!.view}`);
     // sealer 2 (leader of (1, 1)): PREPARE and COMMIT of view 0, then VIEW-CHANGE, NEW-VIEW and PREPARE of view 1
@@ -342,5 +342,60 @@ describe('restart from the WAL: the last record at the highest view wins', () =>
       }
     }
     expect(checked).toBe(1 + 2 + 6 + 24 + 120);
+  });
+});
+
+describe('retransmission and the commit certificate', () => {
+  it('a lost PREPARE round is recovered by the re-send timer, in view 0, with doubling gaps', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    c.drain((_, bytes) => kindOf(bytes) !== 'prepare'); // every PREPARE lost once
+    expect(c.finalized.every((f) => f.length === 0)).toBe(true);
+    const first = T0 + SIM_PARAMS.viewTimeoutMs / 4;
+    for (const e of c.engines) expect(e.status().timerAt).toBe(first);
+    c.now = first;
+    for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: first });
+    // the next re-send waits twice as long (it is still ahead of the view deadline here)
+    for (const e of c.engines) expect(e.status().timerAt).toBe(first + SIM_PARAMS.viewTimeoutMs / 2);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+    for (const f of c.finalized) expect((f[0] as Extract<EngineOutput, { type: 'finalize' }>).certificate.view).toBe(0);
+    for (const e of c.engines) expect(e.status().view).toBe(0);
+  });
+
+  it('a sealer that missed every COMMIT finalizes from the certificate another sealer announces; a forged one is refused', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    let forged: Uint8Array | null = null;
+    c.drain((to, bytes) => {
+      if (kindOf(bytes) === 'certificate' && forged === null) {
+        const e = ConsensusMessageCodec.decode(bytes);
+        if (!e.ok) throw e.error;
+        const p = ConsensusPayloadCodec.decode(e.value.payload);
+        if (!p.ok) throw p.error;
+        const cert = p.value.certificate!;
+        const seals = cert.seals.map((s, i) => (i === 0 ? { ...s, signature: Uint8Array.from(s.signature, (b, j) => (j === 7 ? b ^ 1 : b)) } : s));
+        const payload = ConsensusPayloadCodec.encode({ certificate: { ...cert, seals } });
+        forged = ConsensusMessageCodec.encode({ payload, sender: e.value.sender, signature: sign(signedBytes(payload), keyOf(e.value.sender).secretKey), block: new Uint8Array(0) });
+      }
+      return !(to === 3 && kindOf(bytes) === 'commit');
+    });
+    expect(forged).not.toBeNull();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+    const f3 = c.finalized[3][0] as Extract<EngineOutput, { type: 'finalize' }>;
+    expect(verifyCertificate(f3.certificate, { chainId: SIM_CHAIN_ID, height: 1, blockHash: f3.block.hash }, simSealers(4)).ok).toBe(true);
+    expect(c.engines[3].verdictCounts()['accept:certificate:ok']).toBe(1);
+    expect(c.engines[3].verdictCounts()['accept:commit:ok']).toBeUndefined();
+    // the forged certificate (one seal's bit flipped), fed to a sealer at height 1 that knows the block
+    const lagging = new Cluster(4);
+    lagging.start();
+    lagging.submit(0);
+    lagging.drain((to, bytes) => !(to === 3 && (kindOf(bytes) === 'commit' || kindOf(bytes) === 'certificate')));
+    expect(lagging.finalized[3]).toHaveLength(0);
+    lagging.step(3, { type: 'message', now: T0, bytes: forged! });
+    expect(lagging.finalized[3]).toHaveLength(0);
+    expect(lagging.engines[3].verdictCounts()['reject:certificate:bad-certificate']).toBe(1);
   });
 });

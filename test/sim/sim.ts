@@ -546,7 +546,7 @@ export class Simulation {
     const p = ConsensusPayloadCodec.decode(e.value.payload);
     if (!p.ok) return this.violate(`node${nd.id} sent an undecodable payload`);
     const pos = payloadPosition(p.value);
-    if (pos.kind === 'viewChange') return;
+    if (pos.kind === 'viewChange' || pos.kind === 'certificate') return;
     const k = `${pos.kind === 'newView' ? 'prePrepare' : pos.kind}:${pos.height}:${pos.view}:${e.value.sender}`;
     const h = toHex(pos.blockHash!);
     const prev = this.votes.get(k);
