@@ -1,3 +1,4 @@
 export * from './types.ts';
 export * from './engine.ts';
 export * from './wal.ts';
+export * from './guard.ts';

@@ -13,6 +13,8 @@ import { defaultVerifyWorkers } from '../crypto/verify-pool.ts';
  *   "genesis": "genesis.json",
  *   "key": "keys/proxy.json",             // node key: consensus key and libp2p identity
  *   "dataDir": "../.testnet/proxy",       // LevelDB lives in <dataDir>/db
+ *   "signState": "../.testnet/proxy.sign-state.json",  // optional: the double-sign guard file (sealers),
+ *                                          // default <dataDir>.sign-state.json (outside the data dir)
  *   "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30301"], "bootstrap": ["/ip4/127.0.0.1/tcp/30302/p2p/12D3…"],
  *            "observers": ["<public key hex>"] },   // extra peers the gater admits
  *   "rpc": { "host": "127.0.0.1", "port": 8545 },
@@ -22,7 +24,7 @@ import { defaultVerifyWorkers } from '../crypto/verify-pool.ts';
  *                                          // optional: overload protection (docs/NODE.md, "Overload")
  * }
  *
- * Environment overrides (for containers and scripts): EDGECHAIN_DATA_DIR, EDGECHAIN_RPC_HOST,
+ * Environment overrides (for containers and scripts): EDGECHAIN_DATA_DIR, EDGECHAIN_SIGN_STATE, EDGECHAIN_RPC_HOST,
  * EDGECHAIN_RPC_PORT, EDGECHAIN_P2P_LISTEN (comma-separated multiaddrs), EDGECHAIN_LOG_LEVEL.
  */
 export interface NodeConfig {
@@ -31,6 +33,8 @@ export interface NodeConfig {
   genesisPath: string;
   keyPath: string;
   dataDir: string;
+  /** The double-sign guard file (docs/CONSENSUS.md): outside the data dir, so wiping that keeps it. */
+  signStatePath: string;
   p2p: { listen: string[]; bootstrap: string[]; observers: Uint8Array[] };
   rpc: { host: string; port: number };
   log: { level: string };
@@ -98,6 +102,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     genesisPath: rel(c.genesis, 'genesis'),
     keyPath: rel(c.key, 'key'),
     dataDir: rel(c.dataDir ?? './data', 'dataDir'),
+    signStatePath: '',
     p2p: { listen: strings(p2p.listen, 'p2p.listen'), bootstrap: strings(p2p.bootstrap, 'p2p.bootstrap'), observers },
     rpc: { host: rpc.host ?? '127.0.0.1', port: rpc.port ?? 8545 },
     log: { level: c.log?.level ?? 'info' },
@@ -105,6 +110,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     load: { ...DEFAULT_LOAD, ...(typeof c.load === 'object' && c.load !== null ? c.load : {}) },
   };
   if (env.EDGECHAIN_DATA_DIR) cfg.dataDir = resolve(env.EDGECHAIN_DATA_DIR);
+  cfg.signStatePath = env.EDGECHAIN_SIGN_STATE ? resolve(env.EDGECHAIN_SIGN_STATE) : c.signState !== undefined ? rel(c.signState, 'signState') : cfg.dataDir.replace(/\/+$/, '') + '.sign-state.json';
   if (env.EDGECHAIN_RPC_HOST) cfg.rpc.host = env.EDGECHAIN_RPC_HOST;
   if (env.EDGECHAIN_RPC_PORT) cfg.rpc.port = Number(env.EDGECHAIN_RPC_PORT);
   if (env.EDGECHAIN_P2P_LISTEN) cfg.p2p.listen = env.EDGECHAIN_P2P_LISTEN.split(',').map((s) => s.trim()).filter(Boolean);

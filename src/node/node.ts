@@ -29,6 +29,7 @@ import { decodeBlock } from '../chain/block.ts';
 import type { CommitCertificate } from '../codec/types.ts';
 import type { NodeConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { SignGuard } from './sign-guard.ts';
 
 export const VERSION = '0.1.0';
 
@@ -94,6 +95,8 @@ export class EdgeNode {
   private lastView = 0;
   private viewChangeCount = 0;
   private malformedConsensus = 0;
+  /** Sealers: the double-sign guard every outgoing signed consensus message passes. */
+  private signGuard: SignGuard | null = null;
   private behindSince: number | null = null;
   private peerNames: Map<string, string> | null = null;
   private heightStartedAt = Date.now();
@@ -204,6 +207,12 @@ export class EdgeNode {
 
     // start consensus from storage + WAL
     const wal = (await this.store.walRecords()).map((r) => r.bytes);
+    if (this.isSealer) {
+      // the double-sign guard (src/node/sign-guard.ts): its own file, outside the database
+      this.signGuard = SignGuard.open(cfg.signStatePath, { chainId, genesisHash: this.genesisHashHex });
+      const lost = this.signGuard.noteWal(head.height, wal);
+      if (lost !== null) this.log.consensus.warn({ height: lost, file: cfg.signStatePath }, 'signed at this height before but its WAL records are gone: signing nothing new there');
+    }
     const hb = await this.store.getBlockByHeight(head.height);
     this.enqueue({ type: 'start', now: Date.now(), head: { height: head.height, hash: head.hash, timestamp: hb!.header.timestamp }, wal, pending: this.pool.size > 0 });
 
@@ -246,9 +255,15 @@ export class EdgeNode {
           await this.store.walAppend(o.record, this.engine.status().height);
           break;
         case 'broadcast':
-        case 'send':
+        case 'send': {
+          const g = this.signGuard ? this.signGuard.allow(o.bytes, this.engine.status().sealerIndex) : null;
+          if (g && !g.ok) {
+            this.log.consensus.warn({ reason: g.reason, kind: o.kind, height: o.height, view: o.view }, 'double-sign guard: not sent');
+            break;
+          }
           this.network.publishConsensus(o.bytes).catch((e) => this.log.consensus.debug({ err: (e as Error).message }, 'publish failed'));
           break;
+        }
         case 'set-timer':
           this.setTimer(o.at);
           break;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MUTANTS } from '../../src/consensus/types.ts';
-import { SCENARIO_NAMES, runSeeds } from './scenarios.ts';
-import { BYZ_KINDS } from './sim.ts';
+import { SCENARIO_NAMES, runSeeds, scenarioConfig } from './scenarios.ts';
+import { BYZ_KINDS, Simulation } from './sim.ts';
 
 describe('PBFT simulator: teeth and coverage', () => {
   // Each deliberately broken engine must be caught, for n = 4 and n = 7, within the first
@@ -27,9 +27,22 @@ describe('PBFT simulator: teeth and coverage', () => {
       });
     }
   }
+  it('without the double-sign guard, a sealer restarted with a wiped data dir signs a second proposal (caught as a double vote)', () => {
+    for (const n of [4, 7]) {
+      const found: string[] = [];
+      for (let seed = 0; seed < 30 && found.length === 0; seed++) {
+        const c = scenarioConfig('wipe-restart', n, seed);
+        c.noGuard = true;
+        const r = new Simulation(c).run();
+        if (r.violations.length) found.push(r.violations[0]);
+      }
+      expect(found[0]).toMatch(/^double vote: honest sealer \d+ signed prePrepare for two blocks/);
+    }
+  });
+
   it('every Byzantine kind and every fault family has a scenario in the suites', () => {
     for (const k of BYZ_KINDS) expect(SCENARIO_NAMES).toContain('byz-' + k);
-    for (const s of ['normal', 'lossy', 'partition-minority', 'partition-split', 'partition-leader', 'crash-restart', 'crash-all', 'wal-crash', 'mixed']) expect(SCENARIO_NAMES).toContain(s);
+    for (const s of ['normal', 'lossy', 'partition-minority', 'partition-split', 'partition-leader', 'crash-restart', 'crash-all', 'wal-crash', 'wipe-restart', 'mixed']) expect(SCENARIO_NAMES).toContain(s);
   });
 
   it('a seed replays exactly (same result, event for event)', () => {

@@ -114,6 +114,13 @@ export const SCENARIOS: Record<string, Shaper> = {
     c.walCrash = { node, write: 1 + ((s >> 3) % 6), before: (s & 1) === 1, torn: (s & 2) === 2, restartAfter: r.int(20, 1500) };
     c.faultsEnd = 2000;
   },
+  // Wiped data dir: the leader of height 1, 2 or 3 crashes right after signing its proposal
+  // (nobody receives it) and comes back with nothing but its double-sign guard; it syncs and,
+  // leader of that height again, would propose another block: the guard must refuse it.
+  'wipe-restart': (c, r) => {
+    c.wipeCrash = { node: r.int(1, Math.min(3, c.n - 1)), proposal: 1, restartAfter: r.int(10, 300) };
+    c.faultsEnd = 1500;
+  },
   // A block period (minBlockIntervalMs) with timers that fire a little early, as Node's do:
   // the engine must re-arm a timer that fired before its deadline (found by the e2e bench:
   // a leader waiting for its block period slept until the replicas changed view).
@@ -220,6 +227,7 @@ export const SCENARIO_FAULTS: Record<string, string[]> = {
   'crash-restart': ['crash', 'restart'],
   'crash-all': ['crash', 'restart'],
   'wal-crash': ['wal-crash', 'restart'],
+  'wipe-restart': ['wipe', 'restart', 'guard-refused'],
   'byz-silent': ['silent-leader'],
   'byz-sync': ['byz-sync'],
   mixed: ['crash', 'restart', 'partitioned', 'dropped', 'byzantine|silent-leader'],

@@ -10,7 +10,8 @@ import type { ChainParams, CommitCertificate } from '../../src/codec/types.ts';
 import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusMessage, type ConsensusPayload } from '../../src/codec/consensus.ts';
 import { PbftEngine, signedBytes } from '../../src/consensus/engine.ts';
 import type { EngineInput, Mutant } from '../../src/consensus/types.ts';
-import { describeWalRecord } from '../../src/consensus/wal.ts';
+import { describeWalRecord, walRecordHeight } from '../../src/consensus/wal.ts';
+import { amnesicHeightOf, guardDecide, guardItemOf, type GuardState } from '../../src/consensus/guard.ts';
 import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
 import { EventQueue, Prng } from './prng.ts';
 import { SimApp, SIM_CHAIN_ID, memoVerify, workloadTx, stateRootOf, type VerifyFn } from './app.ts';
@@ -46,6 +47,13 @@ export interface SimConfig {
   partitions: { groups: number[][]; from: number; to: number }[];
   crashes: { node: number; at: number; restartAt: number }[];
   walCrash?: { node: number; write: number; before: boolean; torn: boolean; restartAfter: number };
+  /**
+   * Wiped data dir: `node` crashes right after signing its `proposal`-th PRE-PREPARE (before
+   * the network carries it) and restarts `restartAfter` ms later with no chain, no WAL and a
+   * fresh app: only its double-sign guard survives (unless `noGuard`, the test of the test).
+   */
+  wipeCrash?: { node: number; proposal: number; restartAfter: number };
+  noGuard?: boolean;
   byzantine: { node: number; kind: ByzKind }[];
   /**
    * Lock test: honest COMMITs of view 0 reach only `node`, and only until it has finalized a
@@ -96,7 +104,8 @@ export interface SimResult {
    * `wal-crash`, `partitioned` (transmissions a partition, a twin split or a withheld COMMIT
    * stopped), `dropped`, `duplicated`, `early-timer`, `byzantine` (messages a Byzantine node
    * sent that an honest engine would not have), `silent-leader` (heights whose view-0 leader
-   * was a silent sealer), `byz-sync` (sync answers a Byzantine peer forged).
+   * was a silent sealer), `byz-sync` (sync answers a Byzantine peer forged), `wipe` (a node
+   * restarted with an empty data dir), `guard-refused` (messages the double-sign guard kept in).
    */
   faults: Record<string, number>;
   /** The highest honest height when the faults stopped, and the height liveness then required. */
@@ -118,6 +127,10 @@ interface SimNode {
   walWrites: number;
   chain: { block: DecodedBlock; cert: CommitCertificate }[];
   app: SimApp;
+  /** The double-sign guard (src/consensus/guard.ts), kept across crashes and wipes. */
+  guard: GuardState | null;
+  amnesic: number | null;
+  proposals: number;
   byzState: { alt: Map<string, { orig: string; alt: DecodedBlock; altBytes: Uint8Array; halfB: Set<number> }>; counter: number };
 }
 
@@ -193,6 +206,9 @@ export class Simulation {
       walWrites: 0,
       chain: [],
       app: new SimApp(this.verifyFn),
+      guard: null,
+      amnesic: null,
+      proposals: 0,
       byzState: { alt: new Map(), counter: 0 },
     });
     for (let i = 0; i < cfg.n; i++) this.nodes.push(mk(i, i, sealerKey(i), byzOf.get(i) ?? null));
@@ -362,6 +378,7 @@ export class Simulation {
     const head = top
       ? { height: top.block.header.height, hash: top.block.hash, timestamp: top.block.header.timestamp }
       : { height: 0, hash: GENESIS_HASH, timestamp: T0 - 1000 };
+    nd.amnesic = amnesicHeightOf(nd.guard, head.height, nd.wal.map((r) => walRecordHeight(r)));
     this.drive(nd, { type: 'start', now: this.t + nd.skew, head, wal: [...nd.wal], pending: false });
   }
 
@@ -405,7 +422,31 @@ export class Simulation {
           case 'broadcast':
           case 'send': {
             const to = o.type === 'send' ? o.to : null;
+            if (nd.honest && nd.key && !this.cfg.noGuard) {
+              // the double-sign guard: durable before the message leaves, refuses conflicts
+              const item = guardItemOf(o.bytes, nd.sealer);
+              const d = item ? guardDecide(nd.guard, item, nd.amnesic) : null;
+              if (d && !d.ok) {
+                this.fault('guard-refused');
+                break;
+              }
+              if (d && d.changed) {
+                nd.guard = d.next;
+                if (nd.amnesic !== null && d.next.height > nd.amnesic) nd.amnesic = null;
+              }
+            }
             if (nd.honest) this.checkOwnMessage(nd, o.bytes);
+            const wc = this.cfg.wipeCrash;
+            if (wc && wc.node === nd.id && o.kind === 'prePrepare' && ++nd.proposals === wc.proposal) {
+              // signed (and counted by the double-vote check), never transmitted: crash and wipe
+              this.fault('wipe');
+              this.crash(nd);
+              nd.wal = [];
+              nd.chain = [];
+              nd.app = new SimApp(this.verifyFn);
+              this.q.push(this.t + wc.restartAfter, { k: 'restart', node: nd.id });
+              return;
+            }
             if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
             if (nd.byz) this.byzSend(nd, o.bytes, to);
             else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind, o.view);
