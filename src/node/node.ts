@@ -15,8 +15,7 @@ import { LevelDatabase } from '../storage/level.ts';
 import { ChainStore } from '../storage/chain-store.ts';
 import type { Database } from '../storage/interface.ts';
 import { TxPool } from '../txpool/pool.ts';
-import { PbftEngine, type EngineInput, type EngineOutput } from '../consensus/index.ts';
-import { ConsensusMessageCodec } from '../codec/consensus.ts';
+import { PbftEngine, SignatureMemo, gossipCheck, type EngineInput, type EngineOutput } from '../consensus/index.ts';
 import { TxBatchCodec, P2P_LIMITS } from '../codec/p2p.ts';
 import { TxBatcher, batchVerdict } from './tx-batcher.ts';
 import { GossipAdmission, type TxOutcome } from './admission.ts';
@@ -94,7 +93,10 @@ export class EdgeNode {
   private lastWork = false;
   private lastView = 0;
   private viewChangeCount = 0;
-  private malformedConsensus = 0;
+  /** Consensus gossip refused at the boundary (not delivered, not forwarded), by reason. */
+  private readonly gossipRejects = new Map<string, number>();
+  /** Signatures verified at the gossip boundary, shared with the engine (verified once). */
+  private readonly sigMemo = new SignatureMemo();
   /** Sealers: the double-sign guard every outgoing signed consensus message passes. */
   private signGuard: SignGuard | null = null;
   private behindSince: number | null = null;
@@ -166,7 +168,7 @@ export class EdgeNode {
     this.pool.subscribe({ added: () => this.noteWork(), removed: () => this.noteWork(), promoted: () => this.noteWork() });
 
     this.metrics.rejectedSource = () => this.rejectedCounts();
-    this.engine = new PbftEngine({ chainId, params: genesis.params }, { key: this.isSealer ? this.key : null, sealersAt: () => this.sealers });
+    this.engine = new PbftEngine({ chainId, params: genesis.params }, { key: this.isSealer ? this.key : null, sealersAt: () => this.sealers, verify: this.sigMemo.verify });
 
     const allowed = [...this.sealers.sealers.map((s) => s.publicKey), ...cfg.p2p.observers];
     if (!allowed.some((k) => equalBytes(k, this.key.publicKey))) allowed.push(this.key.publicKey);
@@ -176,10 +178,12 @@ export class EdgeNode {
         logger: this.logger.child({ module: 'p2p' }),
         onTx: (bytes) => this.onGossipTx(bytes),
         onConsensus: (bytes, info) => {
-          // cheap structural check at the gossip boundary (garbage is not forwarded and
-          // counts against the peer); signatures and protocol rules are the engine's
-          if (!ConsensusMessageCodec.decode(bytes).ok) {
-            this.malformedConsensus++;
+          // the gossip boundary: structure, sender and signature are checked before the
+          // message is delivered or forwarded (a forged one stops at the first honest node
+          // and counts against the peer); protocol rules are the engine's
+          const c = gossipCheck(bytes, { chainId, sealersAt: () => this.sealers, verify: this.sigMemo.verify });
+          if (!c.ok) {
+            this.gossipRejects.set(c.reason, (this.gossipRejects.get(c.reason) ?? 0) + 1);
             return 'reject';
           }
           this.enqueue({ type: 'message', now: Date.now(), bytes, from: info.viaPeerId });
@@ -299,7 +303,7 @@ export class EdgeNode {
       const [verdict, kind, reason] = k.split(':');
       if (verdict === 'reject') out.push({ source: 'consensus', reason: `${kind}:${reason}`, count });
     }
-    if (this.malformedConsensus) out.push({ source: 'consensus', reason: 'gossip:malformed', count: this.malformedConsensus });
+    for (const [reason, count] of this.gossipRejects) out.push({ source: 'consensus', reason: `gossip:${reason}`, count });
     const rej: Record<string, number> = this.network?.getCounters().rejected ?? {};
     for (const [reason, count] of Object.entries(rej)) out.push({ source: 'p2p', reason, count });
     return out;
