@@ -15,7 +15,7 @@ import {
 import { decodeBlock, type DecodedBlock } from '../chain/block.ts';
 import { buildCertificate, verifyCertificate, voteBytes, type VoteKind } from '../chain/certificate.ts';
 import type { SealerSet } from '../chain/sealers.ts';
-import { compareBytes, concatBytes, equalBytes, toHex, utf8 } from '../util/bytes.ts';
+import { compareBytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../util/bytes.ts';
 import type { EngineDeps, EngineInput, EngineOptions, EngineOutput, EngineStatus, Head, Phase, Verdict } from './types.ts';
 
 /** Domain tag of every consensus signature that is not a PREPARE/COMMIT vote. */
@@ -87,6 +87,8 @@ export class PbftEngine {
   private view = 0;
   private phase: Phase = 'idle';
   private proposal: { view: number; hashHex: string } | null = null;
+  /** The leader's PRE-PREPARE of this height as received (attachment stripped): evidence if it equivocates. */
+  private prePrepareMsg: Uint8Array | null = null;
   private blocks = new Map<string, DecodedBlock>();
   private appVerdicts = new Map<string, boolean>();
   private validating = new Set<string>();
@@ -226,6 +228,7 @@ export class PbftEngine {
     this.view = 0;
     this.phase = 'idle';
     this.proposal = null;
+    this.prePrepareMsg = null;
     this.blocks = new Map();
     this.appVerdicts = new Map();
     this.validating = new Set();
@@ -628,6 +631,7 @@ export class PbftEngine {
     if (!hashes.has(hashHex) && hashes.size >= 2) return new Reject('~equivocation-bound');
     const pub = this.sealers.sealers[env.sender].publicKey;
     if (!this.sigOk(env.signature, voteBytes(kind, this.opts.chainId, this.height, view, hash), pub)) return new Reject('bad-signature');
+    if (hashes.size === 1 && !hashes.has(hashHex)) this.voteEvidence(kind, view, [...hashes][0], env);
     hashes.add(hashHex);
     this.voteHashes.set(vk, hashes);
     this.storeVote(kind, view, hashHex, env.sender, env.signature);
@@ -635,6 +639,16 @@ export class PbftEngine {
     if (kind === 'prepare') this.checkPrepared(view, hashHex);
     else this.checkCommitted(view, hashHex);
     return null;
+  }
+
+  /** A second validly signed vote of `env.sender` at (kind, view) for another block: evidence. */
+  private voteEvidence(kind: 'prepare' | 'commit', view: number, firstHex: string, env: ConsensusMessage): void {
+    const firstSig = (kind === 'prepare' ? this.prepares : this.commits).get(view)?.get(firstHex)?.get(env.sender);
+    const firstHash = fromHex(firstHex);
+    if (!firstSig || !firstHash) return;
+    const payload = ConsensusPayloadCodec.encode({ [kind]: { height: this.height, view, blockHash: firstHash } });
+    const first = ConsensusMessageCodec.encode({ payload, sender: env.sender, signature: firstSig, block: new Uint8Array(0) });
+    this.out.push({ type: 'equivocation', kind, height: this.height, view, sender: env.sender, messages: [first, this.strip(env)] });
   }
 
   private noteActivity(): void {
@@ -678,7 +692,14 @@ export class PbftEngine {
       this.checkAllCommits();
       return new Reject('~stale-view');
     }
-    if (this.proposal) return new Reject('leader-equivocation');
+    if (this.proposal) {
+      if (this.prePrepareMsg && this.proposal.hashHex !== hashHex) {
+        this.out.push({ type: 'equivocation', kind: 'prePrepare', height: this.height, view: 0, sender: env.sender, messages: [this.prePrepareMsg, this.strip(env)] });
+        this.prePrepareMsg = null; // once per height
+      }
+      return new Reject('leader-equivocation');
+    }
+    this.prePrepareMsg = this.strip(env);
     this.acceptProposal(0, b, false);
     return null;
   }

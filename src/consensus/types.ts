@@ -89,7 +89,13 @@ export type EngineOutput =
   /** Validate every tx and re-execute on the current head, then answer `validated`. */
   | { type: 'request-validate'; height: number; view: number; block: DecodedBlock }
   /** Fetch finalized blocks + certificates from `fromHeight` on, answer with `synced` inputs. */
-  | { type: 'request-sync'; fromHeight: number };
+  | { type: 'request-sync'; fromHeight: number }
+  /**
+   * Evidence: sealer `sender` signed two conflicting messages of one kind at (height, view):
+   * `messages` are the two signed envelopes (attachments stripped), each verifiable on its own
+   * (docs/CONSENSUS.md, "Equivocation evidence"). Emitted once per (kind, height, view, sender).
+   */
+  | { type: 'equivocation'; kind: 'prePrepare' | 'prepare' | 'commit'; height: number; view: number; sender: number; messages: [Uint8Array, Uint8Array] };
 
 export type Phase = 'idle' | 'proposed' | 'prepared' | 'view-change';
 

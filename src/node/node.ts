@@ -285,6 +285,10 @@ export class EdgeNode {
         case 'finalize':
           await this.finalize(o.block, encodeCertificate(o.certificate), o.viaSync);
           break;
+        case 'equivocation':
+          // two conflicting signed messages of one sealer (o.messages): what an evidence tx carries
+          this.log.consensus.warn({ sealer: this.sealers.sealers[o.sender]?.name, kind: o.kind, height: o.height, view: o.view }, 'equivocation: a sealer signed two blocks at one height and view');
+          break;
       }
     }
     const view = this.engine.status().view;

@@ -399,3 +399,36 @@ describe('retransmission and the commit certificate', () => {
     expect(lagging.engines[3].verdictCounts()['reject:certificate:bad-certificate']).toBe(1);
   });
 });
+
+describe('equivocation evidence', () => {
+  it('two PRE-PREPAREs of the leader for one (h, 0) give one piece of evidence: both signed envelopes, attachments stripped', () => {
+    const app1 = new SimApp(memoVerify);
+    app1.addTx(workloadTx(0));
+    const a = app1.build(keyOf(1), 1, 0, GENESIS_HASH, T0)!;
+    const b = app1.build(keyOf(1), 1, 0, GENESIS_HASH, T0 + 1)!;
+    const pp = (blk: typeof a) => {
+      const payload = ConsensusPayloadCodec.encode({ prePrepare: { height: 1, view: 0, blockHash: blk.hash } });
+      return ConsensusMessageCodec.encode({ payload, sender: 1, signature: sign(signedBytes(payload), keyOf(1).secretKey), block: blk.bytes });
+    };
+    const r = engine(4, keyOf(2));
+    r.step({ type: 'start', now: T0, head, wal: [] });
+    r.step({ type: 'message', now: T0 + 5, bytes: pp(a) });
+    const out = r.step({ type: 'message', now: T0 + 6, bytes: pp(b) });
+    const ev = out.filter((o) => o.type === 'equivocation') as Extract<EngineOutput, { type: 'equivocation' }>[];
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ kind: 'prePrepare', height: 1, view: 0, sender: 1 });
+    const hashes = ev[0].messages.map((m) => {
+      const e = ConsensusMessageCodec.decode(m);
+      if (!e.ok) throw e.error;
+      expect(e.value.block.length).toBe(0);
+      const p = ConsensusPayloadCodec.decode(e.value.payload);
+      if (!p.ok) throw p.error;
+      expect(memoVerify(e.value.signature, signedBytes(e.value.payload), keyOf(1).publicKey)).toBe(true);
+      return Buffer.from(p.value.prePrepare!.blockHash).toString('hex');
+    });
+    expect(hashes).toEqual([a.hashHex.slice(2), b.hashHex.slice(2)]);
+    // a third proposal is not evidence again
+    const c = app1.build(keyOf(1), 1, 0, GENESIS_HASH, T0 + 2)!;
+    expect(r.step({ type: 'message', now: T0 + 7, bytes: pp(c) }).some((o) => o.type === 'equivocation')).toBe(false);
+  });
+});

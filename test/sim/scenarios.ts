@@ -205,6 +205,8 @@ export interface Summary {
   steps: number;
   /** wal-crash: how often each WAL write point (`kind/durable|lost|torn`) was hit. */
   crashPoints: Record<string, number>;
+  /** Equivocation evidence emitted by honest engines over all seeds (each one checked). */
+  evidence: number;
   /** Faults injected over all seeds, by kind (SimResult.faults). */
   faults: Record<string, number>;
   /** Seeds in which every fault the scenario is about (SCENARIO_FAULTS) was actually injected. */
@@ -255,11 +257,13 @@ export function runSeeds(name: string, n: number, first: number, count: number, 
   const crashPoints: Record<string, number> = {};
   const faults: Record<string, number> = {};
   let hitSeeds = 0;
+  let evidence = 0;
   for (let seed = first; seed < first + count; seed++) {
     const r = runScenario(name, n, seed, opts.mutant);
     seeds++;
     for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
     if (hits(name, r.faults)) hitSeeds++;
+    evidence += r.evidence;
     for (const l of r.latencies) lat.push(l);
     msgs += r.messages;
     bytes += r.bytes;
@@ -285,6 +289,7 @@ export function runSeeds(name: string, n: number, first: number, count: number, 
     crashPoints,
     faults: Object.fromEntries(Object.entries(faults).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     hitSeeds,
+    evidence,
   };
 }
 
@@ -300,5 +305,5 @@ export function faultLine(s: Summary): string {
   const want = SCENARIO_FAULTS[s.scenario] ?? [];
   const share = want.length ? `${s.hitSeeds}/${s.seeds} seeds hit [${want.join(', ')}] (${((100 * s.hitSeeds) / Math.max(1, s.seeds)).toFixed(1)} %)` : 'no faults (baseline)';
   const totals = Object.entries(s.faults).map(([k, v]) => `${k}=${v}`).join(' ');
-  return `  faults: ${share}${totals ? '; injected ' + totals : ''}`;
+  return `  faults: ${share}${totals ? '; injected ' + totals : ''}${s.evidence ? `; equivocation evidence: ${s.evidence}` : ''}`;
 }

@@ -9,7 +9,7 @@ import { TxCodec } from '../../src/codec/chain.ts';
 import type { ChainParams, CommitCertificate } from '../../src/codec/types.ts';
 import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusMessage, type ConsensusPayload } from '../../src/codec/consensus.ts';
 import { PbftEngine, signedBytes } from '../../src/consensus/engine.ts';
-import type { EngineInput, Mutant } from '../../src/consensus/types.ts';
+import type { EngineInput, EngineOutput, Mutant } from '../../src/consensus/types.ts';
 import { describeWalRecord, walRecordHeight } from '../../src/consensus/wal.ts';
 import { amnesicHeightOf, guardDecide, guardItemOf, type GuardState } from '../../src/consensus/guard.ts';
 import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
@@ -108,6 +108,8 @@ export interface SimResult {
    * restarted with an empty data dir), `guard-refused` (messages the double-sign guard kept in).
    */
   faults: Record<string, number>;
+  /** Equivocation evidence honest engines emitted (each checked: both signatures valid, same slot, two blocks, a Byzantine sender). */
+  evidence: number;
   /** The highest honest height when the faults stopped, and the height liveness then required. */
   healHeight: number;
   liveTarget: number;
@@ -184,6 +186,7 @@ export class Simulation {
   private outsider: KeyPair | null = null;
   private walCrashAt: string | null = null;
   private readonly faults: Record<string, number> = {};
+  private evidence = 0;
 
   constructor(cfg: SimConfig) {
     this.cfg = cfg;
@@ -280,6 +283,7 @@ export class Simulation {
       heights: this.nodes.map((nd) => nd.chain.length),
       walCrashAt: this.walCrashAt,
       faults: { ...this.faults },
+      evidence: this.evidence,
       healHeight,
       liveTarget,
     };
@@ -482,6 +486,9 @@ export class Simulation {
           case 'request-sync':
             this.requestSync(nd, o.fromHeight);
             break;
+          case 'equivocation':
+            if (nd.honest) this.checkEvidence(nd, o);
+            break;
         }
       }
       if (finalized) inputs.push({ type: 'work', now: this.t + nd.skew, pending: nd.app.pending });
@@ -593,6 +600,26 @@ export class Simulation {
     const prev = this.votes.get(k);
     if (prev === undefined) this.votes.set(k, h);
     else if (prev !== h) this.violate(`double vote: honest sealer ${e.value.sender} signed ${pos.kind} for two blocks at height ${pos.height} view ${pos.view}`);
+  }
+
+  /** Evidence must stand on its own: two valid signatures of the accused for two blocks at one (kind, height, view). */
+  private checkEvidence(nd: SimNode, o: Extract<EngineOutput, { type: 'equivocation' }>): void {
+    const hashes: string[] = [];
+    for (const m of o.messages) {
+      const e = ConsensusMessageCodec.decode(m);
+      const p = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
+      if (!e.ok || !p || !p.ok) return this.violate(`node${nd.id} emitted undecodable evidence`);
+      const pos = payloadPosition(p.value);
+      const msg = pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, SIM_CHAIN_ID, pos.height, pos.view, pos.blockHash!) : signedBytes(e.value.payload);
+      const pub = this.sealers.sealers[e.value.sender]?.publicKey;
+      if (e.value.sender !== o.sender || pos.kind !== o.kind || pos.height !== o.height || pos.view !== o.view || !pub || !this.verifyFn(e.value.signature, msg, pub)) {
+        return this.violate(`node${nd.id} emitted invalid evidence against sealer ${o.sender} (${o.kind} h=${o.height} v=${o.view})`);
+      }
+      hashes.push(toHex(pos.blockHash!));
+    }
+    if (hashes[0] === hashes[1]) return this.violate(`node${nd.id} emitted evidence of one block only against sealer ${o.sender}`);
+    if (this.nodes[o.sender]?.honest) return this.violate(`evidence against honest sealer ${o.sender} (node${nd.id})`);
+    this.evidence++;
   }
 
   private onFinalize(nd: SimNode, block: DecodedBlock, cert: CommitCertificate): void {
@@ -732,8 +759,9 @@ export class Simulation {
           const other = pos.kind === 'prepare' ? 'commit' : 'prepare';
           const unknown = this.signAs(nd.key, nd.sealer, { [other]: { height: pos.height, view: pos.view + this.rng.int(0, 2), blockHash: this.rng.bytes(32) } } as ConsensusPayload);
           this.fault('byzantine', 2);
+          // the two halves get conflicting votes, and one node of the first half gets both
           this.send(nd.id, bytes, halfA);
-          this.send(nd.id, conflicting, [...halfB]);
+          this.send(nd.id, conflicting, [...halfB, ...halfA.slice(0, 1)]);
           this.send(nd.id, unknown, targets);
           return;
         }
