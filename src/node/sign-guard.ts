@@ -7,8 +7,8 @@ import { EdgeError } from '../util/errors.ts';
 
 /**
  * The double-sign guard of a sealer, kept in its own file outside the chain database
- * (`signState` in the node config; default: next to the data dir, `<dataDir>.sign-state.json`,
- * so wiping or restoring the data dir keeps it). Every signed consensus message the engine
+ * (`signState` in the node config; default: next to the data dir, `<dataDir>.sign-state.json`
+ * and its second slot `.alt`, so wiping or restoring the data dir keeps it; storage/durable-file.ts). Every signed consensus message the engine
  * emits goes through allow() before it is sent: a new signature is written and fsynced first;
  * a conflicting one is refused and never leaves the node. docs/CONSENSUS.md.
  */
@@ -30,7 +30,12 @@ export class SignGuard {
   static open(path: string, chain: { chainId: string; genesisHash: string }): SignGuard {
     mkdirSync(dirname(path), { recursive: true });
     const file = new DurableFile(path);
-    const text = file.read();
+    let text: string | null;
+    try {
+      text = file.read();
+    } catch (e) {
+      throw new EdgeError('SIGN_STATE_INVALID', `sign state file ${path}: ${(e as Error).message}; refusing to sign with it`);
+    }
     let state: GuardState | null = null;
     if (text !== null) {
       const s = parseGuardState(text, chain);

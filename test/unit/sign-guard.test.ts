@@ -8,6 +8,7 @@ import { keyPairFromLabel, sign } from '../../src/crypto/keys.ts';
 import { voteBytes } from '../../src/chain/certificate.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { SignGuard } from '../../src/node/sign-guard.ts';
+import { DurableFile } from '../../src/storage/durable-file.ts';
 
 const H = (b: number) => toHex(new Uint8Array(32).fill(b));
 const item = (kind: GuardItem['kind'], height: number, view: number, b: number): GuardItem => ({ kind, height, view, hash: H(b) });
@@ -86,7 +87,7 @@ describe('double-sign guard: the file', () => {
     const path = join(dir, 'node.sign-state.json');
     const g = SignGuard.open(path, chain);
     expect(g.allow(commit(0, 1), 0)).toEqual({ ok: true });
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: 1, chainId: chain.chainId, height: 7, signed: [{ kind: 'commit', view: 0, hash: H(1) }] });
+    expect(JSON.parse(new DurableFile(path).read()!)).toMatchObject({ version: 1, chainId: chain.chainId, height: 7, signed: [{ kind: 'commit', view: 0, hash: H(1) }] });
     // a restart with an empty WAL and an empty chain (head 0)
     const again = SignGuard.open(path, chain);
     expect(again.noteWal(0, [])).toBe(7);
@@ -94,7 +95,7 @@ describe('double-sign guard: the file', () => {
     expect(again.allow(commit(1, 2), 0)).toEqual({ ok: false, reason: 'wal-lost' });
     expect(again.allow(commit(0, 1), 0)).toEqual({ ok: true });
     expect(again.refused.get('conflicting-vote')).toBe(1);
-    expect(JSON.parse(readFileSync(path, 'utf8')).signed).toHaveLength(1);
+    expect(JSON.parse(new DurableFile(path).read()!).signed).toHaveLength(1);
   });
 
   it('refuses to start from a corrupt file or one of another chain, and leaves it as it was', () => {
@@ -102,9 +103,32 @@ describe('double-sign guard: the file', () => {
     dirs.push(dir);
     const path = join(dir, 'x.sign-state.json');
     writeFileSync(path, '{"version":1,');
+    expect(() => SignGuard.open(path, chain)).toThrow(/no intact record/);
+    rmSync(path);
+    new DurableFile(path).write('{"version":1,');
     expect(() => SignGuard.open(path, chain)).toThrow(/not valid JSON/);
-    writeFileSync(path, JSON.stringify({ version: 1, chainId: 'other', genesisHash: chain.genesisHash, height: 1, signed: [] }));
+    new DurableFile(path).write(JSON.stringify({ version: 1, chainId: 'other', genesisHash: chain.genesisHash, height: 1, signed: [] }));
     expect(() => SignGuard.open(path, chain)).toThrow(/belongs to chain other/);
-    expect(JSON.parse(readFileSync(path, 'utf8')).chainId).toBe('other');
+    expect(JSON.parse(new DurableFile(path).read()!).chainId).toBe('other');
+  });
+
+  it('durable file: writes alternate between two slots; a torn newest slot falls back to the previous record', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgechain-guard-'));
+    dirs.push(dir);
+    const path = join(dir, 'd.json');
+    const f = new DurableFile(path);
+    expect(f.read()).toBeNull();
+    f.write('one');
+    f.write('two');
+    f.write('three');
+    expect(new DurableFile(path).read()).toBe('three');
+    // 'three' went to the first slot (writes 1 and 3): tear it
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.slice(0, text.length - 2));
+    const g = new DurableFile(path);
+    expect(g.read()).toBe('two');
+    g.write('four'); // goes over the torn slot
+    expect(new DurableFile(path).read()).toBe('four');
+    expect(readFileSync(path + '.alt', 'utf8').endsWith('two')).toBe(true);
   });
 });
