@@ -48,7 +48,7 @@ if (seedArg !== undefined) {
       console.log(`scenario=${name} n=${n} seed=${seed}${mutant ? ' mutant=' + mutant : ''}`);
       console.log(`  faults: byzantine=${JSON.stringify(cfg.byzantine)} crashes=${JSON.stringify(cfg.crashes)} partitions=${JSON.stringify(cfg.partitions)}${cfg.walCrash ? ' walCrash=' + JSON.stringify(cfg.walCrash) : ''}`);
       console.log(`  heights=${JSON.stringify(r.heights)} virtual=${r.endTime.toFixed(0)}ms steps=${r.steps} messages=${r.messages} wall=${wall.toFixed(0)}ms`);
-      console.log(`  injected: ${JSON.stringify(r.faults)}; heal at height ${r.healHeight}, liveness target ${r.liveTarget}`);
+      console.log(`  injected: ${JSON.stringify(r.faults)}; ${r.healHeight === null ? 'ended before the heal' : `heal at height ${r.healHeight}, liveness target ${r.liveTarget}`}`);
       console.log(`  commit latencies (virtual ms): ${r.latencies.map((l) => l.toFixed(0)).join(' ')}`);
       if (r.violations.length) {
         bad = true;

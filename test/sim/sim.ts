@@ -110,8 +110,8 @@ export interface SimResult {
   faults: Record<string, number>;
   /** Equivocation evidence honest engines emitted (each checked: both signatures valid, same slot, two blocks, a Byzantine sender). */
   evidence: number;
-  /** The highest honest height when the faults stopped, and the height liveness then required. */
-  healHeight: number;
+  /** The highest honest height when the faults stopped (null: the run ended before), and the height liveness then required. */
+  healHeight: number | null;
   liveTarget: number;
 }
 
@@ -284,7 +284,7 @@ export class Simulation {
       walCrashAt: this.walCrashAt,
       faults: { ...this.faults },
       evidence: this.evidence,
-      healHeight,
+      healHeight: healed ? healHeight : null,
       liveTarget,
     };
   }
