@@ -31,6 +31,8 @@ for (const n of nodes) {
     genesis: '../genesis.json',
     key: `../${n.key}`,
     dataDir: '/data',
+    // the volume is the data dir: the double-sign guard sits beside the database in it
+    signState: '/data/sign-state.json',
     p2p: { listen: ['/ip4/0.0.0.0/tcp/30303'], bootstrap: sealers.map((s) => `/dns4/${s.name}/tcp/30303/p2p/${peerIdOf(s.name)}`), observers: n.p2p.observers },
     rpc: { host: '0.0.0.0', port: 8545 },
     log: { level: 'info' },

@@ -55,6 +55,9 @@ export const ConsensusPayloadCodec = messageCodec<ConsensusPayload>('ConsensusPa
         return checkCert(p.viewChange!.prepared);
       case 'newView':
         return hash32(p.newView!.blockHash) ? null : 'block hash must be 32 bytes';
+      case 'certificate':
+        if (!hash32(p.certificate!.blockHash)) return 'block hash must be 32 bytes';
+        return p.certificate!.seals.length === 0 ? 'certificate without seals' : null;
       default:
         return 'no consensus message kind set';
     }
@@ -78,6 +81,8 @@ export function payloadPosition(p: ConsensusPayload): { kind: ConsensusKind; hei
       return { kind: 'commit', height: p.commit!.height, view: p.commit!.view, blockHash: p.commit!.blockHash };
     case 'viewChange':
       return { kind: 'viewChange', height: p.viewChange!.height, view: p.viewChange!.newView, blockHash: p.viewChange!.prepared?.blockHash ?? null };
+    case 'certificate':
+      return { kind: 'certificate', height: p.certificate!.height, view: p.certificate!.view, blockHash: p.certificate!.blockHash };
     default:
       return { kind: 'newView', height: p.newView!.height, view: p.newView!.view, blockHash: p.newView!.blockHash };
   }

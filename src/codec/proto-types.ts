@@ -194,7 +194,7 @@ export interface ConsensusMessage {
 }
 
 /** Members of the oneof `ConsensusPayload.kind`, in declaration order. */
-export const ConsensusPayloadKinds = ['prePrepare', 'prepare', 'commit', 'viewChange', 'newView'] as const;
+export const ConsensusPayloadKinds = ['prePrepare', 'prepare', 'commit', 'viewChange', 'newView', 'certificate'] as const;
 export type ConsensusPayloadKind = (typeof ConsensusPayloadKinds)[number];
 
 /** `edgechain.ConsensusPayload` (proto/consensus.proto). */
@@ -205,6 +205,7 @@ export interface ConsensusPayload {
   commit?: Vote | null;
   viewChange?: ViewChange | null;
   newView?: NewView | null;
+  certificate?: CommitCertificate | null;
 }
 
 /** `edgechain.PrePrepare` (proto/consensus.proto). */

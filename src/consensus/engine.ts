@@ -15,7 +15,7 @@ import {
 import { decodeBlock, type DecodedBlock } from '../chain/block.ts';
 import { buildCertificate, verifyCertificate, voteBytes, type VoteKind } from '../chain/certificate.ts';
 import type { SealerSet } from '../chain/sealers.ts';
-import { compareBytes, concatBytes, equalBytes, toHex, utf8 } from '../util/bytes.ts';
+import { compareBytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../util/bytes.ts';
 import type { EngineDeps, EngineInput, EngineOptions, EngineOutput, EngineStatus, Head, Phase, Verdict } from './types.ts';
 
 /** Domain tag of every consensus signature that is not a PREPARE/COMMIT vote. */
@@ -80,11 +80,15 @@ export class PbftEngine {
   private sealers!: SealerSet;
   private me = -1;
   private quorum = 1;
+  /** The quorum of PREPAREs (= quorum, except under the 'prepare-f-plus-1' mutant). */
+  private prepareQuorum = 1;
 
   // per height
   private view = 0;
   private phase: Phase = 'idle';
   private proposal: { view: number; hashHex: string } | null = null;
+  /** The leader's PRE-PREPARE of this height as received (attachment stripped): evidence if it equivocates. */
+  private prePrepareMsg: Uint8Array | null = null;
   private blocks = new Map<string, DecodedBlock>();
   private appVerdicts = new Map<string, boolean>();
   private validating = new Set<string>();
@@ -101,6 +105,9 @@ export class PbftEngine {
   private buildRequested: number | null = null;
   private activity = false;
   private finalizeSyncAsked = false;
+  /** Retransmission of own votes while undecided: next re-send and the current (doubling) gap. */
+  private resendAt: number | null = null;
+  private resendGap = 0;
 
   // across heights
   private pending = false;
@@ -217,9 +224,11 @@ export class PbftEngine {
     this.sealers = this.sealersAt(this.height);
     this.me = this.key ? this.sealers.indexOfKey(this.key.publicKey) : -1;
     this.quorum = this.opts.mutant === 'quorum-f-plus-1' ? this.sealers.f + 1 : this.sealers.quorum;
+    this.prepareQuorum = this.opts.mutant === 'prepare-f-plus-1' ? this.sealers.f + 1 : this.quorum;
     this.view = 0;
     this.phase = 'idle';
     this.proposal = null;
+    this.prePrepareMsg = null;
     this.blocks = new Map();
     this.appVerdicts = new Map();
     this.validating = new Set();
@@ -238,11 +247,12 @@ export class PbftEngine {
     this.finalizeSyncAsked = false;
     this.viewDeadline = null;
     this.proposeAt = null;
+    this.resendAt = null;
   }
 
   private emitTimer(): void {
     let at: number | null = null;
-    for (const t of [this.viewDeadline, this.proposeAt]) if (t !== null && (at === null || t < at)) at = t;
+    for (const t of [this.viewDeadline, this.proposeAt, this.resendAt]) if (t !== null && (at === null || t < at)) at = t;
     if (at !== this.timerEmitted) {
       this.timerEmitted = at;
       this.out.push({ type: 'set-timer', at });
@@ -251,6 +261,39 @@ export class PbftEngine {
 
   private startViewTimer(): void {
     if (this.viewDeadline === null) this.viewDeadline = this.now + this.timeout(this.view);
+  }
+
+  /** First re-send of own votes a quarter of the base view timeout after the first vote. */
+  private armResend(): void {
+    if (this.resendAt !== null || this.me < 0) return;
+    this.resendGap = Math.max(1, Math.floor(this.opts.params.viewTimeoutMs / 4));
+    this.resendAt = this.now + this.resendGap;
+  }
+
+  /**
+   * Re-broadcasts, identical bytes, what this node signed in the current view while the
+   * height is undecided: its proposal (leader, while it lacks a quorum of PREPAREs), PREPARE
+   * and COMMIT. A lost vote is recovered by the next re-send instead of by a view change.
+   * The gap doubles after each re-send (capped at maxViewTimeoutMs); a view change stops it.
+   */
+  private resendVotes(): void {
+    if (this.me < 0 || this.phase === 'view-change') return;
+    const v = this.view;
+    const sent: Uint8Array[] = [];
+    const mine = this.myProposals.get(v);
+    if (mine && (this.prepares.get(v)?.get(mine.hashHex)?.size ?? 0) < this.prepareQuorum) sent.push(mine.bytes);
+    for (const kind of ['prepare', 'commit'] as const) {
+      const m = this.myVotes.get(`${kind}/${v}`);
+      if (m) sent.push(m.bytes);
+    }
+    if (sent.length === 0) return;
+    for (const bytes of sent) {
+      const e = ConsensusMessageCodec.decode(bytes);
+      const pl = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
+      if (pl && pl.ok) this.out.push({ type: 'broadcast', bytes, kind: pl.value.kind!, height: this.height, view: v });
+    }
+    this.resendGap = Math.min(this.resendGap * 2, Math.max(this.opts.params.maxViewTimeoutMs, this.opts.params.viewTimeoutMs));
+    this.resendAt = this.now + this.resendGap;
   }
 
   private requestSync(force: boolean): void {
@@ -343,9 +386,14 @@ export class PbftEngine {
         if (b.ok && equalBytes(b.value.hash, pos.blockHash!)) this.blocks.set(hashHex, b.value);
         if (pos.kind === 'newView') this.newViewSent.set(pos.view, r.value.message);
       }
-      if (pos.view > maxView || (pos.view === maxView && pos.kind === 'viewChange')) {
+      // The highest view decides; within it, a VIEW-CHANGE(V) is always the node's first
+      // record of V, so any NEW-VIEW, PREPARE or COMMIT of V means it had left the view change
+      // (the last record at the highest view wins, whatever order the records come back in).
+      if (pos.view > maxView) {
         maxView = pos.view;
         maxIsVc = pos.kind === 'viewChange';
+      } else if (pos.view === maxView && pos.kind !== 'viewChange') {
+        maxIsVc = false;
       }
     }
     if (maxView < 0) return;
@@ -371,6 +419,7 @@ export class PbftEngine {
         const pl = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
         if (pl && pl.ok) this.out.push({ type: 'broadcast', bytes: m, kind: pl.value.kind!, height: this.height, view: maxView });
       }
+      if (prep) this.armResend();
     }
   }
 
@@ -387,6 +436,10 @@ export class PbftEngine {
     if (this.proposeAt !== null && this.now >= this.proposeAt) {
       this.proposeAt = null;
       this.maybePropose();
+    }
+    if (this.resendAt !== null && this.now >= this.resendAt) {
+      this.resendAt = null;
+      this.resendVotes();
     }
     if (this.viewDeadline === null || this.now < this.viewDeadline) return;
     this.viewDeadline = null;
@@ -457,7 +510,7 @@ export class PbftEngine {
     if (block.header.height !== this.height) return this.count('ignore', 'sync', 'not-next-height');
     if (!equalBytes(block.header.parentHash, this.headHash)) return this.count('reject', 'sync', 'wrong-parent');
     const v = verifyCertificate(cert, { chainId: this.opts.chainId, height: this.height, blockHash: block.hash }, this.sealers, (s, m, p) => this.sigOk(s, m, p));
-    if (!v.ok) return this.count('reject', 'sync', 'bad-certificate');
+    if (!v.ok && this.opts.mutant !== 'sync-no-cert') return this.count('reject', 'sync', 'bad-certificate');
     this.count('accept', 'sync', 'ok');
     this.finalize(block, cert, true);
   }
@@ -513,6 +566,9 @@ export class PbftEngine {
       case 'viewChange':
         r = this.onViewChange(env, p.value);
         break;
+      case 'certificate':
+        r = this.onCertificate(env, p.value);
+        break;
       default:
         r = this.onNewView(env, p.value);
     }
@@ -521,6 +577,25 @@ export class PbftEngine {
     } else {
       this.count('accept', kind, 'ok');
     }
+  }
+
+  /** Another sealer's commit certificate for the current height: finalize if the block is known. */
+  private onCertificate(env: ConsensusMessage, p: ConsensusPayload): Reject | null {
+    const cert = p.certificate!;
+    if (!this.sigOk(env.signature, signedBytes(env.payload), this.sealers.sealers[env.sender].publicKey)) return new Reject('bad-signature');
+    if (env.block.length > 0) return new Reject('unexpected-attachment');
+    const v = verifyCertificate(cert, { chainId: this.opts.chainId, height: this.height, blockHash: cert.blockHash }, this.sealers, (s, m, pk) => this.sigOk(s, m, pk));
+    if (!v.ok) return new Reject('bad-certificate');
+    const block = this.blocks.get(toHex(cert.blockHash));
+    if (!block) {
+      if (!this.finalizeSyncAsked) {
+        this.finalizeSyncAsked = true;
+        this.requestSync(true);
+      }
+      return new Reject('~block-unknown');
+    }
+    this.finalize(block, buildCertificate(cert.height, cert.view, cert.blockHash, cert.seals), false, false);
+    return null;
   }
 
   private bufferFuture(height: number, sender: number, bytes: Uint8Array): void {
@@ -561,6 +636,7 @@ export class PbftEngine {
     if (!hashes.has(hashHex) && hashes.size >= 2) return new Reject('~equivocation-bound');
     const pub = this.sealers.sealers[env.sender].publicKey;
     if (!this.sigOk(env.signature, voteBytes(kind, this.opts.chainId, this.height, view, hash), pub)) return new Reject('bad-signature');
+    if (hashes.size === 1 && !hashes.has(hashHex)) this.voteEvidence(kind, view, [...hashes][0], env);
     hashes.add(hashHex);
     this.voteHashes.set(vk, hashes);
     this.storeVote(kind, view, hashHex, env.sender, env.signature);
@@ -568,6 +644,16 @@ export class PbftEngine {
     if (kind === 'prepare') this.checkPrepared(view, hashHex);
     else this.checkCommitted(view, hashHex);
     return null;
+  }
+
+  /** A second validly signed vote of `env.sender` at (kind, view) for another block: evidence. */
+  private voteEvidence(kind: 'prepare' | 'commit', view: number, firstHex: string, env: ConsensusMessage): void {
+    const firstSig = (kind === 'prepare' ? this.prepares : this.commits).get(view)?.get(firstHex)?.get(env.sender);
+    const firstHash = fromHex(firstHex);
+    if (!firstSig || !firstHash) return;
+    const payload = ConsensusPayloadCodec.encode({ [kind]: { height: this.height, view, blockHash: firstHash } });
+    const first = ConsensusMessageCodec.encode({ payload, sender: env.sender, signature: firstSig, block: new Uint8Array(0) });
+    this.out.push({ type: 'equivocation', kind, height: this.height, view, sender: env.sender, messages: [first, this.strip(env)] });
   }
 
   private noteActivity(): void {
@@ -611,7 +697,14 @@ export class PbftEngine {
       this.checkAllCommits();
       return new Reject('~stale-view');
     }
-    if (this.proposal) return new Reject('leader-equivocation');
+    if (this.proposal) {
+      if (this.prePrepareMsg && this.proposal.hashHex !== hashHex) {
+        this.out.push({ type: 'equivocation', kind: 'prePrepare', height: this.height, view: 0, sender: env.sender, messages: [this.prePrepareMsg, this.strip(env)] });
+        this.prePrepareMsg = null; // once per height
+      }
+      return new Reject('leader-equivocation');
+    }
+    this.prePrepareMsg = this.strip(env);
     this.acceptProposal(0, b, false);
     return null;
   }
@@ -651,6 +744,7 @@ export class PbftEngine {
     const { env, bytes } = this.signEnvelope(payload, { kind: 'prepare', view, hash: b.hash }, new Uint8Array(0));
     this.myVotes.set(k, { hashHex, bytes });
     this.persistAndBroadcast(bytes, 'prepare', view);
+    this.armResend();
     this.storeVote('prepare', view, hashHex, this.me, env.signature);
     this.checkPrepared(view, hashHex);
   }
@@ -659,7 +753,7 @@ export class PbftEngine {
     if (view !== this.view || this.phase !== 'proposed' || this.me < 0) return;
     if (this.myVotes.get(`prepare/${view}`)?.hashHex !== hashHex) return;
     const sigs = this.prepares.get(view)?.get(hashHex);
-    if (!sigs || sigs.size < this.quorum) return;
+    if (!sigs || sigs.size < this.prepareQuorum) return;
     const block = this.blocks.get(hashHex);
     if (!block) return;
     const cert: Cert = { view, hash: block.hash, hashHex, seals: this.sealsOf(sigs), block };
@@ -671,6 +765,7 @@ export class PbftEngine {
     const { env, bytes } = this.signEnvelope(payload, { kind: 'commit', view, hash: block.hash }, new Uint8Array(0));
     this.myVotes.set(k, { hashHex, bytes });
     this.persistAndBroadcast(bytes, 'commit', view, { prepared: this.certPayload(cert), block: block.bytes });
+    this.armResend();
     this.storeVote('commit', view, hashHex, this.me, env.signature);
     this.checkCommitted(view, hashHex);
   }
@@ -698,8 +793,14 @@ export class PbftEngine {
     return true;
   }
 
-  private finalize(block: DecodedBlock, certificate: CommitCertificate, viaSync: boolean): void {
+  private finalize(block: DecodedBlock, certificate: CommitCertificate, viaSync: boolean, announce = !viaSync): void {
     this.out.push({ type: 'finalize', block, certificate, viaSync });
+    if (announce && this.me >= 0) {
+      // announce the commit certificate: a sealer that missed COMMITs finalizes from it
+      const payload = ConsensusPayloadCodec.encode({ certificate });
+      const { bytes } = this.signEnvelope(payload, null, new Uint8Array(0));
+      this.out.push({ type: 'broadcast', bytes, kind: 'certificate', height: this.height, view: certificate.view });
+    }
     this.height += 1;
     this.headHash = block.hash;
     this.headTs = block.header.timestamp;
@@ -742,12 +843,15 @@ export class PbftEngine {
     if (c.view >= belowView) return new Reject('cert-view-too-high');
     const seen = new Set<number>();
     const msg = voteBytes('prepare', this.opts.chainId, this.height, c.view, c.blockHash);
+    const dupOk = this.opts.mutant === 'cert-dup-sealers';
+    let signers = 0;
     for (const s of c.prepares) {
-      if (s.sealer >= this.sealers.n || seen.has(s.sealer)) return new Reject('cert-bad-sealer');
+      if (s.sealer >= this.sealers.n || (seen.has(s.sealer) && !dupOk)) return new Reject('cert-bad-sealer');
       seen.add(s.sealer);
+      signers++;
       if (!this.sigOk(s.signature, msg, this.sealers.sealers[s.sealer].publicKey)) return new Reject('cert-bad-signature');
     }
-    if (seen.size < this.quorum) return new Reject('cert-no-quorum');
+    if ((dupOk ? signers : seen.size) < this.prepareQuorum) return new Reject('cert-no-quorum');
     const hashHex = toHex(c.blockHash);
     if (blockBytes === null) return { view: c.view, hash: c.blockHash, hashHex, seals: c.prepares, block: null as unknown as DecodedBlock };
     const b = this.checkBlock(blockBytes, c.blockHash, c.view, false);
@@ -817,6 +921,7 @@ export class PbftEngine {
     this.buildRequested = null;
     this.activity = true;
     this.viewDeadline = this.now + this.timeout(V);
+    this.resendAt = null;
     if (this.me >= 0 && !this.myVCs.has(V)) {
       const prepared = this.locked ? this.certPayload(this.locked) : null;
       const payload = ConsensusPayloadCodec.encode({ viewChange: { height: this.height, newView: V, prepared } });
@@ -927,8 +1032,11 @@ export class PbftEngine {
       entries.push({ vc });
     }
     if (senders.size < this.quorum) return new Reject('justification-no-quorum');
-    const best = this.highest(entries);
-    if (best && !equalBytes(best.blockHash, nv.blockHash)) return new Reject('not-highest-prepared');
+    let best = this.highest(entries);
+    if (best && !equalBytes(best.blockHash, nv.blockHash)) {
+      if (this.opts.mutant !== 'nv-no-check') return new Reject('not-highest-prepared');
+      best = null; // the mutant takes any block the leader sends
+    }
     const b = this.checkBlock(env.block, nv.blockHash, V, !best);
     if (b instanceof Reject) return b;
     this.blocks.set(hashHex, b);

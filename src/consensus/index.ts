@@ -1,3 +1,5 @@
 export * from './types.ts';
 export * from './engine.ts';
 export * from './wal.ts';
+export * from './guard.ts';
+export * from './gossip.ts';

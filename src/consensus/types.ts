@@ -7,12 +7,18 @@ import type { SealerSet } from '../chain/sealers.ts';
 /**
  * Testing only: deliberately broken engines that the simulator suites must catch.
  *  - 'quorum-f-plus-1': every quorum is lowered to f+1;
+ *  - 'prepare-f-plus-1': only the PREPARE quorum (becoming prepared, and the prepared
+ *    certificates a VIEW-CHANGE or NEW-VIEW carries) is lowered to f+1;
  *  - 'no-locking': NEW-VIEW ignores prepared certificates (the leader proposes a fresh
- *    block and replicas do not check the re-proposal).
+ *    block and replicas do not check the re-proposal);
+ *  - 'nv-no-check': replicas skip the NEW-VIEW "highest prepared certificate" check (the
+ *    leader still re-proposes correctly);
+ *  - 'cert-dup-sealers': prepared certificates count a duplicate signer again;
+ *  - 'sync-no-cert': sync accepts a block without checking its commit certificate.
  * Never set outside tests.
  */
-export type Mutant = 'quorum-f-plus-1' | 'no-locking';
-export const MUTANTS: readonly Mutant[] = ['quorum-f-plus-1', 'no-locking'];
+export type Mutant = 'quorum-f-plus-1' | 'prepare-f-plus-1' | 'no-locking' | 'nv-no-check' | 'cert-dup-sealers' | 'sync-no-cert';
+export const MUTANTS: readonly Mutant[] = ['quorum-f-plus-1', 'prepare-f-plus-1', 'no-locking', 'nv-no-check', 'cert-dup-sealers', 'sync-no-cert'];
 
 export interface EngineOptions {
   chainId: string;
@@ -83,7 +89,13 @@ export type EngineOutput =
   /** Validate every tx and re-execute on the current head, then answer `validated`. */
   | { type: 'request-validate'; height: number; view: number; block: DecodedBlock }
   /** Fetch finalized blocks + certificates from `fromHeight` on, answer with `synced` inputs. */
-  | { type: 'request-sync'; fromHeight: number };
+  | { type: 'request-sync'; fromHeight: number }
+  /**
+   * Evidence: sealer `sender` signed two conflicting messages of one kind at (height, view):
+   * `messages` are the two signed envelopes (attachments stripped), each verifiable on its own
+   * (docs/CONSENSUS.md, "Equivocation evidence"). Emitted once per (kind, height, view, sender).
+   */
+  | { type: 'equivocation'; kind: 'prePrepare' | 'prepare' | 'commit'; height: number; view: number; sender: number; messages: [Uint8Array, Uint8Array] };
 
 export type Phase = 'idle' | 'proposed' | 'prepared' | 'view-change';
 

@@ -15,6 +15,8 @@ import { describeIssues } from '../util/schema.ts';
  *   "genesis": "genesis.json",
  *   "key": "keys/proxy.json",             // node key: consensus key and libp2p identity
  *   "dataDir": "../.testnet/proxy",       // LevelDB lives in <dataDir>/db
+ *   "signState": "../.testnet/proxy.sign-state.json",  // optional: the double-sign guard file (sealers),
+ *                                          // default <dataDir>.sign-state.json (outside the data dir)
  *   "p2p": { "listen": ["/ip4/127.0.0.1/tcp/30301"], "bootstrap": ["/ip4/127.0.0.1/tcp/30302/p2p/12D3…"],
  *            "observers": ["<public key hex>"] },   // extra peers the gater admits
  *   "rpc": { "host": "127.0.0.1", "port": 8545, "corsOrigins": [], "allowedHosts": [], "rateLimit": { … }, … },
@@ -29,7 +31,7 @@ import { describeIssues } from '../util/schema.ts';
  * The file is checked against NodeConfigSchema (strict: an unknown key is an error, with the
  * key probably meant); `edgechain config check <file>` runs the same check.
  *
- * Environment overrides (for containers and scripts): EDGECHAIN_DATA_DIR, EDGECHAIN_RPC_HOST,
+ * Environment overrides (for containers and scripts): EDGECHAIN_DATA_DIR, EDGECHAIN_SIGN_STATE, EDGECHAIN_RPC_HOST,
  * EDGECHAIN_RPC_PORT, EDGECHAIN_P2P_LISTEN (comma-separated multiaddrs), EDGECHAIN_LOG_LEVEL.
  */
 export interface NodeConfig {
@@ -38,6 +40,8 @@ export interface NodeConfig {
   genesisPath: string;
   keyPath: string;
   dataDir: string;
+  /** The double-sign guard file (docs/CONSENSUS.md): outside the data dir, so wiping that keeps it. */
+  signStatePath: string;
   p2p: { listen: string[]; bootstrap: string[]; observers: Uint8Array[] };
   /** Address and limits of the JSON-RPC server (docs/RPC.md, "Limits"). */
   rpc: RpcConfig;
@@ -115,6 +119,7 @@ export const NodeConfigSchema = z
     genesis: z.string().min(1).describe('Genesis file, relative to this file'),
     key: z.string().min(1).describe('Node key file (consensus key and libp2p identity), relative to this file; mode 0600'),
     dataDir: z.string().min(1).optional().describe('Data directory (LevelDB in <dataDir>/db), relative to this file. Default ./data'),
+    signState: z.string().min(1).optional().describe('The double-sign guard file of a sealer, relative to this file; keep it outside the data dir. Default <dataDir>.sign-state.json'),
     p2p: z
       .strictObject({
         listen: strings.optional().describe('Multiaddrs to listen on. Default /ip4/127.0.0.1/tcp/0'),
@@ -198,6 +203,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     genesisPath: rel(c.genesis),
     keyPath: rel(c.key),
     dataDir: rel(c.dataDir ?? './data'),
+    signStatePath: '',
     p2p: { listen: p2p.listen ?? [], bootstrap: p2p.bootstrap ?? [], observers: (p2p.observers ?? []).map((h) => fromHex(h)!) },
     rpc: { ...DEFAULT_RPC, ...rpc, rateLimit: { ...DEFAULT_RPC.rateLimit, ...rpc.rateLimit } },
     log: { level: c.log?.level ?? 'info' },
@@ -206,6 +212,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     health: { ...DEFAULT_HEALTH, ...c.health },
   };
   if (env.EDGECHAIN_DATA_DIR) cfg.dataDir = resolve(env.EDGECHAIN_DATA_DIR);
+  cfg.signStatePath = env.EDGECHAIN_SIGN_STATE ? resolve(env.EDGECHAIN_SIGN_STATE) : c.signState !== undefined ? rel(c.signState) : cfg.dataDir.replace(/\/+$/, '') + '.sign-state.json';
   if (env.EDGECHAIN_RPC_HOST) cfg.rpc.host = env.EDGECHAIN_RPC_HOST;
   if (env.EDGECHAIN_RPC_PORT) cfg.rpc.port = Number(env.EDGECHAIN_RPC_PORT);
   if (env.EDGECHAIN_P2P_LISTEN) cfg.p2p.listen = env.EDGECHAIN_P2P_LISTEN.split(',').map((s) => s.trim()).filter(Boolean);

@@ -9,9 +9,8 @@ import type { WorldState } from '../state/world.ts';
 import { LevelDatabase } from '../storage/level.ts';
 import { ChainStore } from '../storage/chain-store.ts';
 import { TxPool } from '../txpool/pool.ts';
-import { PbftEngine, type EngineInput } from '../consensus/index.ts';
+import { PbftEngine, SignatureMemo, gossipCheck, type EngineInput } from '../consensus/index.ts';
 import { Ledger, openState, prepareSynced, type FinalizedOutput, type LedgerOutput, type SyncedBlock } from '../ledger/index.ts';
-import { ConsensusMessageCodec } from '../codec/consensus.ts';
 import { P2P_LIMITS } from '../codec/p2p.ts';
 import { TxBatcher } from './tx-batcher.ts';
 import { TxIntake } from './admission.ts';
@@ -23,6 +22,7 @@ import { VerifyPool } from '../crypto/verify-pool.ts';
 import type { NodeConfig } from './config.ts';
 import { readIdentity, type Identity } from './identity.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { SignGuard } from './sign-guard.ts';
 
 export const VERSION = '0.1.0';
 
@@ -69,7 +69,12 @@ export class EdgeNode {
   private stopping = false;
   private lastView = 0;
   private viewChangeCount = 0;
-  private malformedConsensus = 0;
+  /** Consensus gossip refused at the boundary (not delivered, not forwarded), by reason. */
+  private readonly gossipRejects = new Map<string, number>();
+  /** Signatures verified at the gossip boundary, shared with the engine (verified once). */
+  private readonly sigMemo = new SignatureMemo();
+  /** Sealers: the double-sign guard every outgoing signed consensus message passes. */
+  private signGuard: SignGuard | null = null;
   private heightStartedAt = Date.now();
   /** For /health/ready: running, last finalization (or start), since when the pool has had executable work. */
   private running = false;
@@ -139,7 +144,7 @@ export class EdgeNode {
     const { chainId, params } = this.genesis;
 
     this.pool = new TxPool({ chainId, maxTxBytes: params.maxTxBytes }, { state, verifier: this.verifier });
-    this.engine = new PbftEngine({ chainId, params }, { key: this.isSealer ? this.key : null, sealersAt: (h) => this.ledger.sealersAt(h) });
+    this.engine = new PbftEngine({ chainId, params }, { key: this.isSealer ? this.key : null, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify });
     this.ledger = new Ledger(
       { genesis: this.genesis, proposalMaxTxs: cfg.load.proposalMaxTxs },
       { state, store, pool: this.pool, engine: this.engine, verifier: this.verifier, key: this.isSealer ? this.key : null, now: Date.now, onWork: () => this.onWork(), logger: this.log.consensus },
@@ -148,7 +153,7 @@ export class EdgeNode {
       this.network.publishTx(batch).catch((e) => this.log.node.debug({ err: (e as Error).message }, 'tx batch publish failed'));
     });
     this.intake = new TxIntake(cfg.load, { pool: this.pool, gossip: (tx) => this.txBatcher.push(tx), refused: (reason, n = 1) => this.metrics.rejectedTxs.inc({ reason }, n) });
-    this.metrics.rejectedSource = () => rejectedCounts(this.engine.verdictCounts(), this.malformedConsensus, this.network.getCounters().rejected ?? {});
+    this.metrics.rejectedSource = () => rejectedCounts(this.engine.verdictCounts(), this.gossipRejects, this.network.getCounters().rejected ?? {});
 
     this.syncVerifyPool = new VerifyPool({ workers: cfg.sync.verifyWorkers });
     const decodeOpts = { chainId, params };
@@ -215,6 +220,12 @@ export class EdgeNode {
     const head = this.store.head()!;
     await replayIndexers(this.store, { chainId: this.genesis.chainId, head: head.height, nowMs: Date.now(), txStats: this.txStats, matches: this.matches, nodeLocation: (id) => this.state.edgeNode(id) });
     const wal = (await this.store.walRecords()).map((r) => r.bytes);
+    if (this.isSealer) {
+      // the double-sign guard (src/node/sign-guard.ts): its own file, outside the database
+      this.signGuard = SignGuard.open(this.cfg.signStatePath, { chainId: this.genesis.chainId, genesisHash: this.genesisHashHex });
+      const lost = this.signGuard.noteWal(head.height, wal);
+      if (lost !== null) this.log.consensus.warn({ height: lost, file: this.cfg.signStatePath }, 'signed at this height before but its WAL records are gone: signing nothing new there');
+    }
     const hb = await this.store.getBlockByHeight(head.height);
     this.metrics.height.set(head.height);
     this.metrics.blockTimestamp.set(hb!.header.timestamp / 1000); // a restarted idle node is not "stalled since 1970"
@@ -245,8 +256,18 @@ export class EdgeNode {
           await this.store.walAppend(o.record, this.engine.status().height);
           break;
         case 'broadcast':
-        case 'send':
+        case 'send': {
+          const g = this.signGuard ? this.signGuard.allow(o.bytes, this.engine.status().sealerIndex) : null;
+          if (g && !g.ok) {
+            this.log.consensus.warn({ reason: g.reason, kind: o.kind, height: o.height, view: o.view }, 'double-sign guard: not sent');
+            break;
+          }
           this.network.publishConsensus(o.bytes).catch((e) => this.log.consensus.debug({ err: (e as Error).message }, 'publish failed'));
+          break;
+        }
+        case 'equivocation':
+          // two conflicting signed messages of one sealer (o.messages): what an evidence tx carries
+          this.log.consensus.warn({ sealer: this.sealers.sealers[o.sender]?.name, kind: o.kind, height: o.height, view: o.view }, 'equivocation: a sealer signed two blocks at one height and view');
           break;
         case 'set-timer':
           this.setTimer(o.at);
@@ -293,10 +314,15 @@ export class EdgeNode {
     durable.then(() => this.events.publish('block', event), () => {});
   }
 
-  /** A gossiped consensus message: a cheap structural check at the boundary (garbage is not forwarded and counts against the peer); the rest is the engine's. */
+  /**
+   * A gossiped consensus message at the gossip boundary: structure, sender and signature are
+   * checked before it is delivered or forwarded (a forged one stops at the first honest node and
+   * counts against the peer); protocol rules are the engine's.
+   */
   private onConsensus(bytes: Uint8Array, from: string): 'accept' | 'reject' {
-    if (!ConsensusMessageCodec.decode(bytes).ok) {
-      this.malformedConsensus++;
+    const c = gossipCheck(bytes, { chainId: this.genesis.chainId, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify });
+    if (!c.ok) {
+      this.gossipRejects.set(c.reason, (this.gossipRejects.get(c.reason) ?? 0) + 1);
       return 'reject';
     }
     this.enqueue({ type: 'message', now: Date.now(), bytes, from });

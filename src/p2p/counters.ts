@@ -11,6 +11,8 @@ export interface P2PCounters {
   messagesAccepted: Record<GossipKind, number>;
   /** Received messages ignored (handler said ignore, or no handler yet), by topic. */
   messagesIgnored: Record<GossipKind, number>;
+  /** Received consensus messages whose content was accepted within the replay window: ignored, not forwarded. */
+  messagesReplayed: Record<GossipKind, number>;
   /** Messages published by this node, by topic. */
   messagesOut: Record<GossipKind, number>;
   /** Received messages rejected (not forwarded, penalise the sender), by reason. */
@@ -36,6 +38,7 @@ export function newCounters(): P2PCounters {
     messagesIn: { tx: 0, consensus: 0 },
     messagesAccepted: { tx: 0, consensus: 0 },
     messagesIgnored: { tx: 0, consensus: 0 },
+    messagesReplayed: { tx: 0, consensus: 0 },
     messagesOut: { tx: 0, consensus: 0 },
     rejected: { too_large: 0, signed: 0, no_nonce: 0, unknown_peer: 0, handler_reject: 0, handler_error: 0 },
     requestsServed: { status: 0, blocks: 0 },

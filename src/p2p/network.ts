@@ -126,6 +126,8 @@ export class P2PNetwork {
   private readonly redialer: Redialer;
   /** Counter behind nextPublishNonce; starts at a random value so a restarted node does not repeat ids. */
   private publishNonce = randomBytes(8).readBigUInt64BE(0);
+  /** Consensus contents accepted within the replay window: SHA-256 hex -> ms accepted (oldest first). */
+  private readonly recentContent = new Map<string, number>();
   private readonly stopController = new AbortController();
   private state: 'created' | 'started' | 'stopped' = 'created';
 
@@ -398,6 +400,17 @@ export class P2PNetwork {
     return b;
   }
 
+  /** Remembers an accepted consensus content; entries older than the window (or past 65,536) go first. */
+  private rememberContent(id: string, window: number): void {
+    const now = Date.now();
+    this.recentContent.delete(id);
+    this.recentContent.set(id, now);
+    for (const [k, at] of this.recentContent) {
+      if (now - at < window && this.recentContent.size <= 65_536) break;
+      this.recentContent.delete(k);
+    }
+  }
+
   /** gossipsub topic validator: envelope policy, size, the delivering peer, then the handler's verdict. */
   private async validate(kind: GossipKind, via: PeerId, msg: Message): Promise<TopicValidatorResult> {
     this.counters.messagesIn[kind]++;
@@ -416,14 +429,27 @@ export class P2PNetwork {
       this.counters.messagesIgnored[kind]++;
       return TopicValidatorResult.Ignore;
     }
+    const payload = msg.data.subarray(PUBLISH_NONCE_BYTES);
+    // De-duplication by content: ids include the publish nonce, so a peer replaying a
+    // consensus message under a new nonce would otherwise have it forwarded by everyone.
+    const window = kind === 'consensus' ? this.opts.consensusReplayWindowMs : 0;
+    const contentId = window > 0 ? toHex(sha256(payload)) : '';
+    if (window > 0) {
+      const at = this.recentContent.get(contentId);
+      if (at !== undefined && Date.now() - at < window) {
+        this.counters.messagesReplayed[kind]++;
+        return TopicValidatorResult.Ignore;
+      }
+    }
     let verdict: Verdict;
     try {
-      verdict = await handler(msg.data.subarray(PUBLISH_NONCE_BYTES), { viaPeerId: via.toString(), viaPublicKey: viaKey });
+      verdict = await handler(payload, { viaPeerId: via.toString(), viaPublicKey: viaKey });
     } catch (e) {
       return reject('handler_error', { err: errMsg(e) });
     }
     if (verdict === 'accept') {
       this.counters.messagesAccepted[kind]++;
+      if (window > 0) this.rememberContent(contentId, window);
       return TopicValidatorResult.Accept;
     }
     if (verdict === 'ignore') {

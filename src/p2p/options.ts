@@ -37,6 +37,12 @@ export interface P2POptions {
   heartbeatMs?: number;
   /** Timeout of one outbound dial (ms). */
   dialTimeoutMs?: number;
+  /**
+   * A consensus message whose content (the bytes after the publish nonce) was accepted less
+   * than this many ms ago is ignored: not delivered again and not forwarded, so a replay by a
+   * peer goes no further than one hop. 0 turns it off.
+   */
+  consensusReplayWindowMs?: number;
 }
 
 export type ResolvedP2POptions = Required<P2POptions>;
@@ -63,6 +69,7 @@ export const P2P_DEFAULTS = {
   redialMaxMs: 30_000,
   heartbeatMs: 700,
   dialTimeoutMs: 5_000,
+  consensusReplayWindowMs: 2_000,
 } as const;
 
 export function resolveOptions(opts: P2POptions): ResolvedP2POptions {
@@ -74,6 +81,9 @@ export function resolveOptions(opts: P2POptions): ResolvedP2POptions {
   }
   for (const k of ['maxBlocksPerRequest', 'maxBlocksResponseBytes', 'requestTimeoutMs', 'serverTimeoutMs', 'maxInboundRequestStreams', 'redialBaseMs', 'redialMaxMs', 'heartbeatMs', 'dialTimeoutMs'] as const) {
     if (!Number.isSafeInteger(out[k]) || out[k] < 1) throw new P2PError('P2P_BAD_OPTIONS', `${k} must be a positive integer`, { [k]: out[k] });
+  }
+  if (!Number.isSafeInteger(out.consensusReplayWindowMs) || out.consensusReplayWindowMs < 0) {
+    throw new P2PError('P2P_BAD_OPTIONS', 'consensusReplayWindowMs must be a non-negative integer', { consensusReplayWindowMs: out.consensusReplayWindowMs });
   }
   if (out.maxBlocksResponseBytes > P2P_LIMITS.blocksResponse - 1024) {
     throw new P2PError('P2P_BAD_OPTIONS', `maxBlocksResponseBytes must be at most ${P2P_LIMITS.blocksResponse - 1024}`);

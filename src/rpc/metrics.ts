@@ -164,13 +164,13 @@ export class NodeMetrics {
  * The rows of `edgechain_rejected_messages_total`: the consensus engine's `reject` verdicts
  * (keyed `verdict:kind:reason`), malformed consensus gossip, and the p2p boundary's refusals.
  */
-export function rejectedCounts(engineVerdicts: Record<string, number>, malformedConsensus: number, p2pRejected: Record<string, number>): { source: string; reason: string; count: number }[] {
+export function rejectedCounts(engineVerdicts: Record<string, number>, gossipRejects: ReadonlyMap<string, number>, p2pRejected: Record<string, number>): { source: string; reason: string; count: number }[] {
   const out: { source: string; reason: string; count: number }[] = [];
   for (const [k, count] of Object.entries(engineVerdicts)) {
     const [verdict, kind, reason] = k.split(':');
     if (verdict === 'reject') out.push({ source: 'consensus', reason: `${kind}:${reason}`, count });
   }
-  if (malformedConsensus) out.push({ source: 'consensus', reason: 'gossip:malformed', count: malformedConsensus });
+  for (const [reason, count] of gossipRejects) out.push({ source: 'consensus', reason: `gossip:${reason}`, count });
   for (const [reason, count] of Object.entries(p2pRejected)) out.push({ source: 'p2p', reason, count });
   return out;
 }

@@ -4,3 +4,4 @@ export * from './keys.ts';
 export * from './memory.ts';
 export * from './level.ts';
 export * from './chain-store.ts';
+export * from './durable-file.ts';

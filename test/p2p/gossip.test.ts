@@ -172,23 +172,66 @@ describe('gossip', () => {
     await expect(a.publishConsensus(new Uint8Array(GOSSIP_MAX_MESSAGE_BYTES + 1))).rejects.toMatchObject({ code: 'P2P_MESSAGE_TOO_LARGE' });
   });
 
-  it('the same bytes published again are delivered again (a consensus message re-sent on a timer)', async () => {
-    // message ids are content hashes (StrictNoSign); found by the e2e test where 2 of 4
-    // sealers restart during a view change and need the VIEW-CHANGEs the others re-send
+  it('the same bytes published again after the replay window are delivered again (a consensus message re-sent on a timer)', async () => {
+    // message ids are content hashes (StrictNoSign) plus the publish nonce; found by the e2e
+    // test where 2 of 4 sealers restart during a view change and need the VIEW-CHANGEs the
+    // others re-send
     const keys = testKeys('resend', 2);
     const got: string[] = [];
-    const a = await startNode(keys[0], keys);
-    const b = await startNode(keys[1], keys, [addr(a)], {}, {
+    const window = 100;
+    const a = await startNode(keys[0], keys, [], { consensusReplayWindowMs: window });
+    const b = await startNode(keys[1], keys, [addr(a)], { consensusReplayWindowMs: window }, {
       onConsensus: (d) => {
         got.push(text(d));
         return 'accept';
       },
     });
     await waitFor(() => a.topicPeers('consensus').length === 1, 'A to see B subscribed');
-    for (let i = 0; i < 3; i++) expect(await a.publishConsensus(bytes('view-change'))).toBe(1);
-    await waitFor(() => got.length === 3, 'B to receive all three copies');
+    for (let i = 0; i < 3; i++) {
+      expect(await a.publishConsensus(bytes('view-change'))).toBe(1);
+      await waitFor(() => got.length === i + 1, `B to receive copy ${i + 1}`);
+      const at = Date.now();
+      await waitFor(() => Date.now() - at > window, 'the replay window to pass');
+    }
     expect(got).toEqual(['view-change', 'view-change', 'view-change']);
     expect(b.getCounters().messagesAccepted.consensus).toBe(3);
+    expect(b.getCounters().messagesReplayed.consensus).toBe(0);
+  });
+
+  it('a consensus message replayed under a new nonce within the window is delivered once and not forwarded (line A-B-C)', async () => {
+    const keys = testKeys('replay', 3);
+    const atB: string[] = [];
+    const atC: string[] = [];
+    const a = await startNode(keys[0], keys);
+    const b = await startNode(keys[1], keys, [addr(a)], { consensusReplayWindowMs: 60_000 }, {
+      onConsensus: (d) => {
+        atB.push(text(d));
+        return 'accept';
+      },
+    });
+    const c = await startNode(keys[2], keys, [addr(b)], {}, {
+      onConsensus: (d) => {
+        atC.push(text(d));
+        return 'accept';
+      },
+    });
+    await waitFor(() => b.connectedPeers().length === 2, 'B to connect to A and C');
+    let probe = 0;
+    await waitFor(() => {
+      if (atC.some((t) => t.startsWith('probe'))) return true;
+      void a.publishConsensus(bytes(`probe-${probe++}`));
+      return false;
+    }, 'a probe to travel A -> B -> C');
+    const before = b.getCounters().messagesReplayed.consensus;
+    // A (an admitted but malicious peer) replays the same commit three times, then a marker
+    for (let i = 0; i < 3; i++) await a.publishConsensus(bytes('commit-7'));
+    await a.publishConsensus(bytes('marker'));
+    await waitFor(() => atC.includes('marker'), 'C to receive the marker');
+    // A -> B and B -> C are ordered streams: every replay was judged before the marker
+    expect(atB.filter((t) => t === 'commit-7')).toHaveLength(1);
+    expect(atC.filter((t) => t === 'commit-7')).toHaveLength(1);
+    expect(b.getCounters().messagesReplayed.consensus - before).toBe(2);
+    expect(c.connectedPeers()).not.toContain(a.peerId);
   });
 
   it('a message with no handler installed is ignored, not rejected', async () => {

@@ -6,10 +6,11 @@
  *   --n <list>              sealer counts, comma-separated (default 4,7)
  *   --mutant <name>         run against a deliberately broken engine; exit 0 only if it is caught
  * One summary line per scenario and n: seeds run, violations, mean/p99 virtual commit
- * latency, messages per block. A violation prints its seed, scenario and replay command.
+ * latency, messages per block; then the faults line: how many seeds actually injected the
+ * scenario's faults, and the totals injected by kind. A violation prints its seed, scenario and replay command.
  */
 import { MUTANTS, type Mutant } from '../../src/consensus/types.ts';
-import { SCENARIO_NAMES, replayCommand, runSeeds, scenarioConfig, summaryLine } from './scenarios.ts';
+import { SCENARIO_NAMES, faultLine, replayCommand, runSeeds, scenarioConfig, summaryLine } from './scenarios.ts';
 import { Simulation } from './sim.ts';
 
 function arg(name: string): string | undefined {
@@ -47,6 +48,7 @@ if (seedArg !== undefined) {
       console.log(`scenario=${name} n=${n} seed=${seed}${mutant ? ' mutant=' + mutant : ''}`);
       console.log(`  faults: byzantine=${JSON.stringify(cfg.byzantine)} crashes=${JSON.stringify(cfg.crashes)} partitions=${JSON.stringify(cfg.partitions)}${cfg.walCrash ? ' walCrash=' + JSON.stringify(cfg.walCrash) : ''}`);
       console.log(`  heights=${JSON.stringify(r.heights)} virtual=${r.endTime.toFixed(0)}ms steps=${r.steps} messages=${r.messages} wall=${wall.toFixed(0)}ms`);
+      console.log(`  injected: ${JSON.stringify(r.faults)}; ${r.healHeight === null ? 'ended before the heal' : `heal at height ${r.healHeight}, liveness target ${r.liveTarget}`}`);
       console.log(`  commit latencies (virtual ms): ${r.latencies.map((l) => l.toFixed(0)).join(' ')}`);
       if (r.violations.length) {
         bad = true;
@@ -68,6 +70,7 @@ for (const name of names) {
     const s = runSeeds(name, n, first, count, { mutant, stopOnViolation: !!mutant });
     total += s.violations.length;
     console.log(summaryLine(s));
+    console.log(faultLine(s));
     for (const v of s.violations.slice(0, 3)) {
       console.log(`  VIOLATION seed=${v.seed}: ${v.message}\n  replay: ${replayCommand(name, n, v.seed, mutant)}`);
       caughtBy ??= `${name} n=${n} seed=${v.seed}`;

@@ -280,7 +280,7 @@ describe('PbftEngine rules', () => {
     for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: T0 + 10 * SIM_PARAMS.viewTimeoutMs });
     const held = c.queue;
     c.queue = [];
-    for (const m of held) if (m.to === 2) c.step(2, { type: 'message', now: T0, bytes: m.bytes });
+    for (const m of held) if (m.to === 2 && kindOf(m.bytes) !== 'commit') c.step(2, { type: 'message', now: T0, bytes: m.bytes }); // COMMITs (re-sent on the timer) stay withheld
     const nv = c.queue.find((m) => kindOf(m.bytes) === 'newView')!;
     expect(nv).toBeDefined();
     const env = ConsensusMessageCodec.decode(nv.bytes);
@@ -298,5 +298,146 @@ describe('PbftEngine rules', () => {
     expect(r.step({ type: 'message', now: T0 + 60, bytes: forged }).some((o) => o.type === 'request-validate' || o.type === 'broadcast')).toBe(false);
     expect(r.verdictCounts()['reject:newView:not-highest-prepared']).toBe(1);
     expect(r.step({ type: 'message', now: T0 + 60, bytes: nv.bytes }).some((o) => o.type === 'request-validate')).toBe(true);
+  });
+});
+
+describe('restart from the WAL: the last record at the highest view wins', () => {
+  /** Every permutation of xs (xs is small). */
+  function permutations<T>(xs: readonly T[]): T[][] {
+    if (xs.length <= 1) return [xs.slice()];
+    const out: T[][] = [];
+    xs.forEach((x, i) => {
+      for (const rest of permutations([...xs.slice(0, i), ...xs.slice(i + 1)])) out.push([x, ...rest]);
+    });
+    return out;
+  }
+
+  it('a restarted leader of V re-sends its NEW-VIEW and PREPARE whatever the order and crash point of its WAL records', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    c.drain((_, bytes) => kindOf(bytes) !== 'commit');
+    c.queue = [];
+    for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: T0 + 10 * SIM_PARAMS.viewTimeoutMs });
+    const held = c.queue;
+    c.queue = [];
+    for (const m of held) if (m.to === 2 && kindOf(m.bytes) !== 'commit') c.step(2, { type: 'message', now: T0, bytes: m.bytes }); // COMMITs (re-sent on the timer) stay withheld
+    const wal = c.outs[2].filter((o) => o.type === 'persist').map((o) => (o as { record: Uint8Array }).record);
+    const kinds = wal.map((r) => `${describeWalRecord(r)!.kind}/${describeWalRecord(r)!.view}`);
+    // sealer 2 (leader of (1, 1)): PREPARE and COMMIT of view 0, then VIEW-CHANGE, NEW-VIEW and PREPARE of view 1
+    expect(kinds).toEqual(['prepare/0', 'commit/0', 'viewChange/1', 'newView/1', 'prepare/1']);
+    let checked = 0;
+    // every crash point (prefix of the append order), every order the records could come back in
+    for (let len = 1; len <= wal.length; len++) {
+      const prefix = wal.slice(0, len);
+      const k = kinds.slice(0, len);
+      const leftVc = k.some((x) => x.endsWith('/1') && !x.startsWith('viewChange'));
+      const inVc = !leftVc && k.includes('viewChange/1');
+      for (const order of permutations(prefix.map((_, i) => i))) {
+        const e = engine(4, keyOf(2));
+        const out = e.step({ type: 'start', now: T0 + 20_000, head, wal: order.map((i) => prefix[i]) });
+        const sent = out.filter((o) => o.type === 'broadcast').map((o) => kindOf((o as { bytes: Uint8Array }).bytes));
+        const st = e.status();
+        if (leftVc) {
+          expect(st).toMatchObject({ view: 1, phase: 'proposed' });
+          expect(sent).toEqual(k.includes('prepare/1') ? ['newView', 'prepare'] : ['newView']);
+        } else if (inVc) {
+          expect(st).toMatchObject({ view: 1, phase: 'view-change' });
+          expect(sent).toEqual(['viewChange']);
+        } else {
+          expect(st.view).toBe(0);
+        }
+        // nothing new is signed or persisted on restart
+        expect(out.filter((o) => o.type === 'persist')).toEqual([]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(1 + 2 + 6 + 24 + 120);
+  });
+});
+
+describe('retransmission and the commit certificate', () => {
+  it('a lost PREPARE round is recovered by the re-send timer, in view 0, with doubling gaps', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    c.drain((_, bytes) => kindOf(bytes) !== 'prepare'); // every PREPARE lost once
+    expect(c.finalized.every((f) => f.length === 0)).toBe(true);
+    const first = T0 + SIM_PARAMS.viewTimeoutMs / 4;
+    for (const e of c.engines) expect(e.status().timerAt).toBe(first);
+    c.now = first;
+    for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: first });
+    // the next re-send waits twice as long (it is still ahead of the view deadline here)
+    for (const e of c.engines) expect(e.status().timerAt).toBe(first + SIM_PARAMS.viewTimeoutMs / 2);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+    for (const f of c.finalized) expect((f[0] as Extract<EngineOutput, { type: 'finalize' }>).certificate.view).toBe(0);
+    for (const e of c.engines) expect(e.status().view).toBe(0);
+  });
+
+  it('a sealer that missed every COMMIT finalizes from the certificate another sealer announces; a forged one is refused', () => {
+    const c = new Cluster(4);
+    c.start();
+    c.submit(0);
+    let forged: Uint8Array | null = null;
+    c.drain((to, bytes) => {
+      if (kindOf(bytes) === 'certificate' && forged === null) {
+        const e = ConsensusMessageCodec.decode(bytes);
+        if (!e.ok) throw e.error;
+        const p = ConsensusPayloadCodec.decode(e.value.payload);
+        if (!p.ok) throw p.error;
+        const cert = p.value.certificate!;
+        const seals = cert.seals.map((s, i) => (i === 0 ? { ...s, signature: Uint8Array.from(s.signature, (b, j) => (j === 7 ? b ^ 1 : b)) } : s));
+        const payload = ConsensusPayloadCodec.encode({ certificate: { ...cert, seals } });
+        forged = ConsensusMessageCodec.encode({ payload, sender: e.value.sender, signature: sign(signedBytes(payload), keyOf(e.value.sender).secretKey), block: new Uint8Array(0) });
+      }
+      return !(to === 3 && kindOf(bytes) === 'commit');
+    });
+    expect(forged).not.toBeNull();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+    const f3 = c.finalized[3][0] as Extract<EngineOutput, { type: 'finalize' }>;
+    expect(verifyCertificate(f3.certificate, { chainId: SIM_CHAIN_ID, height: 1, blockHash: f3.block.hash }, simSealers(4)).ok).toBe(true);
+    expect(c.engines[3].verdictCounts()['accept:certificate:ok']).toBe(1);
+    expect(c.engines[3].verdictCounts()['accept:commit:ok']).toBeUndefined();
+    // the forged certificate (one seal's bit flipped), fed to a sealer at height 1 that knows the block
+    const lagging = new Cluster(4);
+    lagging.start();
+    lagging.submit(0);
+    lagging.drain((to, bytes) => !(to === 3 && (kindOf(bytes) === 'commit' || kindOf(bytes) === 'certificate')));
+    expect(lagging.finalized[3]).toHaveLength(0);
+    lagging.step(3, { type: 'message', now: T0, bytes: forged! });
+    expect(lagging.finalized[3]).toHaveLength(0);
+    expect(lagging.engines[3].verdictCounts()['reject:certificate:bad-certificate']).toBe(1);
+  });
+});
+
+describe('equivocation evidence', () => {
+  it('two PRE-PREPAREs of the leader for one (h, 0) give one piece of evidence: both signed envelopes, attachments stripped', () => {
+    const a = buildWith(4, keyOf(1), [workloadTx(0)], 1, 0, GENESIS_HASH, T0)!;
+    const b = buildWith(4, keyOf(1), [workloadTx(0)], 1, 0, GENESIS_HASH, T0 + 1)!;
+    const pp = (blk: typeof a) => {
+      const payload = ConsensusPayloadCodec.encode({ prePrepare: { height: 1, view: 0, blockHash: blk.hash } });
+      return ConsensusMessageCodec.encode({ payload, sender: 1, signature: sign(signedBytes(payload), keyOf(1).secretKey), block: blk.bytes });
+    };
+    const r = engine(4, keyOf(2));
+    r.step({ type: 'start', now: T0, head, wal: [] });
+    r.step({ type: 'message', now: T0 + 5, bytes: pp(a) });
+    const out = r.step({ type: 'message', now: T0 + 6, bytes: pp(b) });
+    const ev = out.filter((o) => o.type === 'equivocation') as Extract<EngineOutput, { type: 'equivocation' }>[];
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ kind: 'prePrepare', height: 1, view: 0, sender: 1 });
+    const hashes = ev[0].messages.map((m) => {
+      const e = ConsensusMessageCodec.decode(m);
+      if (!e.ok) throw e.error;
+      expect(e.value.block.length).toBe(0);
+      const p = ConsensusPayloadCodec.decode(e.value.payload);
+      if (!p.ok) throw p.error;
+      expect(memoVerify(e.value.signature, signedBytes(e.value.payload), keyOf(1).publicKey)).toBe(true);
+      return Buffer.from(p.value.prePrepare!.blockHash).toString('hex');
+    });
+    expect(hashes).toEqual([a.hashHex.slice(2), b.hashHex.slice(2)]);
+    // a third proposal is not evidence again
+    const c = buildWith(4, keyOf(1), [workloadTx(0)], 1, 0, GENESIS_HASH, T0 + 2)!;
+    expect(r.step({ type: 'message', now: T0 + 7, bytes: pp(c) }).some((o) => o.type === 'equivocation')).toBe(false);
   });
 });

@@ -105,6 +105,12 @@ export function workloadTx(k: number): SignedTx {
   return TXS[k];
 }
 
+/** A workload tx that executes on `state`: client c's tx at the nonce the state expects of it. */
+export function nextWorkloadTx(state: { nonceOf(address: string): number }, c: number): SignedTx {
+  const client = ((c % CLIENTS) + CLIENTS) % CLIENTS;
+  return workloadTx(state.nonceOf(clientKey(client).address) * CLIENTS + client);
+}
+
 const JUNK: SignedTx[] = [];
 
 /**

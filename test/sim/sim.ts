@@ -1,25 +1,26 @@
 import { sha256 } from '../../src/crypto/hash.ts';
-import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
+import { addressBytes, keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
 import { buildBlock, decodeBlock, type DecodedBlock } from '../../src/chain/block.ts';
-import { verifyCertificate, voteBytes } from '../../src/chain/certificate.ts';
+import { buildCertificate, verifyCertificate, voteBytes } from '../../src/chain/certificate.ts';
 import { SealerSet } from '../../src/chain/sealers.ts';
 import { decodeTx, TxVerifier, type SignedTx } from '../../src/chain/tx.ts';
 import { TxCodec } from '../../src/codec/chain.ts';
 import type { ChainParams, CommitCertificate } from '../../src/codec/types.ts';
-import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusPayload } from '../../src/codec/consensus.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusMessage, type ConsensusPayload } from '../../src/codec/consensus.ts';
 import { PbftEngine, signedBytes } from '../../src/consensus/engine.ts';
-import type { EngineInput, Mutant } from '../../src/consensus/types.ts';
-import { describeWalRecord } from '../../src/consensus/wal.ts';
-import { toHex } from '../../src/util/bytes.ts';
+import type { EngineInput, EngineOutput, Mutant } from '../../src/consensus/types.ts';
+import { describeWalRecord, walRecordHeight } from '../../src/consensus/wal.ts';
+import { amnesicHeightOf, guardDecide, guardItemOf, type GuardState } from '../../src/consensus/guard.ts';
+import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
 import type { Ledger, LedgerOutput } from '../../src/ledger/index.ts';
 import type { TxPool } from '../../src/txpool/pool.ts';
 import { EventQueue, Prng } from './prng.ts';
-import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, junkTx, simChain, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
+import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, nextWorkloadTx, junkTx, simChain, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
 import { verify as realVerify } from '../../src/crypto/keys.ts';
 
 export { SIM_PARAMS, T0 };
 
-export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage'] as const;
+export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage', 'lock', 'split', 'sync'] as const;
 export type ByzKind = (typeof BYZ_KINDS)[number];
 
 export interface NetModel {
@@ -49,10 +50,17 @@ export interface SimConfig {
   partitions: { groups: number[][]; from: number; to: number }[];
   crashes: { node: number; at: number; restartAt: number }[];
   walCrash?: { node: number; write: number; before: boolean; torn: boolean; restartAfter: number };
+  /**
+   * Wiped data dir: `node` crashes right after signing its `proposal`-th PRE-PREPARE (before
+   * the network carries it) and restarts `restartAfter` ms later with no chain, no WAL and a
+   * fresh app: only its double-sign guard survives (unless `noGuard`, the test of the test).
+   */
+  wipeCrash?: { node: number; proposal: number; restartAfter: number };
+  noGuard?: boolean;
   byzantine: { node: number; kind: ByzKind }[];
   /**
-   * Lock test: COMMITs reach only `node` until it has finalized a block; from then on it is
-   * cut off from everyone (so nobody can sync from it) until `until`.
+   * Lock test: honest COMMITs of view 0 reach only `node`, and only until it has finalized a
+   * block; from then on it is cut off from everyone (so nobody can sync from it) until `until`.
    */
   commitsOnlyTo?: { node: number; until: number };
   skewMax: number;
@@ -62,6 +70,11 @@ export interface SimConfig {
    */
   timerEarlyMs?: number;
   txEvery: number;
+  /**
+   * Mean ms between workload txs while faults are active (default: txEvery). Fewer txs in the
+   * fault window keep runs that go past the heal cheap: cost grows with blocks, not with time.
+   */
+  faultTxEvery?: number;
   /** Real signature checks everywhere (bench); default: the memoized verifier. */
   realVerify?: boolean;
   /**
@@ -86,6 +99,20 @@ export interface SimResult {
   heights: number[];
   /** wal-crash: the kind of the record at the crash point, and whether it was durable. */
   walCrashAt: string | null;
+  /**
+   * The faults this run actually injected (not merely scheduled), by kind: `crash`, `restart`,
+   * `wal-crash`, `partitioned` (transmissions a partition, a twin split or a withheld COMMIT
+   * stopped), `dropped`, `duplicated`, `early-timer`, `byzantine` (messages a Byzantine node
+   * sent that an honest engine would not have), `silent-leader` (heights whose view-0 leader
+   * was a silent sealer), `byz-sync` (sync answers a Byzantine peer forged), `wipe` (a node
+   * restarted with an empty data dir), `guard-refused` (messages the double-sign guard kept in).
+   */
+  faults: Record<string, number>;
+  /** Equivocation evidence honest engines emitted (each checked: both signatures valid, same slot, two blocks, a Byzantine sender). */
+  evidence: number;
+  /** The highest honest height when the faults stopped (null: the run ended before), and the height liveness then required. */
+  healHeight: number | null;
+  liveTarget: number;
 }
 
 interface SimNode {
@@ -108,6 +135,10 @@ interface SimNode {
   pool: TxPool | null;
   /** The ledger asked for a 'work' input (see Ledger onWork). */
   wake: boolean;
+  /** The double-sign guard (src/consensus/guard.ts), kept across crashes and wipes. */
+  guard: GuardState | null;
+  amnesic: number | null;
+  proposals: number;
   byzState: { alt: Map<string, { orig: string; alt: DecodedBlock; altBytes: Uint8Array; halfB: Set<number> }>; counter: number };
 }
 
@@ -164,6 +195,8 @@ export class Simulation {
   private readonly genesisHash: Uint8Array;
   /** When the first valid tx was submitted (idle-start scenarios). */
   private firstTxAt: number | null = null;
+  private readonly faults: Record<string, number> = {};
+  private evidence = 0;
 
   constructor(cfg: SimConfig) {
     this.cfg = cfg;
@@ -190,6 +223,9 @@ export class Simulation {
       ledger: null,
       pool: null,
       wake: false,
+      guard: null,
+      amnesic: null,
+      proposals: 0,
       byzState: { alt: new Map(), counter: 0 },
     });
     for (let i = 0; i < cfg.n; i++) this.nodes.push(mk(i, i, sealerKey(i), byzOf.get(i) ?? null));
@@ -224,21 +260,32 @@ export class Simulation {
     this.q.push(this.t + (cfg.txStart ?? 1), { k: 'tx', i: 0 });
     for (let j = 0; j < (cfg.junkTxs ?? 0); j++) for (const nd of this.nodes) this.q.push(this.t + this.rng.int(1, 30), { k: 'pool', node: nd.id, i: j, junk: true });
     const deadline = T0 + cfg.faultsEnd + cfg.livenessBound;
+    // Every run goes past the heal: liveness is judged only after the faults stopped, and
+    // asks for progress made after it (two heights above the highest honest one at the heal),
+    // so a chain that happened to reach the target before a fault fired proves nothing.
     let done = false;
+    let healed = false;
+    let healHeight = 0;
+    let liveTarget = cfg.target;
     while (this.violations.length === 0) {
       const e = this.q.pop();
       if (!e) break;
       if (e.t > deadline) break;
       this.t = Math.max(this.t, e.t);
       this.handle(e.v);
-      if (this.allReached()) {
+      if (e.v.k === 'heal') {
+        healed = true;
+        healHeight = Math.max(0, ...this.honestNodes().map((nd) => nd.chain.length));
+        liveTarget = Math.max(cfg.target, healHeight + 2);
+      }
+      if (healed && this.allReached(liveTarget)) {
         done = true;
         break;
       }
     }
     if (!done && this.violations.length === 0) {
       const lag = this.honestNodes().map((nd) => `node${nd.id}@${nd.chain.length}`).join(' ');
-      this.violations.push(`liveness: not every honest node reached height ${cfg.target} within ${cfg.livenessBound} ms after faults stopped (${lag})`);
+      this.violations.push(`liveness: not every honest node reached height ${liveTarget} (heal at height ${healHeight}) within ${cfg.livenessBound} ms after faults stopped (${lag})`);
     }
     return {
       violations: this.violations,
@@ -250,15 +297,23 @@ export class Simulation {
       endTime: this.t - T0,
       heights: this.nodes.map((nd) => nd.chain.length),
       walCrashAt: this.walCrashAt,
+      faults: { ...this.faults },
+      evidence: this.evidence,
+      healHeight: healed ? healHeight : null,
+      liveTarget,
     };
+  }
+
+  private fault(kind: string, k = 1): void {
+    this.faults[kind] = (this.faults[kind] ?? 0) + k;
   }
 
   private honestNodes(): SimNode[] {
     return this.nodes.filter((nd) => nd.honest);
   }
 
-  private allReached(): boolean {
-    for (const nd of this.nodes) if (nd.honest && nd.chain.length < this.cfg.target) return false;
+  private allReached(target: number): boolean {
+    for (const nd of this.nodes) if (nd.honest && nd.chain.length < target) return false;
     return true;
   }
 
@@ -283,7 +338,8 @@ export class Simulation {
         workloadTx(e.i);
         for (const nd of this.nodes) this.q.push(this.t + this.rng.int(1, 30), { k: 'pool', node: nd.id, i: e.i });
         this.txCount++;
-        this.q.push(this.t + this.rng.int(Math.ceil(this.cfg.txEvery / 2), this.cfg.txEvery * 2), { k: 'tx', i: e.i + 1 });
+        const every = this.faulty() ? (this.cfg.faultTxEvery ?? this.cfg.txEvery) : this.cfg.txEvery;
+        this.q.push(this.t + this.rng.int(Math.ceil(every / 2), every * 2), { k: 'tx', i: e.i + 1 });
         break;
       }
       case 'pool': {
@@ -294,11 +350,15 @@ export class Simulation {
         break;
       }
       case 'crash':
+        if (this.nodes[e.node].up) this.fault('crash');
         this.crash(this.nodes[e.node]);
         break;
       case 'restart': {
         const nd = this.nodes[e.node];
-        if (!nd.up) this.startNode(nd);
+        if (!nd.up) {
+          this.fault('restart');
+          this.startNode(nd);
+        }
         break;
       }
       case 'sync': {
@@ -314,7 +374,11 @@ export class Simulation {
         this.q.push(this.t + this.rng.int(100, 400), { k: 'tick', node: e.node });
         break;
       case 'heal':
-        for (const nd of this.nodes) if (!nd.up && nd.byz !== 'silent' && !(nd.byz === 'non-sealer' && nd.sealer === -1)) this.startNode(nd);
+        for (const nd of this.nodes) {
+          if (nd.up || nd.byz === 'silent' || (nd.byz === 'non-sealer' && nd.sealer === -1)) continue;
+          this.fault('restart');
+          this.startNode(nd);
+        }
         break;
     }
   }
@@ -347,6 +411,7 @@ export class Simulation {
     const head = top
       ? { height: top.block.header.height, hash: top.block.hash, timestamp: top.block.header.timestamp }
       : { height: 0, hash: this.genesisHash, timestamp: T0 - 1000 };
+    nd.amnesic = amnesicHeightOf(nd.guard, head.height, nd.wal.map((r) => walRecordHeight(r)));
     this.drive(nd, { type: 'start', now: this.t + nd.skew, head, wal: [...nd.wal], pending: false });
   }
 
@@ -379,6 +444,7 @@ export class Simulation {
             const wc = this.cfg.walCrash;
             if (wc && wc.node === nd.id && wc.write === nd.walWrites) {
               this.walCrashAt = `${describeWalRecord(o.record)?.kind ?? '?'}/${wc.before ? (wc.torn ? 'torn' : 'lost') : 'durable'}`;
+              this.fault('wal-crash');
               if (wc.before) {
                 if (wc.torn) nd.wal.push(o.record.subarray(0, Math.max(1, o.record.length >> 1)));
               } else nd.wal.push(o.record);
@@ -392,10 +458,34 @@ export class Simulation {
           case 'broadcast':
           case 'send': {
             const to = o.type === 'send' ? o.to : null;
+            if (nd.honest && nd.key && !this.cfg.noGuard) {
+              // the double-sign guard: durable before the message leaves, refuses conflicts
+              const item = guardItemOf(o.bytes, nd.sealer);
+              const d = item ? guardDecide(nd.guard, item, nd.amnesic) : null;
+              if (d && !d.ok) {
+                this.fault('guard-refused');
+                break;
+              }
+              if (d && d.changed) {
+                nd.guard = d.next;
+                if (nd.amnesic !== null && d.next.height > nd.amnesic) nd.amnesic = null;
+              }
+            }
             if (nd.honest) this.checkOwnMessage(nd, o.bytes);
+            const wc = this.cfg.wipeCrash;
+            if (wc && wc.node === nd.id && o.kind === 'prePrepare' && ++nd.proposals === wc.proposal) {
+              // signed (and counted by the double-vote check), never transmitted: crash and wipe
+              this.fault('wipe');
+              this.crash(nd);
+              nd.wal = [];
+              nd.chain = [];
+              nd.disk = newDisk(this.cfg.n);
+              this.q.push(this.t + wc.restartAfter, { k: 'restart', node: nd.id });
+              return false;
+            }
             if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
             if (nd.byz) this.byzSend(nd, o.bytes, to);
-            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind);
+            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind, o.view);
             break;
           }
           case 'finalized':
@@ -408,13 +498,19 @@ export class Simulation {
             if (o.at !== null) {
               let fireAt = o.at - nd.skew;
               const early = this.cfg.timerEarlyMs ?? 0;
-              if (early > 0 && fireAt - this.t >= 2 && this.timerRng.chance(0.5)) fireAt -= this.timerRng.int(1, Math.min(early, Math.floor(fireAt - this.t) - 1));
+              if (early > 0 && fireAt - this.t >= 2 && this.timerRng.chance(0.5)) {
+                fireAt -= this.timerRng.int(1, Math.min(early, Math.floor(fireAt - this.t) - 1));
+                this.fault('early-timer');
+              }
               this.q.push(Math.max(this.t, fireAt), { k: 'timer', node: nd.id, gen: nd.timerGen });
             }
             break;
           }
           case 'request-sync':
             this.requestSync(nd, o.fromHeight);
+            break;
+          case 'equivocation':
+            if (nd.honest) this.checkEvidence(nd, o);
             break;
         }
         return true;
@@ -464,18 +560,30 @@ export class Simulation {
   }
 
   /** Transmits bytes from `from` to `to` (null: every other node) through the network model. */
-  send(from: number, bytes: Uint8Array, to: number[] | null, kind?: string): void {
+  send(from: number, bytes: Uint8Array, to: number[] | null, kind?: string, view?: number): void {
     const net = this.faulty() ? this.cfg.net : this.cfg.calm;
     const targets = to ?? this.nodes.map((nd) => nd.id).filter((id) => id !== from);
     const co = this.cfg.commitsOnlyTo;
-    const commitCut = !!co && kind === 'commit' && this.t < T0 + co.until && this.nodes[co.node].chain.length === 0;
+    // COMMITs of view 0 reach only co.node (until it has finalized), nobody else, until co.until
+    const commitCut = !!co && kind === 'commit' && view === 0 && this.t < T0 + co.until;
     for (const id of targets) {
       if (id === from) continue;
       this.messages++;
       this.bytes += bytes.length;
-      if (commitCut && id !== co!.node) continue;
-      if (this.blocked(from, id) || this.rng.chance(net.drop)) continue;
+      if (commitCut && (id !== co!.node || this.nodes[co!.node].chain.length > 0)) {
+        this.fault('partitioned');
+        continue;
+      }
+      if (this.blocked(from, id)) {
+        this.fault('partitioned');
+        continue;
+      }
+      if (this.rng.chance(net.drop)) {
+        this.fault('dropped');
+        continue;
+      }
       const copies = this.rng.chance(net.dup) ? 2 : 1;
+      if (copies === 2) this.fault('duplicated');
       for (let c = 0; c < copies; c++) {
         this.q.push(this.t + net.delayMin + this.rng.exp(net.delayMean), { k: 'deliver', to: id, bytes });
       }
@@ -488,8 +596,17 @@ export class Simulation {
       if (p.id === nd.id || !p.honest || !p.up || this.blocked(p.id, nd.id)) continue;
       if (p.chain.length >= from && (!best || p.chain.length > best.chain.length)) best = p;
     }
-    if (!best) return;
     const net = this.faulty() ? this.cfg.net : this.cfg.calm;
+    // Byzantine sync servers answer first, with forged blocks and certificates
+    for (const p of this.nodes) {
+      if (p.byz !== 'sync' || !p.up || p.id === nd.id || this.blocked(p.id, nd.id)) continue;
+      const forged = this.forgedSync(p, nd, from);
+      if (forged) {
+        this.fault('byz-sync');
+        this.q.push(this.t + net.delayMin + this.rng.exp(net.delayMean), { k: 'sync', node: nd.id, blocks: [forged] });
+      }
+    }
+    if (!best) return;
     if (this.rng.chance(net.drop)) return;
     const blocks = best.chain.slice(from - 1, from - 1 + 16).map((e) => ({ bytes: e.block.bytes, cert: e.cert }));
     this.q.push(this.t + 2 * net.delayMin + this.rng.exp(2 * net.delayMean), { k: 'sync', node: nd.id, blocks });
@@ -508,12 +625,32 @@ export class Simulation {
     const p = ConsensusPayloadCodec.decode(e.value.payload);
     if (!p.ok) return this.violate(`node${nd.id} sent an undecodable payload`);
     const pos = payloadPosition(p.value);
-    if (pos.kind === 'viewChange') return;
+    if (pos.kind === 'viewChange' || pos.kind === 'certificate') return;
     const k = `${pos.kind === 'newView' ? 'prePrepare' : pos.kind}:${pos.height}:${pos.view}:${e.value.sender}`;
     const h = toHex(pos.blockHash!);
     const prev = this.votes.get(k);
     if (prev === undefined) this.votes.set(k, h);
     else if (prev !== h) this.violate(`double vote: honest sealer ${e.value.sender} signed ${pos.kind} for two blocks at height ${pos.height} view ${pos.view}`);
+  }
+
+  /** Evidence must stand on its own: two valid signatures of the accused for two blocks at one (kind, height, view). */
+  private checkEvidence(nd: SimNode, o: Extract<EngineOutput, { type: 'equivocation' }>): void {
+    const hashes: string[] = [];
+    for (const m of o.messages) {
+      const e = ConsensusMessageCodec.decode(m);
+      const p = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
+      if (!e.ok || !p || !p.ok) return this.violate(`node${nd.id} emitted undecodable evidence`);
+      const pos = payloadPosition(p.value);
+      const msg = pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, SIM_CHAIN_ID, pos.height, pos.view, pos.blockHash!) : signedBytes(e.value.payload);
+      const pub = this.sealers.sealers[e.value.sender]?.publicKey;
+      if (e.value.sender !== o.sender || pos.kind !== o.kind || pos.height !== o.height || pos.view !== o.view || !pub || !this.verifyFn(e.value.signature, msg, pub)) {
+        return this.violate(`node${nd.id} emitted invalid evidence against sealer ${o.sender} (${o.kind} h=${o.height} v=${o.view})`);
+      }
+      hashes.push(toHex(pos.blockHash!));
+    }
+    if (hashes[0] === hashes[1]) return this.violate(`node${nd.id} emitted evidence of one block only against sealer ${o.sender}`);
+    if (this.nodes[o.sender]?.honest) return this.violate(`evidence against honest sealer ${o.sender} (node${nd.id})`);
+    this.evidence++;
   }
 
   private onFinalize(nd: SimNode, block: DecodedBlock, cert: CommitCertificate): void {
@@ -532,6 +669,7 @@ export class Simulation {
     const d = this.decided.get(h);
     if (d === undefined) {
       this.decided.set(h, block.hashHex);
+      if (this.nodes[this.sealers.leaderIndex(h, 0)]?.byz === 'silent') this.fault('silent-leader');
       const p = this.firstProposal.get(h);
       if (p !== undefined) this.latencies.push(this.t - p);
       if (h === 1 && this.firstTxAt !== null && this.t - this.firstTxAt > this.cfg.params.viewTimeoutMs) {
@@ -609,29 +747,43 @@ export class Simulation {
     const halfB = new Set(targets.filter((id) => id % 2 === 1));
     const halfA = targets.filter((id) => !halfB.has(id));
     switch (nd.byz) {
+      case 'lock':
+        return this.byzLock(nd, e.value, p.value, bytes, targets);
       case 'equivocate':
+      case 'split':
       case 'wrong-block': {
         if ((pos.kind === 'prePrepare' || pos.kind === 'newView') && e.value.block.length > 0) {
           const blk = this.blockOf(e.value.block);
           if (blk && (pos.kind === 'prePrepare' || blk.header.view === pos.view)) {
             const modes = ['parent', 'root', 'tx', 'future-ts', 'empty'] as const;
-            const alt = this.alternative(nd, blk, nd.byz === 'equivocate' ? 'timestamp' : modes[st.counter++ % modes.length]);
+            // split: the twin block is ground to a lower hash than the real one, so that a
+            // view change breaking the tie between two prepared certificates picks it
+            const alt = nd.byz === 'split' ? this.lowerTwin(nd, blk) : this.alternative(nd, blk, nd.byz === 'equivocate' ? 'timestamp' : modes[st.counter++ % modes.length]);
             const altP: ConsensusPayload =
               pos.kind === 'prePrepare'
                 ? { prePrepare: { ...p.value.prePrepare!, blockHash: alt.hash } }
                 : { newView: { ...p.value.newView!, blockHash: alt.hash } };
             const altBytes = this.signAs(nd.key, nd.sealer, altP, alt.bytes);
+            this.fault('byzantine');
             if (nd.byz === 'wrong-block') return this.send(nd.id, altBytes, targets);
+            if (nd.byz === 'split') {
+              // the twin goes to the smaller half only: f+1 PREPAREs for it at most
+              halfB.clear();
+              for (const id of targets.filter((x) => x % 2 === 1).slice(0, Math.max(1, this.sealers.f))) halfB.add(id);
+              halfA.length = 0;
+              halfA.push(...targets.filter((x) => !halfB.has(x)));
+            }
             st.alt.set(`${pos.height}/${pos.view}`, { orig: toHex(pos.blockHash!), alt, altBytes, halfB });
             this.send(nd.id, bytes, halfA);
             this.send(nd.id, altBytes, [...halfB]);
             return;
           }
         }
-        if ((pos.kind === 'prepare' || pos.kind === 'commit') && nd.byz === 'equivocate') {
+        if ((pos.kind === 'prepare' || pos.kind === 'commit') && (nd.byz === 'equivocate' || nd.byz === 'split')) {
           const a = st.alt.get(`${pos.height}/${pos.view}`);
           if (a) {
             const altVote = this.signAs(nd.key, nd.sealer, { [pos.kind]: { height: pos.height, view: pos.view, blockHash: a.alt.hash } } as ConsensusPayload);
+            this.fault('byzantine');
             this.send(nd.id, bytes, targets.filter((id) => !a.halfB.has(id)));
             this.send(nd.id, altVote, targets.filter((id) => a.halfB.has(id)));
             return;
@@ -645,8 +797,10 @@ export class Simulation {
           const conflicting = this.signAs(nd.key, nd.sealer, { [pos.kind]: { height: pos.height, view: pos.view, blockHash: rnd } } as ConsensusPayload);
           const other = pos.kind === 'prepare' ? 'commit' : 'prepare';
           const unknown = this.signAs(nd.key, nd.sealer, { [other]: { height: pos.height, view: pos.view + this.rng.int(0, 2), blockHash: this.rng.bytes(32) } } as ConsensusPayload);
+          this.fault('byzantine', 2);
+          // the two halves get conflicting votes, and one node of the first half gets both
           this.send(nd.id, bytes, halfA);
-          this.send(nd.id, conflicting, [...halfB]);
+          this.send(nd.id, conflicting, [...halfB, ...halfA.slice(0, 1)]);
           this.send(nd.id, unknown, targets);
           return;
         }
@@ -655,6 +809,7 @@ export class Simulation {
       case 'forged': {
         // the real message, plus copies re-attributed to other sealers and with flipped signature bits
         this.send(nd.id, bytes, targets);
+        this.fault('byzantine', 2);
         const victim = (nd.sealer + 1 + this.rng.int(0, this.cfg.n - 2)) % this.cfg.n;
         this.send(nd.id, ConsensusMessageCodec.encode({ ...e.value, sender: victim }), targets);
         const sig = new Uint8Array(e.value.signature);
@@ -663,8 +818,130 @@ export class Simulation {
         return;
       }
       default:
+        // a twin's copy: every message it sends is the second voice of one key
+        if (nd.byz === 'twins' && nd.id !== nd.sealer) this.fault('byzantine');
         return this.send(nd.id, bytes, targets);
     }
+  }
+
+  /** The same block with a later timestamp and a hash below the original's (a few tries). */
+  private lowerTwin(nd: SimNode, b: DecodedBlock): DecodedBlock {
+    const h = b.header;
+    for (let k = 1; k < 256; k++) {
+      const alt = buildBlock({ chainId: h.chainId, height: h.height, parentHash: h.parentHash, timestamp: h.timestamp + k, proposer: h.proposer, view: h.view, stateRoot: h.stateRoot, receiptRoot: h.receiptRoot }, b.txs);
+      if (compareBytes(alt.hash, b.hash) < 0) return alt;
+    }
+    return this.alternative(nd, b, 'timestamp');
+  }
+
+  /**
+   * A Byzantine leader of a view >= 1 overrides the lock it was given: its NEW-VIEW keeps a
+   * valid justification but carries another block, and it votes for that block. Variants by
+   * seed: 'fresh' (a fresh block of the view, ignoring the prepared certificates),
+   * 'dup-cert' (its own VIEW-CHANGE swapped for one with a crafted certificate for a lower-
+   * hash twin block, its one PREPARE signature repeated up to a quorum), 'outsider-cert' (the
+   * same with signatures by a non-sealer key, under sealer indices and out-of-range ones).
+   */
+  private byzLock(nd: SimNode, env: ConsensusMessage, p: ConsensusPayload, bytes: Uint8Array, targets: number[]): void {
+    const key = nd.key!;
+    const pos = payloadPosition(p);
+    const st = nd.byzState;
+    const slot = `${pos.height}/${pos.view}`;
+    if (pos.kind === 'newView' && env.block.length > 0) {
+      let a = st.alt.get(slot);
+      if (!a) {
+        const blk = this.blockOf(env.block);
+        const nv = p.newView!;
+        if (!blk) return this.send(nd.id, bytes, targets);
+        const variant = (['fresh', 'dup-cert', 'outsider-cert'] as const)[this.cfg.seed % 3];
+        let alt: DecodedBlock | null;
+        let viewChanges = nv.viewChanges;
+        if (variant === 'fresh') {
+          alt = nd.ledger ? nd.ledger.build(pos.height, pos.view, blk.header.parentHash, Math.max(blk.header.timestamp + 1, this.t + nd.skew - 50)) : null;
+          if (alt && alt.hashHex === blk.hashHex) alt = null;
+        } else {
+          alt = this.lowerTwin(nd, blk);
+          const certView = Math.max(0, pos.view - 1);
+          const sig = sign(voteBytes('prepare', SIM_CHAIN_ID, pos.height, certView, alt.hash), key.secretKey);
+          const q = this.sealers.quorum;
+          const outsider = keyPairFromLabel('sim-outsider');
+          const osig = sign(voteBytes('prepare', SIM_CHAIN_ID, pos.height, certView, alt.hash), outsider.secretKey);
+          const prepares =
+            variant === 'dup-cert'
+              ? Array.from({ length: q }, () => ({ sealer: nd.sealer, signature: sig }))
+              : [{ sealer: nd.sealer, signature: sig }, ...Array.from({ length: q - 1 }, (_, i) => ({ sealer: i % 2 === 0 ? (nd.sealer + 1 + i) % this.cfg.n : this.cfg.n + i, signature: osig }))];
+          const vcPayload = ConsensusPayloadCodec.encode({ viewChange: { height: pos.height, newView: pos.view, prepared: { view: certView, blockHash: alt.hash, prepares } } });
+          const crafted = ConsensusMessageCodec.encode({ payload: vcPayload, sender: nd.sealer, signature: sign(signedBytes(vcPayload), key.secretKey), block: new Uint8Array(0) });
+          const others = viewChanges.filter((raw) => {
+            const d = ConsensusMessageCodec.decode(raw);
+            return !(d.ok && d.value.sender === nd.sealer);
+          });
+          viewChanges = [...others.slice(0, this.sealers.quorum - 1), crafted];
+        }
+        if (!alt) return this.send(nd.id, bytes, targets);
+        const altBytes = this.signAs(key, nd.sealer, { newView: { ...nv, viewChanges, blockHash: alt.hash } }, alt.bytes);
+        a = { orig: toHex(pos.blockHash!), alt, altBytes, halfB: new Set() };
+        st.alt.set(slot, a);
+      }
+      this.fault('byzantine');
+      return this.send(nd.id, a.altBytes, targets);
+    }
+    if (pos.kind === 'prepare' || pos.kind === 'commit') {
+      const a = st.alt.get(slot);
+      if (a) {
+        // vote for the override, PREPARE and COMMIT at once
+        this.fault('byzantine', 2);
+        this.send(nd.id, this.signAs(key, nd.sealer, { prepare: { height: pos.height, view: pos.view, blockHash: a.alt.hash } }), targets);
+        this.send(nd.id, this.signAs(key, nd.sealer, { commit: { height: pos.height, view: pos.view, blockHash: a.alt.hash } }), targets);
+        return;
+      }
+    }
+    this.send(nd.id, bytes, targets);
+  }
+
+  /**
+   * A Byzantine sync server's answer to `nd` asking from height `from`: a block on nd's head
+   * with a forged, short (too few seals), wrong-height (the real certificate of another
+   * height) or wrong-chain (a full quorum of seals, signed for another chain id) certificate.
+   */
+  private forgedSync(byz: SimNode, nd: SimNode, from: number): { bytes: Uint8Array; cert: CommitCertificate } | null {
+    if (from !== nd.chain.length + 1) return null;
+    const parent = nd.chain.length ? nd.chain[nd.chain.length - 1].block : null;
+    const r = this.rng;
+    if (!nd.ledger) return null;
+    const txs = [nextWorkloadTx(nd.ledger.state, r.int(0, 7))];
+    const header = {
+      chainId: SIM_CHAIN_ID,
+      height: from,
+      parentHash: parent ? parent.hash : this.genesisHash,
+      timestamp: (parent ? parent.header.timestamp : T0 - 1000) + r.int(1, 500),
+      proposer: addressBytes(this.sealers.sealers[this.sealers.leaderIndex(from, 0)].publicKey),
+      view: 0,
+      stateRoot: new Uint8Array(32),
+      receiptRoot: new Uint8Array(32),
+    };
+    // a block that executes to its roots on nd (the requester's real ledger): only its certificate is wrong
+    const roots = nd.ledger.validate(buildBlock(header, txs));
+    if (!roots.stateRoot) return null;
+    const blk = buildBlock({ ...header, stateRoot: roots.stateRoot }, txs);
+    const q = this.sealers.quorum;
+    const seal = (chainId: string, s: number, height = from, hash = blk.hash) => ({ sealer: s, signature: sign(voteBytes('commit', chainId, height, 0, hash), sealerKey(s).secretKey) });
+    const variant = (['forged', 'short', 'wrong-height', 'wrong-chain'] as const)[byz.byzState.counter++ % 4];
+    let cert: CommitCertificate;
+    switch (variant) {
+      case 'forged':
+        cert = buildCertificate(from, 0, blk.hash, Array.from({ length: q }, (_, s) => ({ sealer: s, signature: r.bytes(64) })));
+        break;
+      case 'short':
+        cert = buildCertificate(from, 0, blk.hash, [seal(SIM_CHAIN_ID, byz.sealer)]);
+        break;
+      case 'wrong-height':
+        cert = buildCertificate(from + 1, 0, blk.hash, Array.from({ length: q }, (_, s) => seal(SIM_CHAIN_ID, s, from + 1)));
+        break;
+      default:
+        cert = buildCertificate(from, 0, blk.hash, Array.from({ length: q }, (_, s) => seal(SIM_CHAIN_ID + '-other', s)));
+    }
+    return { bytes: blk.bytes, cert };
   }
 
   private blockOf(bytes: Uint8Array): DecodedBlock | null {
@@ -679,6 +956,7 @@ export class Simulation {
     const targets = this.others(nd);
     const n = this.cfg.n;
     const r = this.rng;
+    if (nd.byz === 'forged' || nd.byz === 'future' || nd.byz === 'garbage' || nd.byz === 'non-sealer') this.fault('byzantine');
     switch (nd.byz) {
       case 'forged': {
         // votes with random signatures attributed to honest sealers

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { replayCommand, runSeeds } from './scenarios.ts';
+import { HIT_SHARE, SCENARIO_FAULTS, faultLine, replayCommand, runSeeds } from './scenarios.ts';
 
 /** Seeds per scenario and n in `npm test` (override with SIM_SEEDS for longer local runs). */
 export const SUITE_SEEDS = Number(process.env.SIM_SEEDS ?? 100);
@@ -7,7 +7,9 @@ export const SUITE_NS = [4, 7];
 
 /**
  * One test per (scenario, n): SUITE_SEEDS seeds, each checked after every step for
- * agreement, validity and no honest double vote, and for liveness once faults stop.
+ * agreement, validity and no honest double vote, and for liveness after the faults stopped
+ * (two heights past the highest honest one at the heal). At least HIT_SHARE of the seeds
+ * must actually have injected the scenario's faults (SCENARIO_FAULTS).
  * A failure names every failing seed with its replay command.
  */
 export function scenarioSuite(names: readonly string[]): void {
@@ -18,6 +20,10 @@ export function scenarioSuite(names: readonly string[]): void {
         const report = s.violations.map((v) => `seed ${v.seed}: ${v.message}\n  replay: ${replayCommand(name, n, v.seed)}`).join('\n');
         expect(s.seeds).toBe(SUITE_SEEDS);
         expect(report).toBe('');
+        // the faults the scenario is about were injected in at least HIT_SHARE of the seeds
+        if ((SCENARIO_FAULTS[name] ?? []).length > 0) expect(s.hitSeeds / s.seeds, faultLine(s)).toBeGreaterThanOrEqual(HIT_SHARE);
+        // sealers voting both ways in front of one honest node leave checked evidence
+        if (name === 'byz-bad-votes') expect(s.evidence, faultLine(s)).toBeGreaterThanOrEqual(s.seeds);
         if (name === 'wal-crash' && n === 4 && SUITE_SEEDS >= 100) {
           // a crash was injected at every kind of WAL write, durable and not
           for (const kind of ['prePrepare', 'prepare', 'commit', 'viewChange', 'newView']) {

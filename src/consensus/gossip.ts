@@ -1,0 +1,56 @@
+import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition } from '../codec/consensus.ts';
+import { voteBytes } from '../chain/certificate.ts';
+import type { SealerSet } from '../chain/sealers.ts';
+import { verify as cryptoVerify } from '../crypto/keys.ts';
+import { equalBytes, toHex } from '../util/bytes.ts';
+import { signedBytes } from './engine.ts';
+
+type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
+
+/**
+ * A bounded memo of verified signatures, shared by the gossip boundary (gossipVerdict) and
+ * the engine (EngineDeps.verify), so a consensus message checked before it is forwarded is
+ * not verified a second time when the engine takes it. Only successes are remembered.
+ */
+export class SignatureMemo {
+  private readonly max: number;
+  private readonly inner: VerifyFn;
+  private readonly seen = new Map<string, Uint8Array>();
+
+  constructor(max = 16_384, inner: VerifyFn = cryptoVerify) {
+    this.max = max;
+    this.inner = inner;
+  }
+
+  readonly verify: VerifyFn = (signature, message, publicKey) => {
+    const k = toHex(signature) + toHex(publicKey);
+    const m = this.seen.get(k);
+    if (m && equalBytes(m, message)) return true;
+    if (!this.inner(signature, message, publicKey)) return false;
+    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(k, message);
+    return true;
+  };
+}
+
+export type GossipCheck = { ok: true } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' };
+
+/**
+ * The gossip boundary's check of a consensus message, before it is delivered or forwarded:
+ * envelope and payload decode, the sender is a sealer of the payload's height, and the
+ * envelope signature is that sealer's (votes over voteBytes, every other kind over the
+ * consensus domain ‖ payload). A forged message stops at the first honest node. Protocol
+ * rules (views, heights, duplicates) stay the engine's.
+ */
+export function gossipCheck(bytes: Uint8Array, opts: { chainId: string; sealersAt: (height: number) => SealerSet; verify: VerifyFn }): GossipCheck {
+  const e = ConsensusMessageCodec.decode(bytes);
+  if (!e.ok) return { ok: false, reason: 'malformed' };
+  const p = ConsensusPayloadCodec.decode(e.value.payload);
+  if (!p.ok) return { ok: false, reason: 'malformed' };
+  const pos = payloadPosition(p.value);
+  const sealers = opts.sealersAt(pos.height);
+  if (e.value.sender >= sealers.n) return { ok: false, reason: 'not-a-sealer' };
+  const msg = pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, opts.chainId, pos.height, pos.view, pos.blockHash!) : signedBytes(e.value.payload);
+  if (!opts.verify(e.value.signature, msg, sealers.sealers[e.value.sender].publicKey)) return { ok: false, reason: 'bad-signature' };
+  return { ok: true };
+}
