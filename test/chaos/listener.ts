@@ -69,11 +69,12 @@ export class VoteListener {
         redialBaseMs: 200,
         redialMaxMs: 1_000,
       },
-      { onConsensus: (bytes) => this.onMessage(bytes) },
+      { onConsensus: (bytes) => this.observe(bytes) },
     );
   }
 
-  private onMessage(bytes: Uint8Array): 'ignore' {
+  /** One consensus gossip message (the handler the network calls; public so a test can feed it). */
+  observe(bytes: Uint8Array): 'ignore' {
     this.stats.messages++;
     const e = ConsensusMessageCodec.decode(bytes);
     const p = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;

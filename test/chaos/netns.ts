@@ -6,7 +6,7 @@
  * Needs root and iproute2. Names carry the runner's pid, the subnet is a 10.x /24 that no
  * route of the host uses, and teardown() (called on every exit path) deletes all of it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, execFile } from 'node:child_process';
 
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -78,6 +78,22 @@ export class NetnsLab {
   /** The command prefix that runs a program inside node i's namespace. */
   prefix(i: number): string[] {
     return ['ip', 'netns', 'exec', this.ns(i)];
+  }
+
+  /** One JSON-RPC call to node i's RPC port from inside its namespace (reachable while its links are cut); null on failure. */
+  rpcInside(i: number, port: number, method: string): Promise<unknown> {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [] });
+    const script = `fetch(${JSON.stringify(`http://${this.addr(i)}:${port}/`)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(body)} }).then((r) => r.json()).then((j) => console.log(JSON.stringify(j.result ?? null)))`;
+    return new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', this.ns(i), process.execPath, '-e', script], { timeout: 10_000 }, (err, stdout) => {
+        if (err) return resolve(null);
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          resolve(null);
+        }
+      });
+    });
   }
 
   cutLinks(i: number): void {

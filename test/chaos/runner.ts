@@ -59,7 +59,13 @@ export interface PerturbationRecord {
   heightAtHeal: number;
   /** Blocks finalized by the other nodes during the fault window. */
   blocksDuringFault: number;
-  /** From heal to the first block above heightAtHeal on any node. */
+  /** cut only: the target's own height just before the cut and at the end of the window (read from inside its namespace). */
+  isolated?: { before: number | null; atEnd: number | null };
+  /** Time the heal itself took (restart until the node's RPC answers; SIGCONT; veth up). */
+  healMs: number;
+  /** Longest interval between consecutive block timestamps from the fault's start to the end of its checks (ms). */
+  longestBlockGapMs: number | null;
+  /** From heal to the first block above heightAtHeal on any other node. */
   resumeMs: number | null;
   /** From heal to the perturbed node being at (at least) that block. */
   catchUpMs: number | null;
@@ -80,7 +86,7 @@ export interface ChaosReport {
   wallS: number;
   perturbations: PerturbationRecord[];
   survived: number;
-  recovery: { worstResumeMs: number | null; worstCatchUpMs: number | null; meanResumeMs: number | null };
+  recovery: { longestBlockGapMs: number | null; worstResumeMs: number | null; worstCatchUpMs: number | null; meanResumeMs: number | null };
   txs: { accepted: number; finalized: number; lost: number; lostHashes: string[]; chainTxDelta: number; failedOnChain: number; rejected: Record<string, number>; unreachable: number; resent: number; busy: number };
   chain: { finalHeight: number; heightsCompared: number };
   doubleSigns: DoubleSign[];
@@ -128,6 +134,16 @@ export function schedule(seed: number, kinds: readonly Kind[], nodes: number, fa
     const restMs = Math.round((1 + r() * 3) * 1000);
     return { kind, target, faultMs, restMs };
   };
+}
+
+/** Longest interval between consecutive block timestamps over heights (from, to]. */
+function longestGap(stamps: number[], from: number, to: number): number | null {
+  let best: number | null = null;
+  for (let h = Math.max(1, from + 1); h <= to; h++) {
+    if (stamps[h] === undefined || stamps[h - 1] === undefined) continue;
+    best = Math.max(best ?? 0, stamps[h] - stamps[h - 1]);
+  }
+  return best;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -186,6 +202,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const maxHeight = async (skip: string | null = null) => Math.max(-1, ...Object.values(await heights(skip)).filter((h): h is number => h !== null));
 
   let agreedUpTo = 0;
+  /** Block timestamps (ms) by height, from the first node, as the agreement check reads them. */
+  const stamps: number[] = [];
   let finalHeight = 0;
   /** Compares every node's hash at every height in (agreedUpTo, min height]; returns the heights compared. */
   const checkAgreement = async (): Promise<number> => {
@@ -200,6 +218,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const per = await Promise.all(names.map((n) => rpc(agent, url(n), reqs, 30_000)));
       for (let k = 0; k < reqs.length; k++) {
         const hashes = per.map((out) => (out.find((r) => r.id === reqs[k].id)?.result as { hash?: string } | null)?.hash ?? null);
+        const b0 = per[0].find((r) => r.id === reqs[k].id)?.result as { timestamp?: number } | null;
+        if (b0 && typeof b0.timestamp === 'number') stamps[reqs[k].id] = b0.timestamp;
         if (hashes.some((x) => x === null) || new Set(hashes).size !== 1) {
           throw new Error(`agreement: height ${reqs[k].id}: ${names.map((n, i) => `${n}=${hashes[i]}`).join(' ')}`);
         }
@@ -285,7 +305,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const target = names[step.target];
       const rec: PerturbationRecord = {
         index, kind: step.kind, target, at: Math.round(elapsedS() * 10) / 10, faultMs: step.faultMs,
-        heightAtStart: await maxHeight(), heightAtHeal: 0, blocksDuringFault: 0, resumeMs: null, catchUpMs: null,
+        heightAtStart: await maxHeight(), heightAtHeal: 0, healMs: 0, longestBlockGapMs: null, blocksDuringFault: 0, resumeMs: null, catchUpMs: null,
         checkedHeights: 0, txsFinalizedSoFar: 0, violations: [],
       };
       const loadClockAtStart = load.now();
@@ -304,10 +324,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           process.kill(pid, 'SIGSTOP');
           break;
         case 'cut':
+          rec.isolated = { before: await heightOf(target), atEnd: null };
           lab!.cutLinks(step.target);
           break;
       }
       await sleep(step.faultMs); // the fault window is part of the schedule
+      if (step.kind === 'cut') rec.isolated!.atEnd = await lab!.rpcInside(step.target, t.byName(target).node.rpcPort, 'getBlockNumber') as number | null;
       rec.heightAtHeal = await maxHeight(target);
       rec.blocksDuringFault = rec.heightAtHeal - rec.heightAtStart;
       // heal
@@ -331,7 +353,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         violations.push(`#${index} ${step.kind} ${target}: ${v}`);
       };
       const H = rec.heightAtHeal;
-      const resumed = await waitUntil(async () => (await maxHeight()) > H, Math.max(0, boundMs - (performance.now() - tHeal)));
+      // a real cut: the isolated node finalizes at most the block whose commit was in flight
+      if (rec.isolated && (rec.isolated.before === null || rec.isolated.atEnd === null || rec.isolated.atEnd > rec.isolated.before + 1)) {
+        fail(`cut not effective or not observable: ${target} at ${rec.isolated.before} before, ${rec.isolated.atEnd} at the end of the window`);
+      }
+      rec.healMs = Math.round(performance.now() - tHeal);
+      const resumed = await waitUntil(async () => (await maxHeight(target)) > H, Math.max(0, boundMs - (performance.now() - tHeal)));
       rec.resumeMs = resumed === null ? null : Math.round(performance.now() - tHeal);
       if (resumed === null) fail(`no block above ${H} within ${boundMs} ms of heal`);
       const caught = await waitUntil(async () => ((await heightOf(target)) ?? -1) > H, Math.max(0, boundMs - (performance.now() - tHeal)));
@@ -349,12 +376,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         }, boundMs);
         if (pendingOld === null) fail(`${load.unfinalizedBefore(loadClockAtStart).length} txs accepted before the perturbation still not finalized ${boundMs} ms after its checks began`);
       }
+      rec.longestBlockGapMs = longestGap(stamps, rec.heightAtStart, agreedUpTo);
       const ds = listener.doubleSigns();
       if (ds.length > 0) fail(`double sign: ${JSON.stringify(ds)}`);
       rec.txsFinalizedSoFar = [...load.txs.values()].filter((x) => x.finalizedAt !== null).length;
       perturbations.push(rec);
-      log(`chaos #${index} ${step.kind.padEnd(7)} ${target.padEnd(10)} fault ${(step.faultMs / 1000).toFixed(1)} s, ${rec.blocksDuringFault} blocks meanwhile; resumed ${rec.resumeMs} ms, caught up ${rec.catchUpMs} ms; agreed to ${agreedUpTo}; ${rec.txsFinalizedSoFar}/${load.txs.size} txs final${rec.violations.length ? `; VIOLATION ${rec.violations.join('; ')}` : ''}`);
-      if (violations.length === 0) await sleep(step.restMs);
+      log(`chaos #${index} ${step.kind.padEnd(7)} ${target.padEnd(10)} fault ${(step.faultMs / 1000).toFixed(1)} s, ${rec.blocksDuringFault} blocks meanwhile; healed in ${rec.healMs} ms; longest block gap ${rec.longestBlockGapMs} ms; resumed ${rec.resumeMs} ms, caught up ${rec.catchUpMs} ms; agreed to ${agreedUpTo}; ${rec.txsFinalizedSoFar}/${load.txs.size} txs final${rec.violations.length ? `; VIOLATION ${rec.violations.join('; ')}` : ''}`);
+      if (violations.length === 0) await sleep(step.restMs); // the schedule's quiet time between faults
     }
 
     // ---- the end: stop the load, every accepted tx must be finalized
@@ -394,6 +422,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       perturbations,
       survived: perturbations.filter((p) => p.violations.length === 0).length,
       recovery: {
+        longestBlockGapMs: longestGap(stamps, 1, agreedUpTo),
         worstResumeMs: resumes.length ? Math.max(...resumes) : null,
         worstCatchUpMs: catchUps.length ? Math.max(...catchUps) : null,
         meanResumeMs: resumes.length ? Math.round(resumes.reduce((a, b) => a + b, 0) / resumes.length) : null,
