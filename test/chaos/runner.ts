@@ -65,9 +65,9 @@ export interface PerturbationRecord {
   healMs: number;
   /** Longest interval between consecutive block timestamps from the fault's start to the end of its checks (ms). */
   longestBlockGapMs: number | null;
-  /** From heal to the first block above heightAtHeal on any other node. */
+  /** From the end of the heal to the first block above heightAtHeal on any other node (polled). */
   resumeMs: number | null;
-  /** From heal to the perturbed node being at (at least) that block. */
+  /** From the end of the heal to the perturbed node being above heightAtHeal (polled). */
   catchUpMs: number | null;
   checkedHeights: number;
   txsFinalizedSoFar: number;
@@ -358,12 +358,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         fail(`cut not effective or not observable: ${target} at ${rec.isolated.before} before, ${rec.isolated.atEnd} at the end of the window`);
       }
       rec.healMs = Math.round(performance.now() - tHeal);
-      const resumed = await waitUntil(async () => (await maxHeight(target)) > H, Math.max(0, boundMs - (performance.now() - tHeal)));
-      rec.resumeMs = resumed === null ? null : Math.round(performance.now() - tHeal);
-      if (resumed === null) fail(`no block above ${H} within ${boundMs} ms of heal`);
-      const caught = await waitUntil(async () => ((await heightOf(target)) ?? -1) > H, Math.max(0, boundMs - (performance.now() - tHeal)));
-      rec.catchUpMs = caught === null ? null : Math.round(performance.now() - tHeal);
-      if (caught === null) fail(`${target} not above ${H} within ${boundMs} ms of heal`);
+      const tHealed = performance.now();
+      const resumed = await waitUntil(async () => (await maxHeight(target)) > H, boundMs);
+      rec.resumeMs = resumed === null ? null : Math.round(performance.now() - tHealed);
+      if (resumed === null) fail(`no block above ${H} within ${boundMs} ms of the heal`);
+      const caught = await waitUntil(async () => ((await heightOf(target)) ?? -1) > H, Math.max(0, boundMs - (performance.now() - tHealed)));
+      rec.catchUpMs = caught === null ? null : Math.round(performance.now() - tHealed);
+      if (caught === null) fail(`${target} not above ${H} within ${boundMs} ms of the heal`);
       if (rec.violations.length === 0) {
         try {
           rec.checkedHeights = await checkAgreement();
