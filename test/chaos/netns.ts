@@ -12,15 +12,26 @@ function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** True when this process may create network namespaces (root with iproute2). */
+let probed: boolean | null = null;
+
+/** True when this process may create network namespaces (root, iproute2, and a probe namespace can be made and deleted). */
 export function netnsAvailable(): boolean {
+  if (probed !== null) return probed;
+  probed = false;
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  const probe = `ec${(process.pid % 100_000).toString(36)}probe`;
   try {
-    ip('netns', 'list');
-    return true;
+    ip('netns', 'add', probe);
+    ip('netns', 'del', probe);
+    probed = true;
   } catch {
-    return false;
+    try {
+      ip('netns', 'del', probe);
+    } catch {
+      /* never made */
+    }
   }
+  return probed;
 }
 
 export class NetnsLab {
