@@ -86,6 +86,8 @@ export interface ChaosReport {
   wallS: number;
   perturbations: PerturbationRecord[];
   survived: number;
+  /** Per kind: how many, the worst catch-up and the longest block gap around them. */
+  byKind: Record<string, { count: number; worstCatchUpMs: number | null; longestBlockGapMs: number | null }>;
   recovery: { longestBlockGapMs: number | null; worstResumeMs: number | null; worstCatchUpMs: number | null; meanResumeMs: number | null };
   txs: { accepted: number; finalized: number; lost: number; lostHashes: string[]; chainTxDelta: number; failedOnChain: number; rejected: Record<string, number>; unreachable: number; resent: number; busy: number };
   chain: { finalHeight: number; heightsCompared: number };
@@ -422,6 +424,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       wallS: Math.round((Date.now() - started) / 1000),
       perturbations,
       survived: perturbations.filter((p) => p.violations.length === 0).length,
+      byKind: Object.fromEntries(kinds.map((k) => {
+        const ps = perturbations.filter((p) => p.kind === k);
+        const worst = (xs: (number | null)[]) => (xs.some((x) => x !== null) ? Math.max(...xs.filter((x): x is number => x !== null)) : null);
+        return [k, { count: ps.length, worstCatchUpMs: worst(ps.map((p) => p.catchUpMs)), longestBlockGapMs: worst(ps.map((p) => p.longestBlockGapMs)) }];
+      })),
       recovery: {
         longestBlockGapMs: longestGap(stamps, 1, agreedUpTo),
         worstResumeMs: resumes.length ? Math.max(...resumes) : null,
