@@ -44,7 +44,7 @@ const report = await runChaos({
 });
 console.log(
   `chaos seed ${report.seed}: ${report.perturbations.length} perturbations (${report.survived} survived), ` +
-    `worst resume ${report.recovery.worstResumeMs} ms, worst catch-up ${report.recovery.worstCatchUpMs} ms; ` +
+    `longest block gap ${report.recovery.longestBlockGapMs} ms, worst resume ${report.recovery.worstResumeMs} ms, worst catch-up ${report.recovery.worstCatchUpMs} ms; ` +
     `txs accepted ${report.txs.accepted}, finalized ${report.txs.finalized}, lost ${report.txs.lost}; ` +
     `${report.chain.heightsCompared} heights compared on ${report.nodes.length} nodes; double signs ${report.doubleSigns.length}; ` +
     `${report.ok ? 'OK' : 'VIOLATIONS'}; report ${out}`,
