@@ -312,72 +312,83 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       };
       const loadClockAtStart = load.now();
       const pid = t.byName(target).proc!.pid!;
-      // fault
-      switch (step.kind) {
-        case 'kill':
-        case 'wipe':
-          await stopExpected(target, 'kill');
-          if (step.kind === 'wipe') rmSync(dataDirOf(target), { recursive: true, force: true });
-          break;
-        case 'restart':
-          await stopExpected(target, 'term');
-          break;
-        case 'pause':
-          process.kill(pid, 'SIGSTOP');
-          break;
-        case 'cut':
-          rec.isolated = { before: await heightOf(target), atEnd: null };
-          lab!.cutLinks(step.target);
-          break;
-      }
-      await sleep(step.faultMs); // the fault window is part of the schedule
-      if (step.kind === 'cut') rec.isolated!.atEnd = await lab!.rpcInside(step.target, t.byName(target).node.rpcPort, 'getBlockNumber') as number | null;
-      rec.heightAtHeal = await maxHeight(target);
-      rec.blocksDuringFault = rec.heightAtHeal - rec.heightAtStart;
-      // heal
-      const tHeal = performance.now();
-      switch (step.kind) {
-        case 'kill':
-        case 'wipe':
-        case 'restart':
-          await start(target);
-          break;
-        case 'pause':
-          process.kill(pid, 'SIGCONT');
-          break;
-        case 'cut':
-          lab!.healLinks(step.target);
-          break;
-      }
-      // checks
       const fail = (v: string) => {
         rec.violations.push(v);
         violations.push(`#${index} ${step.kind} ${target}: ${v}`);
       };
-      const H = rec.heightAtHeal;
-      // a real cut: the isolated node finalizes at most the block whose commit was in flight
-      if (rec.isolated && (rec.isolated.before === null || rec.isolated.atEnd === null || rec.isolated.atEnd > rec.isolated.before + 1)) {
-        fail(`cut not effective or not observable: ${target} at ${rec.isolated.before} before, ${rec.isolated.atEnd} at the end of the window`);
-      }
-      rec.healMs = Math.round(performance.now() - tHeal);
-      const tHealed = performance.now();
-      const resumed = await waitUntil(async () => (await maxHeight(target)) > H, boundMs);
-      rec.resumeMs = resumed === null ? null : Math.round(performance.now() - tHealed);
-      if (resumed === null) fail(`no block above ${H} within ${boundMs} ms of the heal`);
-      const caught = await waitUntil(async () => ((await heightOf(target)) ?? -1) > H, Math.max(0, boundMs - (performance.now() - tHealed)));
-      rec.catchUpMs = caught === null ? null : Math.round(performance.now() - tHealed);
-      if (caught === null) fail(`${target} not above ${H} within ${boundMs} ms of the heal`);
-      if (rec.violations.length === 0) {
-        try {
-          rec.checkedHeights = await checkAgreement();
-        } catch (e) {
-          fail((e as Error).message);
+      try {
+        // fault
+        switch (step.kind) {
+          case 'kill':
+          case 'wipe':
+            await stopExpected(target, 'kill');
+            if (step.kind === 'wipe') rmSync(dataDirOf(target), { recursive: true, force: true });
+            break;
+          case 'restart':
+            await stopExpected(target, 'term');
+            break;
+          case 'pause':
+            process.kill(pid, 'SIGSTOP');
+            break;
+          case 'cut':
+            rec.isolated = { before: await heightOf(target), atEnd: null };
+            lab!.cutLinks(step.target);
+            break;
         }
-        const pendingOld = await waitUntil(async () => {
-          await load!.refreshFinalized(url(names[0]));
-          return load!.unfinalizedBefore(loadClockAtStart).length === 0;
-        }, boundMs);
-        if (pendingOld === null) fail(`${load.unfinalizedBefore(loadClockAtStart).length} txs accepted before the perturbation still not finalized ${boundMs} ms after its checks began`);
+        await sleep(step.faultMs); // the fault window is part of the schedule
+        if (step.kind === 'cut') rec.isolated!.atEnd = await lab!.rpcInside(step.target, t.byName(target).node.rpcPort, 'getBlockNumber') as number | null;
+        rec.heightAtHeal = await maxHeight(target);
+        rec.blocksDuringFault = rec.heightAtHeal - rec.heightAtStart;
+        // heal
+        const tHeal = performance.now();
+        switch (step.kind) {
+          case 'kill':
+          case 'wipe':
+          case 'restart':
+            await start(target);
+            break;
+          case 'pause':
+            process.kill(pid, 'SIGCONT');
+            break;
+          case 'cut':
+            lab!.healLinks(step.target);
+            break;
+        }
+        // checks
+        const H = rec.heightAtHeal;
+        // a real cut: the isolated node finalizes at most the block whose commit was in flight
+        if (rec.isolated && (rec.isolated.before === null || rec.isolated.atEnd === null || rec.isolated.atEnd > rec.isolated.before + 1)) {
+          fail(`cut not effective or not observable: ${target} at ${rec.isolated.before} before, ${rec.isolated.atEnd} at the end of the window`);
+        }
+        rec.healMs = Math.round(performance.now() - tHeal);
+        const tHealed = performance.now();
+        const resumed = await waitUntil(async () => (await maxHeight(target)) > H, boundMs);
+        rec.resumeMs = resumed === null ? null : Math.round(performance.now() - tHealed);
+        if (resumed === null) fail(`no block above ${H} within ${boundMs} ms of the heal`);
+        const caught = await waitUntil(async () => ((await heightOf(target)) ?? -1) > H, Math.max(0, boundMs - (performance.now() - tHealed)));
+        rec.catchUpMs = caught === null ? null : Math.round(performance.now() - tHealed);
+        if (caught === null) fail(`${target} not above ${H} within ${boundMs} ms of the heal`);
+        if (rec.violations.length === 0) {
+          try {
+            rec.checkedHeights = await checkAgreement();
+          } catch (e) {
+            fail((e as Error).message);
+          }
+          const pendingOld = await waitUntil(async () => {
+            await load!.refreshFinalized(url(names[0]));
+            return load!.unfinalizedBefore(loadClockAtStart).length === 0;
+          }, boundMs);
+          if (pendingOld === null) fail(`${load.unfinalizedBefore(loadClockAtStart).length} txs accepted before the perturbation still not finalized ${boundMs} ms after its checks began`);
+        }
+      } catch (e) {
+        fail(`runner: ${(e as Error).message}`);
+        // leave the testnet whole for the end checks
+        try {
+          if (step.kind === 'pause') process.kill(pid, 'SIGCONT');
+          if (step.kind === 'cut' && lab!.isCut(step.target)) lab!.healLinks(step.target);
+        } catch {
+          /* the end checks will say what is wrong */
+        }
       }
       rec.longestBlockGapMs = longestGap(stamps, rec.heightAtStart, agreedUpTo);
       const ds = listener.doubleSigns();
