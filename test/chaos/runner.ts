@@ -159,6 +159,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   if (useNetns && !netnsAvailable()) throw new Error('--netns needs root and iproute2');
   const kinds = (o.kinds ?? KINDS).filter((k) => useNetns || k !== 'cut');
   if (kinds.length === 0) throw new Error('no perturbation kind to run');
+  if (!useNetns && o.kinds?.includes('cut')) throw new Error('cut needs network namespaces (root and iproute2)');
   const started = Date.now();
   const violations: string[] = [];
   const perturbations: PerturbationRecord[] = [];
@@ -167,7 +168,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   // observer-2's key is the listener's identity; the other five are node processes
   const names = t.nodes.map((n) => n.node.name).filter((n) => n !== 'observer-2');
   const lab = useNetns ? new NetnsLab(names.length) : null;
-  const listener = new VoteListener(t.chainId, t.layout.nodes.filter((n) => n.role === 'sealer').map((n) => fromHex(n.publicKey)!));
+  let listener: VoteListener | null = null;
+  let sealerNames: string[] = [];
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   let load: SteadyLoad | null = null;
   const expectedExit = new Set<string>();
@@ -281,9 +283,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(names.map((n) => start(n)));
     log(`chaos: ${names.length} nodes up${lab ? ` (network namespaces ${lab.ns(0)}…, bridge ${lab.bridge}, ${lab.subnet}.0/24)` : ' (loopback; no link cuts)'}; kinds ${kinds.join(', ')}; seed ${o.seed}`);
 
+    // the sealers in index order, as the chain numbers them (a vote's `sender`)
+    const sealerList = await t.rpcOf(names[0]).call<{ index: number; name: string; publicKey: string }[]>('getSealerList');
+    sealerList.sort((a, b) => a.index - b.index);
+    sealerNames = sealerList.map((x) => x.name);
+    const votes = new VoteListener(t.chainId, sealerList.map((x) => fromHex(x.publicKey.replace(/^0x/, ''))!));
+    listener = votes;
     const obs2 = t.layout.nodes.find((n) => n.name === 'observer-2')!;
     const obs2Cfg = JSON.parse(readFileSync(obs2.configPath, 'utf8'));
-    await listener.start({
+    await votes.start({
       secretKey: readKeyFile(resolve(dirname(obs2.configPath), obs2Cfg.key)).secretKey,
       listen: `/ip4/${lab ? lab.hostAddr : '127.0.0.1'}/tcp/0`,
       bootstrap: names.map((n) => t.byName(n).node).map((p) => `/ip4/${addrOf(p.name)}/tcp/${p.p2pPort}/p2p/${p.peerId}`),
@@ -295,7 +303,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const loadRng = rng(o.seed ^ 0x5bd1e995);
     load = new SteadyLoad({ chainId: t.chainId, senders, rate, random: loadRng, nodes: () => names.map((n) => ({ name: n, url: url(n) })) });
     await load.start();
-    const warm = await waitUntil(async () => (await maxHeight()) >= 3 && listener.connectedPeers() >= names.length, boundMs);
+    const warm = await waitUntil(async () => (await maxHeight()) >= 3 && votes.connectedPeers() >= names.length, boundMs);
     if (warm === null) throw new Error(`no progress under load within ${boundMs} ms of start`);
 
     // ---- the schedule
@@ -391,7 +399,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         }
       }
       rec.longestBlockGapMs = longestGap(stamps, rec.heightAtStart, agreedUpTo);
-      const ds = listener.doubleSigns();
+      const ds = votes.doubleSigns();
       if (ds.length > 0) fail(`double sign: ${JSON.stringify(ds)}`);
       rec.txsFinalizedSoFar = [...load.txs.values()].filter((x) => x.finalizedAt !== null).length;
       perturbations.push(rec);
@@ -416,13 +424,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const finalized = [...load.txs.values()].filter((x) => x.finalizedAt !== null).length;
     const chainTxDelta = txEnd.txSum - txBase.txSum;
     if (chainTxDelta !== finalized) violations.push(`end: the chain holds ${chainTxDelta} new txs, the client saw ${finalized} of its own finalized`);
-    const ds = listener.doubleSigns();
+    const ds = votes.doubleSigns();
     if (ds.length > 0 && !violations.some((v) => v.includes('double sign'))) violations.push(`double sign: ${JSON.stringify(ds)}`);
 
     const resumes = perturbations.map((p) => p.resumeMs).filter((x): x is number => x !== null);
     const catchUps = perturbations.map((p) => p.catchUpMs).filter((x): x is number => x !== null);
     const lost = [...load.txs.values()].filter((x) => x.finalizedAt === null);
-    const sealerNames = t.layout.nodes.filter((n) => n.role === 'sealer').map((n) => n.name);
     const report: ChaosReport = {
       seed: o.seed,
       durationS: o.durationS,
@@ -454,8 +461,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       chain: { finalHeight, heightsCompared: agreedUpTo },
       doubleSigns: ds,
       listener: {
-        messages: listener.stats.messages, votes: listener.stats.votes, badSignature: listener.stats.badSignature, malformed: listener.stats.malformed,
-        votesBySealer: Object.fromEntries(sealerNames.map((n, i) => [n, listener.stats.bySealer[i]])),
+        messages: votes.stats.messages, votes: votes.stats.votes, badSignature: votes.stats.badSignature, malformed: votes.stats.malformed,
+        votesBySealer: Object.fromEntries(sealerNames.map((n, i) => [n, votes.stats.bySealer[i]])),
       },
       violations,
       ok: violations.length === 0,
@@ -474,7 +481,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (load) await load.stop().catch(() => {});
-    await listener.stop().catch(() => {});
+    await listener?.stop().catch(() => {});
     for (const n of names) expectedExit.add(n);
     // a paused node must get SIGCONT before SIGTERM could matter; stop() uses SIGKILL
     await t.stop().catch(() => {});
