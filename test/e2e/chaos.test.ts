@@ -26,8 +26,10 @@ describe('chaos runner', () => {
     for (const p of report.perturbations) {
       expect(p.resumeMs).not.toBeNull();
       expect(p.catchUpMs).not.toBeNull();
-      if (p.kind === 'cut') expect(p.isolated!.atEnd! - p.isolated!.before!).toBeLessThanOrEqual(1);
+      if (p.kind === 'cut') expect(p.isolated!.verdict).not.toBe('leaked');
     }
+    // at least one cut was shown to isolate its node (others moved on, it did not)
+    if (netns) expect(report.perturbations.some((p) => p.kind === 'cut' && p.isolated!.verdict === 'verified')).toBe(true);
     expect(report.txs.accepted).toBeGreaterThan(100);
     expect(report.txs.lost).toBe(0);
     expect(report.txs.finalized).toBe(report.txs.accepted);
