@@ -218,9 +218,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let finalHeight = 0;
   /** Compares every node's hash at every height in (agreedUpTo, min height]; returns the heights compared. */
   const checkAgreement = async (): Promise<number> => {
-    const hs = await heights();
-    const live = Object.values(hs);
-    if (live.some((h) => h === null)) throw new Error('a node did not answer getBlockNumber');
+    // a starved node may be slow to answer: wait (bounded) until every node does
+    let live: (number | null)[] = [];
+    const answered = await waitUntil(async () => {
+      live = Object.values(await heights());
+      return live.every((h) => h !== null);
+    }, boundMs);
+    if (answered === null) throw new Error(`${names.filter((_, i) => live[i] === null).join(', ')} did not answer getBlockNumber within ${boundMs} ms`);
     const top = Math.min(...(live as number[]));
     const from = agreedUpTo + 1;
     for (let h = from; h <= top; h += 100) {
