@@ -192,6 +192,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   };
   const onSignal = () => {
     cleanup();
+    if (!process.env.EDGECHAIN_KEEP_E2E) rmSync(t.dir, { recursive: true, force: true });
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
