@@ -63,6 +63,8 @@ export class Testnet {
   readonly chainId: string;
   /** The genesis hash every tx signs (chain/tx.ts, txSignMessage). */
   readonly genesisHash: Uint8Array;
+  /** A command prefix for a node's process (e.g. `ip netns exec <ns>`: the chaos runner's namespaces); none by default. */
+  launchPrefix: ((name: string) => string[]) | null = null;
   private readonly nonces = new Map<string, number>();
   /** Processes that exited without the harness stopping them: "<name>: code …, signal …". */
   readonly unexpectedExits: string[] = [];
@@ -112,7 +114,8 @@ export class Testnet {
     const rn = this.byName(name);
     if (rn.proc && rn.proc.exitCode === null && rn.proc.signalCode === null) return rn;
     const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const proc = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, BIN, 'start', '--config', rn.node.configPath], {
+    const cmd = [...(this.launchPrefix?.(name) ?? []), process.execPath, ...NODE_RUNTIME_FLAGS, BIN, 'start', '--config', rn.node.configPath];
+    const proc = spawn(cmd[0], cmd.slice(1), {
       cwd: ROOT,
       env: { ...process.env, EDGECHAIN_LOG_PRETTY: '0', EDGECHAIN_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
