@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { keyPairFromLabel } from '../src/crypto/keys.ts';
 import { sha256 } from '../src/crypto/hash.ts';
 import { signTx, type SignedTx } from '../src/chain/tx.ts';
+import { DEFAULT_PARAMS } from '../src/chain/params.ts';
 import { fromHex, utf8 } from '../src/util/bytes.ts';
 import { StateAccountCodec, StateDeviceCodec, StateDeviceInfoCodec, StateEdgeNodeCodec } from '../src/codec/state.ts';
 import {
@@ -140,7 +141,7 @@ function loadedState(nodes: BNode[], deviceLabels: string[]): WorldState {
     entries.push([deviceKey(a), StateDeviceCodec.encode({ info: d, registeredAt: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(d))), StateDeviceInfoCodec.encode({ device: a })]);
   }
-  return WorldState.load(entries, { height: 0, stateRoot: new Uint8Array(32) });
+  return WorldState.load(entries, { height: 0, stateRoot: new Uint8Array(32), rules: { chainId: 'bench', params: DEFAULT_PARAMS } });
 }
 
 async function execFigures(quick: boolean, out: Record<string, number>): Promise<void> {
@@ -159,7 +160,7 @@ async function execFigures(quick: boolean, out: Record<string, number>): Promise
     txBlocks.push(
       keys.map((k) => {
         const [lat, lon] = loc();
-        return signTx(k, 'bench', b, { kind: 'edgeMatch', edgeMatch: { lat, lon, taskType: TYPES[Math.floor(r() * TYPES.length)], demand: 1 + Math.floor(r() * 3), maxPrice: 0 } });
+        return signTx(k, 'bench', b, { kind: 'edgeMatch', edgeMatch: { lat, lon, taskType: TYPES[Math.floor(r() * TYPES.length)], demand: 1 + Math.floor(r() * 3), maxPrice: 0, durationS: 60 } });
       }),
     );
   }

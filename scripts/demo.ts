@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const matches: SignedTx[] = [];
   for (let i = 0; i < users.length; i++) {
     const u = users[i];
-    matches.push(await send(devices[i], { kind: 'edgeMatch', edgeMatch: { lat: e6(u.Latitude), lon: e6(u.Longitude), taskType: TYPES[i % TYPES.length], demand: 1 + (i % 3), maxPrice: 0 } }));
+    matches.push(await send(devices[i], { kind: 'edgeMatch', edgeMatch: { lat: e6(u.Latitude), lon: e6(u.Longitude), taskType: TYPES[i % TYPES.length], demand: 1 + (i % 3), maxPrice: 0, durationS: 60 } }));
   }
   const mr = await receipts(matches);
   const ok = mr.filter((r) => r.status === 0 && r.match);

@@ -153,7 +153,7 @@ export class EdgeNode {
     } else {
       const entries: [Uint8Array, Uint8Array][] = [];
       for await (const e of this.store.iterateState()) entries.push(e);
-      this.state = WorldState.load(entries, { height: head.height, stateRoot: head.stateRoot });
+      this.state = WorldState.load(entries, { height: head.height, stateRoot: head.stateRoot, rules: { chainId, params: genesis.params } });
       this.log.node.info({ height: head.height, head: toHex(head.hash, true) }, 'resumed from storage');
     }
     await this.replayIndexers(head.height);
