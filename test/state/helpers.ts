@@ -82,7 +82,7 @@ export const P = {
   open: (payeeLabel: string, deposit: number, expiresInS: number): TxPayload => ({ kind: 'channelOpen', channelOpen: { payee: addrBytes(payeeLabel), deposit, expiresInS } }),
   topUp: (channelId: number, amount: number): TxPayload => ({ kind: 'channelTopUp', channelTopUp: { channelId, amount } }),
   claim: (channelId: number, amount: number, signature: Uint8Array): TxPayload => ({ kind: 'channelClaim', channelClaim: { channelId, amount, signature } }),
-  close: (channelId: number, amount = 0, signature = new Uint8Array(0)): TxPayload => ({ kind: 'channelClose', channelClose: { channelId, amount, signature } }),
+  close: (channelId: number, amount = 0, signature: Uint8Array = new Uint8Array(0)): TxPayload => ({ kind: 'channelClose', channelClose: { channelId, amount, signature } }),
   refund: (channelId: number): TxPayload => ({ kind: 'channelRefund', channelRefund: { channelId } }),
   release: (leaseId: number): TxPayload => ({ kind: 'releaseLease', releaseLease: { leaseId } }),
   transfer: (toLabel: string, amount: number): TxPayload => ({ kind: 'transfer', transfer: { to: addrBytes(toLabel), amount } }),
