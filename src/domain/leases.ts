@@ -300,14 +300,28 @@ export class Leases {
   expireDue(env: BlockEnv): number[] {
     const out: number[] = [];
     const q = this.expiry;
+    // per node: slots and leases to free; per owner: tokens earned (one write each, whatever the count)
+    const freed = new Map<string, { demand: number; leases: number }>();
+    const earned = new Map<string, number>();
     while (q.peekTime() <= env.time) {
       const t = q.peekTime();
       const id = q.pop();
       const l = this.table.get(id);
       if (!l || l.status !== 'active' || l.endTime !== t) continue; // stale: ended or renewed since
-      this.end(env, l, 'expired');
+      // at expiry the whole term is used: paid = cost, refund = 0 (proRata with used >= term)
+      const owner = this.nodes.get(l.nodeId)!.owner;
+      earned.set(owner, (earned.get(owner) ?? 0) + l.cost);
+      const f = freed.get(l.nodeId);
+      if (f) {
+        f.demand += l.demand;
+        f.leases++;
+      } else freed.set(l.nodeId, { demand: l.demand, leases: 1 });
+      this.table.set(id, { ...l, status: 'expired', endedAt: env.height, paid: l.cost, refund: 0 });
       out.push(id);
     }
+    // Map iteration is insertion order: the order of the first lease due on each node / owner
+    for (const [nodeId, f] of freed) this.nodes.unreserve(env.height, this.nodes.get(nodeId)!, f.demand, f.leases);
+    for (const [owner, amount] of earned) this.accounts.credit(owner, amount);
     return out;
   }
 
