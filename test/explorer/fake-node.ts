@@ -58,7 +58,7 @@ interface BlockRec {
   number: number; hash: string; parentHash: string; timestamp: number; proposerIndex: number; view: number;
   txRoot: string; stateRoot: string; receiptRoot: string; size: number; txs: TxRec[]; signerIdx: number[];
 }
-interface RecentMatch { txHash: string; blockNumber: number; timestamp: number; device: string; deviceLat: number; deviceLon: number; nodeId: string; nodeLat: number; nodeLon: number; distanceM: number; leaseId: number }
+interface RecentMatch { txHash: string; blockNumber: number; timestamp: number; device: string; deviceLat: number; deviceLon: number; nodeId: string; nodeLat: number; nodeLon: number; distanceM: number; leaseId: number; cost: number; endsAt: number }
 
 export interface FakeNodeOptions {
   /** Number of edge nodes (default 30 real sites; more are synthetic points in the CBD). */
@@ -138,6 +138,12 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
   const blockByHash = new Map<string, BlockRec>();
   const matches: RecentMatch[] = [];
   const pending: TxRec[] = [];
+  // payment channels (docs/PAYMENTS.md): a fixed set, device → company, one closed, two claimed
+  const channels = [
+    { id: 1, payer: devices[0].address, payee: companies[0].address, deposit: 1000, claimed: 400, status: 'open', lastClaimAt: 3 },
+    { id: 2, payer: devices[1].address, payee: companies[1].address, deposit: 500, claimed: 0, status: 'open', lastClaimAt: 0 },
+    { id: 3, payer: devices[2].address, payee: proxyAcc.address, deposit: 300, claimed: 300, status: 'closed', lastClaimAt: 5 },
+  ].map((c) => ({ ...c, payerKey: '00'.repeat(32), remaining: c.status === 'closed' ? 0 : c.deposit - c.claimed, expiresAt: Date.UTC(2026, 11, 31), settleAt: 0, openedAt: 1, closedAt: c.status === 'closed' ? 6 : 0, refunded: 0 }));
 
   const sites: { id: string; lat: number; lon: number }[] = [];
   const nSites = Math.max(1, opts.edgeNodes ?? SITES.length);
@@ -193,7 +199,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
         leases.set(lease.id, lease);
         best.used += demand;
         best.activeLeases++;
-        matches.unshift({ txHash: tx.hash, blockNumber: height, timestamp, device: acc.address, deviceLat: lat, deviceLon: lon, nodeId: best.id, nodeLat: best.lat, nodeLon: best.lon, distanceM: bestD, leaseId: lease.id });
+        matches.unshift({ txHash: tx.hash, blockNumber: height, timestamp, device: acc.address, deviceLat: lat, deviceLon: lon, nodeId: best.id, nodeLat: best.lat, nodeLon: best.lon, distanceM: bestD, leaseId: lease.id, cost: best.price * demand * 600, endsAt: timestamp + 600_000 });
         if (matches.length > 500) matches.length = 500;
         return { status: 0, reason: '', match: { nodeId: best.id, distanceM: bestD, price: best.price, leaseId: lease.id, demand } };
       }
@@ -473,6 +479,11 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
       const id = optInt(params[0], 'id', undefined);
       const l = id === undefined ? undefined : leases.get(id);
       return l ? { ...l } : null;
+    },
+    getChannels: (params) => {
+      const o = obj(params);
+      const list = channels.filter((c) => o.status === undefined || c.status === o.status).sort((a, b) => b.id - a.id);
+      return { total: list.length, channels: list.slice(0, optInt(o.limit, 'limit', 100, 1000)!).map((c) => ({ ...c })) };
     },
     getRecentMatches: (params) => matches.slice(0, optInt(obj(params).limit, 'limit', 100, 500)).map((m) => ({ ...m })),
     search: (params) => {
