@@ -91,6 +91,12 @@ describe('paid leases and payment channels on a 4-sealer testnet', () => {
     }
     const forged = await rpc.call<Record<string, any>>('verifyVoucher', [toHex(encodeVoucher(signVoucher(generateKeyPair().secretKey, t.chainId, channelId, 10)))]);
     expect(forged).toMatchObject({ valid: false, statusText: 'BAD_VOUCHER' });
+    // bad input: a clear answer, nothing else happens
+    expect(await rpc.call<Record<string, any>>('verifyVoucher', ['01'])).toMatchObject({ valid: false, reason: 'voucher too short' });
+    expect(await rpc.call<Record<string, any>>('verifyVoucher', [toHex(encodeVoucher(signVoucher(payer.secretKey, 'another-chain', channelId, 4)))])).toMatchObject({ valid: false, reason: /for chain "another-chain"/ });
+    await expect(rpc.call('verifyVoucher', ['zz'])).rejects.toThrow(/voucher must be a hex string/);
+    await expect(rpc.call('getChannels', [{ status: 'gone' }])).rejects.toThrow(/status must be/);
+    expect(await rpc.call('getChannel', [999])).toBeNull();
 
     // one claim on chain with the latest voucher
     const acme0 = (await json('account', payee)).json.balance;
