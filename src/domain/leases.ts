@@ -273,22 +273,24 @@ export class Leases {
   }
 
   /**
-   * Ends an active lease at the block's time: its slots are freed, the owner gets the used
-   * part of the cost (proRata) and the device the rest. A lease without a term moves no tokens.
+   * Pays out a lease with a term that ends at the block's time: the owner gets the used part
+   * of the cost (proRata), the device the rest. A lease without a term moves no tokens.
    */
+  private settle(env: BlockEnv, l: LeaseRec, owner: string): { paid: number; refund: number } {
+    if (l.endTime === 0) return { paid: 0, refund: 0 };
+    const paid = proRata(l.cost, env.time - l.startTime, l.endTime - l.startTime);
+    const refund = l.cost - paid;
+    this.accounts.credit(owner, paid);
+    this.accounts.credit(l.device, refund);
+    return { paid, refund };
+  }
+
+  /** Ends an active lease at the block's time: settled, its slots freed. */
   private end(env: BlockEnv, l: LeaseRec, status: LeaseStatus): LeaseRec {
     const n = this.nodes.get(l.nodeId)!;
-    let paid = 0;
-    let refund = 0;
-    if (l.endTime > 0) {
-      paid = proRata(l.cost, env.time - l.startTime, l.endTime - l.startTime);
-      refund = l.cost - paid;
-      this.accounts.credit(n.owner, paid);
-      this.accounts.credit(l.device, refund);
-    }
-    const next: LeaseRec = { ...l, status, endedAt: env.height, paid, refund };
+    const next: LeaseRec = { ...l, status, endedAt: env.height, ...this.settle(env, l, n.owner) };
     this.table.set(l.id, next);
-    this.nodes.unreserve(env.height, this.nodes.get(l.nodeId)!, l.demand);
+    this.nodes.unreserve(env.height, n, l.demand);
     return next;
   }
 
@@ -325,21 +327,16 @@ export class Leases {
     return out;
   }
 
-  /** Terminates every active lease on a node (it is being removed), in id order, settling each pro rata. */
+  /**
+   * Terminates every active lease on a node (it is being removed, so its slots are not freed),
+   * in id order, each settled pro rata at the block's time.
+   */
   terminateAllOn(env: BlockEnv, nodeId: string): void {
+    const owner = this.nodes.get(nodeId)!.owner;
     for (const id of this.activeOn(nodeId)) {
       const l = this.table.get(id)!;
-      if (l.endTime === 0) this.table.set(id, { ...l, status: 'terminated', endedAt: env.height });
-      else this.terminatePaid(env, l);
+      this.table.set(id, { ...l, status: 'terminated', endedAt: env.height, ...this.settle(env, l, owner) });
     }
-  }
-
-  private terminatePaid(env: BlockEnv, l: LeaseRec): void {
-    const n = this.nodes.get(l.nodeId)!;
-    const paid = proRata(l.cost, env.time - l.startTime, l.endTime - l.startTime);
-    this.accounts.credit(n.owner, paid);
-    this.accounts.credit(l.device, l.cost - paid);
-    this.table.set(l.id, { ...l, status: 'terminated', endedAt: env.height, paid, refund: l.cost - paid });
   }
 
   /** Tokens locked in active leases (the escrow part of total supply; a scan, for tests and checks). */
