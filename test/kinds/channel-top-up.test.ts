@@ -23,5 +23,10 @@ describe('kind channelTopUp', () => {
     const { c: c2 } = withChannel(60, 100);
     c2.block(['alice', P.close(1)]);
     expect(c2.block(['alice', P.topUp(1, 1)]).receipts[0].status).toBe(S.CHANNEL_EXPIRED);
+    const { c: c3 } = withChannel(60, 100);
+    c3.block(['acme', P.close(1)]);
+    const closed = c3.block(['alice', P.topUp(1, 1)]);
+    expect(closed.receipts[0].status).toBe(S.CHANNEL_CLOSED);
+    expect(c3.ws.balanceOf(addr('alice'))).toBe(100);
   });
 });
