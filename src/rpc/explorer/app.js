@@ -126,6 +126,14 @@ function when(ms, full = false) {
   return html`<time datetime="${new Date(ms).toISOString()}" title="${fullTime(ms)}"><span class="lt">${full ? fullTime(ms) : shortTime(ms)}</span> <span class="age muted" data-ts="${ms}">${ago(ms)}</span></time>`;
 }
 
+/** A time that may lie ahead (a lease's end, a channel's expiry): local time and "in …" or "ended". */
+function due(ms) {
+  if (!isNum(ms)) return html`<span class="muted">—</span>`;
+  const left = Math.round((ms - Date.now()) / 1000);
+  const rel = left <= 0 ? 'passed' : left < 120 ? `in ${left} s` : left < 7200 ? `in ${Math.round(left / 60)} min` : left < 172800 ? `in ${Math.round(left / 3600)} h` : `in ${Math.round(left / 86400)} d`;
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${fullTime(ms)}"><span class="lt">${shortTime(ms)}</span> <span class="muted">${rel}</span></time>`;
+}
+
 const blockLink = (n, text) => html`<a href="#/block/${enc(n)}">${text ?? int(n)}</a>`;
 const txLink = (h, n = 6) => html`<a class="mono" href="#/tx/${enc(h)}" title="${h}">${short(h, n)}</a>`;
 const addrLink = (a, name) => (a ? html`<a class="mono" href="#/account/${enc(a)}" title="${a}">${name ? html`<span class="name">${name}</span>` : short(a, 4)}</a>` : html`<span class="muted">—</span>`);
@@ -279,7 +287,7 @@ function nodeTable(nodes) {
 
 /** A lease's end (ms of block time): a date, or "no term" for a lease made before paid leases. */
 function leaseEnd(endsAt) {
-  return isNum(endsAt) && endsAt > 0 ? html`<span class="lease-end" title="${new Date(endsAt).toISOString()}">${when(endsAt)}</span>` : html`<span class="muted">no term</span>`;
+  return isNum(endsAt) && endsAt > 0 ? html`<span class="lease-end" title="${new Date(endsAt).toISOString()}">${due(endsAt)}</span>` : html`<span class="muted">no term</span>`;
 }
 
 function matchTable(matches) {
@@ -291,7 +299,7 @@ function matchTable(matches) {
 function channelTable(channels, empty = 'No channels.') {
   return table([{ label: 'Id', cls: 'num' }, 'Payer', 'Payee', { label: 'Deposit', cls: 'num' }, { label: 'Claimed', cls: 'num' }, { label: 'Left', cls: 'num opt' }, 'Status', { label: 'Expires', cls: 'opt' }],
     channels.map((c) => html`<tr class="channel" data-channel="${c.id}"><td class="num">${int(c.id)}</td><td>${addrLink(c.payer)}</td><td>${addrLink(c.payee)}</td><td class="num">${int(c.deposit)}</td>
-      <td class="num">${int(c.claimed)}</td><td class="num opt">${int(c.remaining)}</td><td><span class="badge ${c.status === 'open' ? 'up' : c.status === 'closed' ? 'down' : ''}">${c.status}</span></td><td class="opt">${when(c.expiresAt)}</td></tr>`), empty);
+      <td class="num">${int(c.claimed)}</td><td class="num opt">${int(c.remaining)}</td><td><span class="badge ${c.status === 'open' ? 'up' : c.status === 'closed' ? 'down' : ''}">${c.status}</span></td><td class="opt">${due(c.expiresAt)}</td></tr>`), empty);
 }
 
 async function allEdgeNodes(owner) {
