@@ -20,7 +20,7 @@ export async function run(opts: { quick: boolean }): Promise<Record<string, numb
   const chainId = 'bench';
   const senders = Array.from({ length: 64 }, (_, i) => keyPairFromLabel('sender-' + i));
   const txs: SignedTx[] = Array.from({ length: 4096 }, (_, i) =>
-    signTx(senders[i % 64], chainId, Math.floor(i / 64), { kind: 'edgeMatch', edgeMatch: { lat: -37_800_000 + i, lon: 144_900_000 + i, taskType: 'video', demand: 1, maxPrice: 0 } }),
+    signTx(senders[i % 64], chainId, Math.floor(i / 64), { kind: 'edgeMatch', edgeMatch: { lat: -37_800_000 + i, lon: 144_900_000 + i, taskType: 'video', demand: 1, maxPrice: 0, durationS: 60 } }),
   );
   const decodeOpts = { chainId, maxTxBytes: DEFAULT_PARAMS.maxTxBytes };
   // a fresh verifier per pass over the set: every decode+verify is a real verification

@@ -161,7 +161,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
         const d = devices[di];
         const payload: TxPayload = r <= 3
           ? { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % p.devices].address.slice(2))!, amount: 1 } }
-          : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((k * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 130363) % 200_000) - 100_000, taskType: k % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0 } };
+          : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((k * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 130363) % 200_000) - 100_000, taskType: k % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0, durationS: 60 } };
         const stx = signTx(d, chainId, next(d), payload, t.genesisHash);
         txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 4, sender: d.address });
       }

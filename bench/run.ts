@@ -13,6 +13,7 @@ type BenchModule = { run(opts: { quick: boolean; soak?: boolean; figures: Record
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   crypto: () => import('./crypto.bench.ts'),
   state: () => import('./state.bench.ts'),
+  payments: () => import('./payments.bench.ts'),
   consensus: () => import('./consensus.bench.ts'),
   e2e: () => import('./e2e.bench.ts'),
   sync: () => import('./sync.bench.ts'),

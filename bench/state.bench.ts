@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { keyPairFromLabel } from '../src/crypto/keys.ts';
 import { sha256 } from '../src/crypto/hash.ts';
 import { signTx, type SignedTx } from '../src/chain/tx.ts';
+import { DEFAULT_PARAMS } from '../src/chain/params.ts';
 import { fromHex, utf8 } from '../src/util/bytes.ts';
 import { StateAccountCodec, StateDeviceCodec, StateDeviceInfoCodec, StateEdgeNodeCodec } from '../src/codec/state.ts';
 import {
@@ -47,11 +48,11 @@ function makeLocGen(dist: Dist, r: Rnd): () => [number, number] {
   };
 }
 
-interface BNode extends IndexedNode {
+export interface BNode extends IndexedNode {
   serviceTypes: string[];
 }
 
-function makeNodes(n: number, dist: Dist, seed: number): BNode[] {
+export function makeNodes(n: number, dist: Dist, seed: number): BNode[] {
   const r = prng(seed);
   const loc = makeLocGen(dist, r);
   const out: BNode[] = new Array(n);
@@ -124,8 +125,11 @@ async function matchFigures(quick: boolean, out: Record<string, number>): Promis
   }
 }
 
-/** A WorldState loaded with `nodes` ENs (one company) and `devices` registered devices. */
-function loadedState(nodes: BNode[], deviceLabels: string[]): WorldState {
+/**
+ * A WorldState loaded with `nodes` ENs (one company) and `devices` registered devices, each
+ * funded (paid leases: a match locks price × demand × seconds) and allowed many leases.
+ */
+export function loadedState(nodes: BNode[], deviceLabels: string[], params: Partial<typeof DEFAULT_PARAMS> = {}): WorldState {
   const company = keyPairFromLabel('bench-company');
   const owner = fromHex(company.address)!;
   const entries: [Uint8Array, Uint8Array][] = [[accountKey(owner), StateAccountCodec.encode({ nonce: 0, balance: 0, role: 2 })]];
@@ -138,9 +142,10 @@ function loadedState(nodes: BNode[], deviceLabels: string[]): WorldState {
   for (const d of deviceLabels) {
     const a = fromHex(keyPairFromLabel(d).address)!;
     entries.push([deviceKey(a), StateDeviceCodec.encode({ info: d, registeredAt: 0 })]);
+    entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 1e12, role: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(d))), StateDeviceInfoCodec.encode({ device: a })]);
   }
-  return WorldState.load(entries, { height: 0, stateRoot: new Uint8Array(32) });
+  return WorldState.load(entries, { height: 0, stateRoot: new Uint8Array(32), rules: { chainId: 'bench', params: { ...DEFAULT_PARAMS, maxLeasesPerDevice: 1_000_000, ...params } } });
 }
 
 async function execFigures(quick: boolean, out: Record<string, number>): Promise<void> {
@@ -159,7 +164,7 @@ async function execFigures(quick: boolean, out: Record<string, number>): Promise
     txBlocks.push(
       keys.map((k) => {
         const [lat, lon] = loc();
-        return signTx(k, 'bench', b, { kind: 'edgeMatch', edgeMatch: { lat, lon, taskType: TYPES[Math.floor(r() * TYPES.length)], demand: 1 + Math.floor(r() * 3), maxPrice: 0 } });
+        return signTx(k, 'bench', b, { kind: 'edgeMatch', edgeMatch: { lat, lon, taskType: TYPES[Math.floor(r() * TYPES.length)], demand: 1 + Math.floor(r() * 3), maxPrice: 0, durationS: 60 } });
       }),
     );
   }

@@ -59,6 +59,8 @@ export function parseGenesis(json: unknown): Genesis {
     return { address: fromHex(addr)!, role: a.role, balance, name: a.name ?? '' };
   });
   if (new Set(accounts.map((a) => toHex(a.address))).size !== accounts.length) throw bad('an account address appears twice');
+  // total supply must fit below 2^53 so that no payout of escrowed tokens can overflow (docs/PAYMENTS.md)
+  if (accounts.reduce((s, a) => s + a.balance, 0) > Number.MAX_SAFE_INTEGER) throw bad('the sum of the account balances must be at most 2^53 - 1');
   const params: ChainParams = { ...DEFAULT_PARAMS };
   for (const [k, v] of Object.entries(g.params ?? {})) {
     if (!(k in DEFAULT_PARAMS)) throw bad(`unknown chain parameter "${k}"`);

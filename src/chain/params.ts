@@ -10,6 +10,11 @@ export const DEFAULT_PARAMS: ChainParams = {
   maxViewTimeoutMs: 60_000,
   timestampToleranceMs: 5000,
   minBlockIntervalMs: 0,
+  // paid leases and payment channels (docs/PAYMENTS.md)
+  paymentsFromHeight: 0,
+  settleWindowS: 3600,
+  maxLeasesPerDevice: 16,
+  maxLeaseDurationS: 30 * 24 * 3600,
 };
 
 /** Field bounds every transaction must meet (defined with the kinds that use them). */

@@ -36,7 +36,10 @@ export function receipt(r: Record<string, any>): string {
   ];
   if (r.match) {
     lines.push(`edge node ${r.match.nodeId}`, `distance  ${r.match.distanceM} m`, `price     ${r.match.price} per slot × ${r.match.demand}`, `lease     ${r.match.leaseId}`);
+    if (r.match.endsAt) lines.push(`cost      ${r.match.cost} (locked)`, `ends      ${new Date(r.match.endsAt).toISOString()}`);
   }
+  if (r.lease) lines.push(`lease     ${r.lease.leaseId}: cost ${r.lease.cost}, paid ${r.lease.paid}, refund ${r.lease.refund}, ends ${new Date(r.lease.endsAt).toISOString()}`);
+  if (r.channel) lines.push(`channel   ${r.channel.channelId}: deposit ${r.channel.deposit}, claimed ${r.channel.claimed}, paid now ${r.channel.paid}, refunded ${r.channel.refunded}`);
   return lines.join('\n');
 }
 

@@ -8,6 +8,7 @@ import { EdgeError } from '../util/errors.ts';
 import { Args, parseArgs } from './args.ts';
 import { RpcClient } from './rpc-client.ts';
 import * as fmt from './format.ts';
+import { CHANNEL_TX_SUBCOMMANDS, CHANNEL_USAGE, channelShow, channelVerify, channelVoucher, channelsList, checkVoucherChain, leaseHuman } from './payments.ts';
 
 const USAGE = `usage: edgechain <command> [options]
 
@@ -29,8 +30,10 @@ queries
   receipt <hash>                              a transaction's receipt
   nodes [--owner <address>]                   the edge-node registry
   node <id>                                   one edge node
-  lease <id>                                  one lease
+  lease <id>                                  one lease: cost, paid, refund, end
   account <address>                           nonce, balance, role, device registration
+
+${CHANNEL_USAGE}
 
 common options
   --rpc <url>      node to talk to (default http://127.0.0.1:8545, or $EDGECHAIN_RPC)
@@ -89,8 +92,24 @@ export async function main(argv: string[]): Promise<void> {
       await runNode(config);
       return;
     }
-    case 'tx':
-      return txCommand(args, rpc, print);
+    case 'tx': {
+      const kind = args.positionals[0];
+      if (!kind) throw new EdgeError('CLI_BAD_ARGS', 'usage: edgechain tx <kind> --key <file> … (see edgechain help)');
+      return sendTxCommand(kind, args, rpc, print);
+    }
+    case 'channel': {
+      const sub = args.positionals[0];
+      if (!sub) throw new EdgeError('CLI_BAD_ARGS', 'usage: edgechain channel open|top-up|voucher|claim|close|refund|verify … (see edgechain help)');
+      if (sub === 'voucher') return channelVoucher(args, rpc, print);
+      if (sub === 'verify') return channelVerify(args, rpc, print);
+      if ((CHANNEL_TX_SUBCOMMANDS as readonly string[]).includes(sub)) {
+        await checkVoucherChain(args, rpc);
+        return sendTxCommand('channel-' + sub, args, rpc, print);
+      }
+      return channelShow(args, rpc, print);
+    }
+    case 'channels':
+      return channelsList(args, rpc, print);
     case 'status': {
       args.rejectUnknown(['rpc']);
       const c = rpc();
@@ -146,7 +165,7 @@ export async function main(argv: string[]): Promise<void> {
       args.rejectUnknown(['rpc']);
       const l = await rpc().call('getLease', [Number(id)]);
       if (!l) throw new EdgeError('CLI_NOT_FOUND', `lease ${id} not found`);
-      return print(fmt.kv(l as Record<string, unknown>), l);
+      return print(leaseHuman(l as Record<string, unknown>), l);
     }
     case 'account': {
       const a = parseAddress(needPositional(args, 'account <address>'));
@@ -178,9 +197,8 @@ export function txPayload(command: string, args: Args): TxPayload {
   return payloadFromFlags(m, args);
 }
 
-async function txCommand(args: Args, rpc: () => RpcClient, print: (h: string, o: unknown) => void): Promise<void> {
-  const kind = args.positionals[0];
-  if (!kind) throw new EdgeError('CLI_BAD_ARGS', 'usage: edgechain tx <kind> --key <file> … (see edgechain help)');
+/** Signs, sends and (unless --no-wait) waits for the receipt of an `edgechain tx <kind>` (also `channel <sub>`). */
+async function sendTxCommand(kind: string, args: Args, rpc: () => RpcClient, print: (h: string, o: unknown) => void): Promise<void> {
   const key: KeyPair = readKeyFile(args.str('key'));
   const payload = txPayload(kind, args);
   const noWait = args.has('no-wait');

@@ -15,7 +15,7 @@ export interface Tx {
 }
 
 /** Members of the oneof `TxBody.kind`, in declaration order. */
-export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer'] as const;
+export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund'] as const;
 export type TxBodyKind = (typeof TxBodyKinds)[number];
 
 /** `edgechain.TxBody` (proto/chain.proto). */
@@ -30,6 +30,12 @@ export interface TxBody {
   edgeMatch?: EdgeMatch | null;
   releaseLease?: ReleaseLease | null;
   transfer?: Transfer | null;
+  renewLease?: RenewLease | null;
+  channelOpen?: ChannelOpen | null;
+  channelTopUp?: ChannelTopUp | null;
+  channelClaim?: ChannelClaim | null;
+  channelClose?: ChannelClose | null;
+  channelRefund?: ChannelRefund | null;
 }
 
 /** `edgechain.RegisterDevice` (proto/chain.proto). */
@@ -70,6 +76,7 @@ export interface EdgeMatch {
   taskType: string;
   demand: number;
   maxPrice: number;
+  durationS: number;
 }
 
 /** `edgechain.ReleaseLease` (proto/chain.proto). */
@@ -81,6 +88,44 @@ export interface ReleaseLease {
 export interface Transfer {
   to: Uint8Array;
   amount: number;
+}
+
+/** `edgechain.RenewLease` (proto/chain.proto). */
+export interface RenewLease {
+  leaseId: number;
+  extendS: number;
+}
+
+/** `edgechain.ChannelOpen` (proto/chain.proto). */
+export interface ChannelOpen {
+  payee: Uint8Array;
+  deposit: number;
+  expiresInS: number;
+}
+
+/** `edgechain.ChannelTopUp` (proto/chain.proto). */
+export interface ChannelTopUp {
+  channelId: number;
+  amount: number;
+}
+
+/** `edgechain.ChannelClaim` (proto/chain.proto). */
+export interface ChannelClaim {
+  channelId: number;
+  amount: number;
+  signature: Uint8Array;
+}
+
+/** `edgechain.ChannelClose` (proto/chain.proto). */
+export interface ChannelClose {
+  channelId: number;
+  amount: number;
+  signature: Uint8Array;
+}
+
+/** `edgechain.ChannelRefund` (proto/chain.proto). */
+export interface ChannelRefund {
+  channelId: number;
 }
 
 /** `edgechain.BlockHeader` (proto/chain.proto). */
@@ -124,7 +169,7 @@ export interface FinalizedBlock {
 }
 
 /** Members of the oneof `Receipt.result`, in declaration order. */
-export const ReceiptResults = ['match'] as const;
+export const ReceiptResults = ['match', 'lease', 'channel'] as const;
 export type ReceiptResult = (typeof ReceiptResults)[number];
 
 /** `edgechain.Receipt` (proto/chain.proto). */
@@ -137,6 +182,8 @@ export interface Receipt {
   reason: string;
   sender: Uint8Array;
   match?: MatchResult | null;
+  lease?: LeaseResult | null;
+  channel?: ChannelResult | null;
 }
 
 /** `edgechain.MatchResult` (proto/chain.proto). */
@@ -146,6 +193,26 @@ export interface MatchResult {
   price: number;
   leaseId: number;
   demand: number;
+  cost: number;
+  endsAt: number;
+}
+
+/** `edgechain.LeaseResult` (proto/chain.proto). */
+export interface LeaseResult {
+  leaseId: number;
+  cost: number;
+  paid: number;
+  refund: number;
+  endsAt: number;
+}
+
+/** `edgechain.ChannelResult` (proto/chain.proto). */
+export interface ChannelResult {
+  channelId: number;
+  paid: number;
+  refunded: number;
+  claimed: number;
+  deposit: number;
 }
 
 /** `edgechain.Genesis` (proto/chain.proto). */
@@ -181,6 +248,10 @@ export interface ChainParams {
   maxViewTimeoutMs: number;
   timestampToleranceMs: number;
   minBlockIntervalMs: number;
+  paymentsFromHeight: number;
+  settleWindowS: number;
+  maxLeasesPerDevice: number;
+  maxLeaseDurationS: number;
 }
 
 // ---------------------------------------------------------------- proto/consensus.proto
@@ -331,6 +402,29 @@ export interface StateLease {
   status: number;
   createdAt: number;
   endedAt: number;
+  startTime: number;
+  endTime: number;
+  durationS: number;
+  cost: number;
+  paid: number;
+  refund: number;
+}
+
+/** `edgechain.StateChannel` (proto/state.proto). */
+export interface StateChannel {
+  id: number;
+  payer: Uint8Array;
+  payerKey: Uint8Array;
+  payee: Uint8Array;
+  deposit: number;
+  claimed: number;
+  expiresAt: number;
+  status: number;
+  settleAt: number;
+  openedAt: number;
+  closedAt: number;
+  refunded: number;
+  lastClaimAt: number;
 }
 
 /** `edgechain.StateCounter` (proto/state.proto). */

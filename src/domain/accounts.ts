@@ -55,6 +55,32 @@ export class Accounts {
     this.table.set(address, { nonce: a.nonce + 1, balance: a.balance, role: a.role });
   }
 
+  /** Takes `amount` from an account (escrow of a lease or channel); false (nothing changed) if the balance is short. */
+  debit(address: string, amount: number): boolean {
+    if (amount === 0) return true;
+    const a = this.get(address);
+    if (amount > a.balance) return false;
+    this.table.set(address, { ...a, balance: a.balance - amount });
+    return true;
+  }
+
+  /**
+   * Adds `amount` to an account (an escrow paid out); 0 touches nothing. Total supply is at most
+   * 2^53 − 1 (parseGenesis) and conserved, so a credit of escrowed tokens cannot overflow.
+   */
+  credit(address: string, amount: number): void {
+    if (amount === 0) return;
+    const a = this.get(address);
+    this.table.set(address, { ...a, balance: a.balance + amount });
+  }
+
+  /** Sum of every balance as last executed (tests and the supply check; a scan). */
+  totalBalances(): number {
+    let sum = 0;
+    for (const a of this.table.values()) sum += a.balance;
+    return sum;
+  }
+
   roleOf(address: string): AccountRole {
     return this.get(address).role;
   }

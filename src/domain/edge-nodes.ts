@@ -155,9 +155,9 @@ export class EdgeNodes {
     this.table.set(n.id, { ...n, used: n.used + demand, activeLeases: n.activeLeases + 1, updatedAt: height });
   }
 
-  /** One lease of `demand` slots fewer on the node. */
-  unreserve(height: number, n: NodeRec, demand: number): void {
-    this.table.set(n.id, { ...n, used: n.used - demand, activeLeases: n.activeLeases - 1, updatedAt: height });
+  /** One lease of `demand` slots fewer on the node (or `leases` leases of `demand` slots in all). */
+  unreserve(height: number, n: NodeRec, demand: number, leases = 1): void {
+    this.table.set(n.id, { ...n, used: n.used - demand, activeLeases: n.activeLeases - leases, updatedAt: height });
   }
 
   /** The best node for a query, on the state as last executed. */

@@ -1,4 +1,6 @@
+import type { ChainParams } from '../codec/types.ts';
 import { Accounts } from './accounts.ts';
+import { Channels } from './channels.ts';
 import { Counters } from './counters.ts';
 import { Devices } from './devices.ts';
 import { EdgeNodes } from './edge-nodes.ts';
@@ -6,6 +8,9 @@ import { Leases } from './leases.ts';
 import type { StateTable } from './table.ts';
 
 export * from './accounts.ts';
+export * from './channels.ts';
+export * from './expiry-queue.ts';
+export * from './vouchers.ts';
 export * from './address.ts';
 export * from './counters.ts';
 export * from './devices.ts';
@@ -18,28 +23,37 @@ export * from './receipts.ts';
 export * from './spatial.ts';
 export * from './table.ts';
 
+/** What the rules of a chain depend on besides its state: its id (vouchers) and its parameters. */
+export interface ChainRules {
+  readonly chainId: string;
+  readonly params: ChainParams;
+}
+
 /** The domain modules of the native state, as one state machine instance holds them. */
 export interface Domains {
+  readonly rules: ChainRules;
   readonly accounts: Accounts;
   readonly devices: Devices;
   readonly nodes: EdgeNodes;
   readonly leases: Leases;
+  readonly channels: Channels;
   readonly counters: Counters;
 }
 
-/** A fresh, empty set of domain modules. */
-export function newDomains(): Domains {
+/** A fresh, empty set of domain modules for a chain. */
+export function newDomains(rules: ChainRules): Domains {
   const accounts = new Accounts();
   const devices = new Devices();
   const nodes = new EdgeNodes();
   const counters = new Counters();
-  const leases = new Leases({ nodes, counters });
-  return { accounts, devices, nodes, leases, counters };
+  const leases = new Leases({ nodes, counters, accounts });
+  const channels = new Channels({ chainId: rules.chainId }, { accounts, counters });
+  return { rules, accounts, devices, nodes, leases, channels, counters };
 }
 
 /** Every table of a set of domain modules (each key prefix once). */
 export function tablesOf(d: Domains): StateTable[] {
-  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table];
+  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table, d.channels.table];
   const prefixes = new Set(tables.map((t) => t.spec.prefix));
   if (prefixes.size !== tables.length) throw new Error('two state tables share a key prefix');
   return tables;

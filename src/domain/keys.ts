@@ -11,12 +11,15 @@ export const KeyPrefix = {
   NODE: 0x04, // || utf8(node id) (1..64 bytes)
   LEASE: 0x05, // || u64be(lease id)
   COUNTER: 0x06, // || counter id (1 byte)
+  CHANNEL: 0x07, // || u64be(channel id)
 } as const;
 export type KeyPrefix = (typeof KeyPrefix)[keyof typeof KeyPrefix];
 
 export const Counter = {
   /** The last lease id handed out (0 = none yet). */
   LAST_LEASE_ID: 0x01,
+  /** The last payment channel id handed out (0 = none yet). */
+  LAST_CHANNEL_ID: 0x02,
 } as const;
 
 const one = (p: number, rest: Uint8Array) => concatBytes(new Uint8Array([p]), rest);
@@ -26,7 +29,9 @@ export const deviceKey = (address: Uint8Array) => one(KeyPrefix.DEVICE, address)
 export const deviceInfoKey = (infoHash: Uint8Array) => one(KeyPrefix.DEVICE_INFO, infoHash);
 export const nodeKey = (id: string) => one(KeyPrefix.NODE, utf8(id));
 export const leaseKey = (id: number) => one(KeyPrefix.LEASE, u64be(id));
+export const channelKey = (id: number) => one(KeyPrefix.CHANNEL, u64be(id));
 export const counterKey = (counter: number) => new Uint8Array([KeyPrefix.COUNTER, counter]);
 
 export const nodeIdOfKey = (key: Uint8Array): string | null => fromUtf8(key.subarray(1));
 export const leaseIdOfKey = (key: Uint8Array): number => readU64be(key, 1);
+export const channelIdOfKey = (key: Uint8Array): number => readU64be(key, 1);

@@ -1,5 +1,5 @@
 import { ReceiptCodec } from '../codec/chain.ts';
-import type { MatchResult, Receipt } from '../codec/types.ts';
+import type { ChannelResult, LeaseResult, MatchResult, Receipt } from '../codec/types.ts';
 
 /** Receipt status codes (Receipt.status). 0 is success; codes are never reused. */
 export const ReceiptStatus = {
@@ -36,6 +36,39 @@ export const ReceiptStatus = {
   BALANCE_OVERFLOW: 15,
   /** A tx kind or payload the state machine does not know (defensive; decodeTx rejects these). */
   INVALID_TX: 16,
+  // ---- paid leases and payment channels (issue 13, docs/PAYMENTS.md)
+  /** A lock of funds above the sender's balance: a lease's cost (price × demand × seconds) at EdgeMatch or RenewLease (nothing reserved), a channel's deposit or top-up. */
+  INSUFFICIENT_FUNDS: 17,
+  /** EdgeMatch without a term (0 s) or a term/extension over params.maxLeaseDurationS. */
+  BAD_DURATION: 18,
+  /** EdgeMatch by a device that already holds params.maxLeasesPerDevice active leases. */
+  LEASE_CAP: 19,
+  /** RenewLease by someone other than the lease's device. */
+  NOT_LEASE_DEVICE: 20,
+  /** RenewLease of a lease without a term (made before params.paymentsFromHeight). */
+  LEASE_NOT_RENEWABLE: 21,
+  /** A channel tx naming an unknown channel id. */
+  UNKNOWN_CHANNEL: 22,
+  /** Top-up, refund (or a payer's close) by someone other than the channel's payer. */
+  NOT_PAYER: 23,
+  /** Claim by someone other than the channel's payee. */
+  NOT_PAYEE: 24,
+  /** A channel tx on a closed channel (refunded or closed by the payee). */
+  CHANNEL_CLOSED: 25,
+  /** A voucher whose signature is not the payer's over (chain id, channel id, amount). */
+  BAD_VOUCHER: 26,
+  /** A voucher whose cumulative amount does not exceed what was already claimed. */
+  STALE_VOUCHER: 27,
+  /** A voucher for more than the channel's deposit. */
+  VOUCHER_OVER_DEPOSIT: 28,
+  /** Refund before the channel expired and before a payer's settle window ended. */
+  CHANNEL_NOT_EXPIRED: 29,
+  /** Top-up of a channel that has expired or is closing. */
+  CHANNEL_EXPIRED: 30,
+  /** ChannelOpen with oneself as the payee. */
+  SELF_CHANNEL: 31,
+  /** A payer's close of a channel already in its settle window. */
+  CHANNEL_CLOSING: 32,
 } as const;
 export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
 
@@ -50,6 +83,8 @@ export interface TxOutcome {
   status: ReceiptStatus;
   reason: string;
   match?: MatchResult;
+  lease?: LeaseResult;
+  channel?: ChannelResult;
 }
 
 export function buildReceipt(txHash: Uint8Array, height: number, index: number, sender: Uint8Array, o: TxOutcome): Receipt {
@@ -57,6 +92,12 @@ export function buildReceipt(txHash: Uint8Array, height: number, index: number, 
   if (o.match) {
     r.result = 'match';
     r.match = o.match;
+  } else if (o.lease) {
+    r.result = 'lease';
+    r.lease = o.lease;
+  } else if (o.channel) {
+    r.result = 'channel';
+    r.channel = o.channel;
   }
   return r;
 }

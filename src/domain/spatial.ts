@@ -332,7 +332,7 @@ class TypeTree {
 
   remove(n: IndexedNode): boolean {
     const leaf = this.leafOf(n.lat, n.lon);
-    const i = indexOfId(leaf.items!, n.id);
+    const i = indexOfNode(leaf.items!, n);
     if (i < 0) return false;
     leaf.removeSlot(i);
     leaf.recompute();
@@ -356,7 +356,7 @@ class TypeTree {
   replace(old: IndexedNode, n: IndexedNode): boolean {
     const leaf = this.leafOf(n.lat, n.lon);
     const items = leaf.items!;
-    const i = indexOfId(items, old.id);
+    const i = indexOfNode(items, old);
     if (i < 0) return false;
     items[i] = n;
     leaf.writeSlot(i, n);
@@ -368,7 +368,10 @@ class TypeTree {
   }
 }
 
-function indexOfId(items: IndexedNode[], id: string): number {
+/** The slot of a node version: by identity first (the index holds the very objects it was given), else by id. */
+function indexOfNode(items: IndexedNode[], n: IndexedNode): number {
+  for (let i = 0; i < items.length; i++) if (items[i] === n) return i;
+  const id = n.id;
   for (let i = 0; i < items.length; i++) if (items[i].id === id) return i;
   return -1;
 }

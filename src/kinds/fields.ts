@@ -11,6 +11,8 @@ export const TX_BOUNDS = {
   capacityMax: 1_000_000,
   latMax: 90_000_000,
   lonMax: 180_000_000,
+  /** Longest lease term, renewal or channel lifetime a tx may name (10 years of seconds); the chain parameters may allow less. */
+  secondsMax: 315_360_000,
 } as const;
 
 // Checks and JSON forms shared by several kinds (node specs, locations, ids).

@@ -1,6 +1,7 @@
 import type { TxKind, TxPayloads } from '../codec/types.ts';
 import type { Domains } from '../domain/index.ts';
 import type { TxOutcome } from '../domain/receipts.ts';
+import type { BlockEnv } from '../domain/leases.ts';
 
 /** What a kind's CLI part reads its flags from (cli/args.ts `Args`). Invalid flags throw an EdgeError. */
 export interface FlagReader {
@@ -12,11 +13,20 @@ export interface FlagReader {
   list(name: string): string[];
 }
 
-/** What a kind's state handler runs in: the block height, the sender (nonce already consumed) and the domain modules. */
+/**
+ * What a kind's state handler runs in: the block (height, header time, chain parameters), the
+ * sender (nonce already consumed) with its public key, and the domain modules.
+ */
 export interface ApplyContext {
   readonly height: number;
+  /** The block's header timestamp (ms since the Unix epoch): block time, the only clock of the state. */
+  readonly time: number;
+  /** The block's environment for domain calls: height, time, chain parameters. */
+  readonly env: BlockEnv;
   /** Sender address (`0x…`, lower case). */
   readonly sender: string;
+  /** Sender's Ed25519 public key (32 bytes). */
+  readonly publicKey: Uint8Array;
   readonly state: Domains;
 }
 

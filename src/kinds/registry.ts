@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { TX_KINDS, type TxBody, type TxKind, type TxPayload, type TxPayloads } from '../codec/types.ts';
 import { ReceiptStatus, fail, type TxOutcome } from '../domain/receipts.ts';
 import type { Domains } from '../domain/index.ts';
+import type { BlockEnv } from '../domain/leases.ts';
 import type { FlagReader, TxKindModule } from './kind.ts';
 
 /**
@@ -63,10 +64,19 @@ export function checkPayload(body: TxBody): string | null {
   return x ? x.m.check(x.p) : 'unknown transaction kind';
 }
 
+/** The block and sender a payload is applied for. */
+export interface ApplyTarget {
+  readonly env: BlockEnv;
+  readonly sender: string;
+  readonly publicKey: Uint8Array;
+}
+
 /** Applies a tx body's payload to the state (its nonce already consumed). */
-export function applyPayload(state: Domains, height: number, sender: string, body: TxBody): TxOutcome {
+export function applyPayload(state: Domains, t: ApplyTarget, body: TxBody): TxOutcome {
   const x = payloadOf(body);
-  return x ? x.m.apply({ height, sender, state }, x.p) : fail(ReceiptStatus.INVALID_TX, 'unknown or empty transaction payload');
+  return x
+    ? x.m.apply({ height: t.env.height, time: t.env.time, env: t.env, sender: t.sender, publicKey: t.publicKey, state }, x.p)
+    : fail(ReceiptStatus.INVALID_TX, 'unknown or empty transaction payload');
 }
 
 /** The JSON form of a tx body's payload (docs/RPC.md); {} for an unknown kind. */

@@ -18,5 +18,5 @@ export async function openState(store: ChainStore, genesis: Genesis): Promise<{ 
   }
   const entries: [Uint8Array, Uint8Array][] = [];
   for await (const e of store.iterateState()) entries.push(e);
-  return { state: WorldState.load(entries, { height: head.height, stateRoot: head.stateRoot }), fresh: false };
+  return { state: WorldState.load(entries, { height: head.height, stateRoot: head.stateRoot, rules: { chainId: genesis.chainId, params: genesis.params } }), fresh: false };
 }

@@ -94,7 +94,9 @@ export function initTestnet(o: TestnetInitOptions): TestnetLayout {
     genesisAccounts.push({ name, address: kp.address, role, balance });
   };
   for (let i = 0; i < n; i++) addAccount(SEALER_NAMES[i], i === 0 ? 'proxy' : 'company', 1_000_000);
-  for (let i = 0; i < nDev; i++) addAccount(`device-${i + 1}`, 'user', 10_000);
+  for (let i = 0; i < nDev; i++) addAccount(`device-${i + 1}`, 'user', 100_000);
+  // the faucet funds devices that are not in genesis (npm run demo; docs/PAYMENTS.md)
+  addAccount('faucet', 'user', 1_000_000_000);
 
   const genesis: GenesisJson = {
     chainId,

@@ -56,7 +56,13 @@ export function receiptJson(receiptBytes: Uint8Array, stx: SignedTx, blockHash: 
     status: rc.status,
     statusText: receiptStatusName(rc.status),
     reason: rc.reason,
-    match: rc.match ? { nodeId: rc.match.nodeId, distanceM: rc.match.distanceM, price: rc.match.price, leaseId: rc.match.leaseId, demand: rc.match.demand } : null,
+    match: rc.match
+      ? { nodeId: rc.match.nodeId, distanceM: rc.match.distanceM, price: rc.match.price, leaseId: rc.match.leaseId, demand: rc.match.demand, cost: rc.match.cost, endsAt: rc.match.endsAt }
+      : null,
+    // paid leases and channels (docs/PAYMENTS.md): release/renewal settlement, channel effect
+    lease: rc.lease ? { ...rc.lease } : null,
+    channel: rc.channel ? { ...rc.channel } : null,
+    ...(rc.channel ? { channelId: rc.channel.channelId } : {}),
   };
 }
 

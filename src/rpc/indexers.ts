@@ -61,6 +61,10 @@ export interface MatchRecord {
   nodeLon: number | null;
   distanceM: number;
   leaseId: number;
+  /** Locked at match (price × demand × seconds); 0 for a lease without a term. */
+  cost: number;
+  /** ms of block time at which the lease expires; 0 = no term. */
+  endsAt: number;
 }
 
 /** The most recent successful matches (a ring buffer), for the explorer's map. */
@@ -90,6 +94,8 @@ export class RecentMatches {
         nodeLon: loc ? loc.lon / 1e6 : null,
         distanceM: r.match.distanceM,
         leaseId: r.match.leaseId,
+        cost: r.match.cost,
+        endsAt: r.match.endsAt,
       });
     }
     if (this.items.length > this.max) this.items.splice(0, this.items.length - this.max);

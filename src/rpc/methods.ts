@@ -8,6 +8,7 @@ import { ReceiptCodec } from '../codec/chain.ts';
 import type { WorldState } from '../state/world.ts';
 import type { TxPool } from '../txpool/pool.ts';
 import { RpcCode, RpcError, invalidParams } from './errors.ts';
+import { receiptStatusName } from '../domain/receipts.ts';
 import type { RpcHandler, RpcParams } from './server.ts';
 import { blockJson, blockSummaryJson, edgeNodeJson, receiptJson, storedTx, txJson } from './format.ts';
 import type { RecentMatches, TxStats } from './indexers.ts';
@@ -274,6 +275,31 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
     },
     getEdgeNode: (p) => nodeJson(str(p, 0, 'edge node id', 64)),
     getLease: (p) => ctx.state.lease(uint(p, 0, 'lease id')),
+    // payment channels (docs/PAYMENTS.md)
+    getChannel: (p) => ctx.state.channel(uint(p, 0, 'channel id')),
+    getChannels: (p) => {
+      const o = obj(p, 0);
+      let addr: string | undefined;
+      if (o.address !== undefined && o.address !== null) {
+        addr = typeof o.address === 'string' ? (parseAddress(o.address) ?? undefined) : undefined;
+        if (!addr) throw invalidParams('address must be an address');
+      }
+      const status = o.status;
+      if (status !== undefined && status !== null && status !== 'open' && status !== 'closing' && status !== 'closed') throw invalidParams('status must be "open", "closing" or "closed"');
+      return ctx.state.channels({
+        address: addr,
+        status: (status ?? undefined) as 'open' | 'closing' | 'closed' | undefined,
+        offset: optUint(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
+        limit: Math.max(1, optUint(o, 'limit', 100, 1000)),
+      });
+    },
+    verifyVoucher: (p) => {
+      const v = p[0];
+      const b = typeof v === 'string' ? fromHex(v) : null;
+      if (!b || b.length === 0) throw invalidParams('voucher must be a non-empty hex string');
+      const r = ctx.state.verifyVoucher(b);
+      return { ...r, statusText: receiptStatusName(r.status), height: ctx.state.height };
+    },
     getRecentMatches: (p) => ctx.matches.recent(Math.max(1, optUint(obj(p, 0), 'limit', 100, 500))),
 
     search: async (p) => {

@@ -2,7 +2,10 @@ import { sha256, ZERO_HASH } from '../crypto/hash.ts';
 import { merkleRoot } from '../crypto/merkle.ts';
 import type { Genesis, Receipt } from '../codec/types.ts';
 import type { SignedTx } from '../chain/tx.ts';
-import { newDomains, tablesOf, type Domains } from '../domain/index.ts';
+import { newDomains, tablesOf, type ChainRules, type Domains } from '../domain/index.ts';
+import type { ChannelStatus, ChannelView, VoucherVerdict } from '../domain/channels.ts';
+import { decodeVoucher } from '../domain/vouchers.ts';
+import type { BlockEnv } from '../domain/leases.ts';
 import { addrBytes } from '../domain/address.ts';
 import type { AccountView } from '../domain/accounts.ts';
 import type { DeviceView } from '../domain/devices.ts';
@@ -23,6 +26,8 @@ export type { AccountRole, AccountView } from '../domain/accounts.ts';
 export type { DeviceView } from '../domain/devices.ts';
 export type { NodeRec, EdgeNodeView, EdgeNodePage } from '../domain/edge-nodes.ts';
 export type { LeaseStatus, LeaseView } from '../domain/leases.ts';
+export type { ChannelStatus, ChannelView, VoucherVerdict } from '../domain/channels.ts';
+export type { ChainRules } from '../domain/index.ts';
 
 /**
  * The native state: a dispatcher over the domain modules (accounts, devices, edge nodes with
@@ -33,13 +38,19 @@ export type { LeaseStatus, LeaseView } from '../domain/leases.ts';
 export class WorldState implements StateView {
   private _height = 0;
   private _root: Uint8Array = ZERO_HASH;
-  private readonly d: Domains = newDomains();
-  private readonly tables: StateTable[] = tablesOf(this.d);
-  private readonly byPrefix = new Map<number, StateTable>(this.tables.map((t) => [t.spec.prefix, t]));
+  private readonly d: Domains;
+  private readonly tables: StateTable[];
+  private readonly byPrefix: Map<number, StateTable>;
   private open = false;
   private pending: ExecutionResult | null = null;
+  /** Lease ids expired at the start of the last executed block (ascending end time, then id). */
+  private _expired: number[] = [];
 
-  private constructor() {}
+  private constructor(rules: ChainRules) {
+    this.d = newDomains(rules);
+    this.tables = tablesOf(this.d);
+    this.byPrefix = new Map<number, StateTable>(this.tables.map((t) => [t.spec.prefix, t]));
+  }
 
   get height(): number {
     return this._height;
@@ -58,7 +69,7 @@ export class WorldState implements StateView {
 
   /** The initial state of a chain: genesis accounts with their roles and balances (height 0). */
   static fromGenesis(genesis: Genesis): { state: WorldState; result: ExecutionResult } {
-    const s = new WorldState();
+    const s = new WorldState({ chainId: genesis.chainId, params: genesis.params });
     s.begin();
     s.d.accounts.genesis(genesis.accounts);
     const writes = s.collectWrites();
@@ -77,9 +88,12 @@ export class WorldState implements StateView {
     return { state: s, result };
   }
 
-  /** Rebuilds the state (and the matching index) from stored state entries (state key → value). */
-  static load(entries: Iterable<[Uint8Array, Uint8Array]>, meta: { height: number; stateRoot: Uint8Array }): WorldState {
-    const s = new WorldState();
+  /**
+   * Rebuilds the state (and the derived indexes: matching, expiry queue) from stored state
+   * entries (state key → value). `rules` are the chain's id and parameters (from its genesis).
+   */
+  static load(entries: Iterable<[Uint8Array, Uint8Array]>, meta: { height: number; stateRoot: Uint8Array; rules: ChainRules }): WorldState {
+    const s = new WorldState(meta.rules);
     for (const [key, value] of entries) {
       const t = s.byPrefix.get(key[0]);
       if (!t) throw corrupt(key, 'unknown key prefix');
@@ -124,6 +138,9 @@ export class WorldState implements StateView {
     if (this.pending || this.open) throw new Error('WorldState.execute: an execution is already pending (commit or revert it first)');
     this.begin();
     const { accounts } = this.d;
+    const env: BlockEnv = { height: ctx.height, time: ctx.timestamp, params: this.d.rules.params };
+    // leases whose term ended by this block's time end first, with no tx (expiry queue, not a scan)
+    this._expired = this.d.leases.expireDue(env);
     const receipts: Receipt[] = [];
     const receiptBytes: Uint8Array[] = [];
     const receiptHashes: Uint8Array[] = [];
@@ -145,7 +162,7 @@ export class WorldState implements StateView {
         );
       }
       accounts.bumpNonce(sender);
-      const outcome = applyPayload(this.d, ctx.height, sender, stx.body);
+      const outcome = applyPayload(this.d, { env, sender, publicKey: stx.tx.publicKey }, stx.body);
       if (outcome.status !== ReceiptStatus.OK) failed++;
       const r = buildReceipt(stx.hash, ctx.height, i, addrBytes(sender), outcome);
       const bytes = encodeReceipt(r);
@@ -218,6 +235,56 @@ export class WorldState implements StateView {
 
   lease(id: number): LeaseView | null {
     return this.d.leases.view(id);
+  }
+
+  /** Lease ids that expired at the start of the last executed block. */
+  get expiredInLastBlock(): readonly number[] {
+    return this._expired;
+  }
+
+  channel(id: number): ChannelView | null {
+    return this.d.channels.view(id);
+  }
+
+  /** Channels newest first, optionally only those of one payer or payee, or of one status. */
+  channels(opts: { address?: string; status?: ChannelStatus; offset?: number; limit?: number } = {}): { total: number; channels: ChannelView[] } {
+    return this.d.channels.list(opts);
+  }
+
+  /** Channels ever opened (= the last channel id). */
+  get channelCount(): number {
+    return this.d.channels.count;
+  }
+
+  /**
+   * Off-chain check of a voucher (hex or bytes) against the committed state: whether a claim
+   * with it would pay now, and how much. Does not change anything.
+   */
+  verifyVoucher(voucher: Uint8Array): VoucherVerdict & { chainId: string | null; channelId: number | null; amount: number | null } {
+    const v = decodeVoucher(voucher);
+    if (!v.ok) return { valid: false, status: ReceiptStatus.BAD_VOUCHER, reason: v.error, pays: 0, chainId: null, channelId: null, amount: null };
+    const { chainId, channelId, amount, signature } = v.value;
+    const info = { chainId, channelId, amount };
+    if (chainId !== this.d.rules.chainId) {
+      return { valid: false, status: ReceiptStatus.BAD_VOUCHER, reason: `voucher is for chain "${chainId}", not "${this.d.rules.chainId}"`, pays: 0, ...info };
+    }
+    return { ...this.d.channels.checkVoucher(this.d.channels.committed(channelId), channelId, amount, signature), ...info };
+  }
+
+  /**
+   * Every token of the chain as last executed: balances + active lease escrows + channel
+   * deposits not yet claimed or refunded. Conserved by every block (a scan; tests and checks).
+   */
+  supply(): { balances: number; leaseEscrow: number; channelEscrow: number; total: number } {
+    const balances = this.d.accounts.totalBalances();
+    const leaseEscrow = this.d.leases.escrowed();
+    const channelEscrow = this.d.channels.escrowed();
+    return { balances, leaseEscrow, channelEscrow, total: balances + leaseEscrow + channelEscrow };
+  }
+
+  /** Active leases of a device (state as last executed). */
+  activeLeasesOfDevice(device: string): number {
+    return this.d.leases.activeOfDevice(device);
   }
 
   /** Ids of the active leases on an EN, ascending (state as last executed). */

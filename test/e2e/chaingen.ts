@@ -106,7 +106,7 @@ export async function generateChain(o: ChainGenOptions): Promise<ChainGenResult>
       const d = o.devices[di];
       const payload: TxPayload = r <= 3
         ? { kind: 'transfer', transfer: { to: fromHex(o.devices[(di + 1) % o.devices.length].address.slice(2))!, amount: 1 } }
-        : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((i * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((i * 130363) % 200_000) - 100_000, taskType: i % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0 } };
+        : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((i * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((i * 130363) % 200_000) - 100_000, taskType: i % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0, durationS: 60 } };
       return signTx(d, chainId, next(d), payload, gh);
     };
 

@@ -56,7 +56,7 @@ describe('explorer on a live testnet', () => {
     await cli('tx', 'add-node', '--key', keyOf('company-a'), '--id', 'fed-square', '--lat', '-37.8180', '--lon', '144.9691', '--capacity', '12', '--types', 'video,ml', '--price', '9');
     await cli('tx', 'add-node', '--key', keyOf('company-b'), '--id', 'southern-cross', '--lat', '-37.8184', '--lon', '144.9525', '--capacity', '6', '--types', 'ml', '--price', '4');
     await cli('tx', 'register-device', '--key', keyOf('device-1'), '--info', 'tram camera 17');
-    matchTx = await cli('tx', 'edge-match', '--key', keyOf('device-1'), '--lat', '-37.8170', '--lon', '144.9660', '--type', 'ml', '--demand', '3');
+    matchTx = await cli('tx', 'edge-match', '--key', keyOf('device-1'), '--lat', '-37.8170', '--lon', '144.9660', '--type', 'ml', '--demand', '3', '--duration', '3600');
     expect(matchTx.status).toBe(0);
 
     const rpc = t.rpcOf('proxy');

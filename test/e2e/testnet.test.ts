@@ -76,12 +76,12 @@ describe('a 4-sealer testnet of real processes', () => {
     expect(JSON.parse(add.stdout).status).toBe(0);
     const reg = await cli('tx', 'register-device', '--key', keyOf('device-1'), '--info', 'camera serial 0001', ...rpc);
     expect(reg.code, reg.stderr).toBe(0);
-    const match = await cli('tx', 'edge-match', '--key', keyOf('device-1'), '--lat', '-37.8100', '--lon', '144.9600', '--type', 'ml', '--demand', '2', ...rpc);
+    const match = await cli('tx', 'edge-match', '--key', keyOf('device-1'), '--lat', '-37.8100', '--lon', '144.9600', '--type', 'ml', '--demand', '2', '--duration', '3600', ...rpc);
     expect(match.code, match.stderr).toBe(0);
     expect(match.stdout).toMatch(/edge node melb-cbd-1/);
     expect(match.stdout).toMatch(/lease\s+1/);
     // a bad CLI argument: one-line reason, non-zero exit, nothing sent
-    const bad = await cli('tx', 'edge-match', '--key', keyOf('device-1'), '--lat', 'north', '--lon', '1', '--type', 'ml', '--demand', '1', ...rpc);
+    const bad = await cli('tx', 'edge-match', '--key', keyOf('device-1'), '--lat', 'north', '--lon', '1', '--type', 'ml', '--demand', '1', '--duration', '60', ...rpc);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--lat must be decimal degrees/);

@@ -202,6 +202,20 @@ describe('explorer in Chromium', () => {
     await shot(page, 'node');
   });
 
+  it('payments page shows open channels, what they lock, what was claimed and the recent claims; the nodes page shows lease cost and end', async () => {
+    const all = await rpc<{ channels: Record<string, any>[] }>('getChannels', { limit: 1000 });
+    await go(page, '#/payments');
+    expect(await page.$$eval('#open-channels tbody tr.channel', (r) => r.length)).toBe(all.channels.filter((c) => c.status === 'open').length);
+    expect(digits(await page.textContent('#ch-locked'))).toBe(String(all.channels.reduce((a, c) => a + c.remaining, 0)));
+    expect(digits(await page.textContent('#ch-claimed'))).toBe(String(all.channels.reduce((a, c) => a + c.claimed, 0)));
+    expect(await page.$$eval('#recent-claims tbody tr.claim', (r) => r.map((x) => x.children[1].textContent))).toEqual(['3', '1']);
+    await shot(page, 'payments');
+    await go(page, '#/nodes');
+    const first = (await rpc<Record<string, any>[]>('getRecentMatches', { limit: 1 }))[0];
+    expect(digits(await page.textContent('#recent-matches tbody tr.match:first-child td.lease-cost'))).toBe(String(first.cost));
+    expect(await page.getAttribute('#recent-matches tbody tr.match:first-child .lease-end', 'title')).toBe(new Date(first.endsAt).toISOString());
+  });
+
   it('consortium page lists sealers and observers', async () => {
     await go(page, '#/consortium');
     expect(await page.$$eval('#sealers tr.sealer td:nth-child(2)', (t) => t.map((x) => x.textContent))).toEqual(['proxy', 'company-a', 'company-b', 'company-c']);

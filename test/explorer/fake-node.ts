@@ -47,7 +47,7 @@ const CHAIN_ID = 'edgechain-dev';
 
 interface Account { address: string; name: string; role: 'proxy' | 'company' | 'user'; nonce: number; balance: number; device: { info: string; registeredAt: number } | null }
 interface EdgeNodeRec { id: string; owner: string; lat: number; lon: number; capacity: number; used: number; serviceTypes: string[]; price: number; online: boolean; activeLeases: number }
-interface LeaseRec { id: number; device: string; nodeId: string; demand: number; price: number; distanceM: number; status: 'active' | 'released' | 'terminated'; createdAt: number; endedAt: number }
+interface LeaseRec { id: number; device: string; nodeId: string; demand: number; price: number; distanceM: number; status: 'active' | 'released' | 'terminated'; createdAt: number; endedAt: number; startTime: number; endTime: number; durationS: number; cost: number; paid: number; refund: number }
 interface MatchRec { nodeId: string; distanceM: number; price: number; leaseId: number; demand: number }
 interface ReceiptRec { status: number; reason: string; match: MatchRec | null }
 interface TxRec {
@@ -58,7 +58,7 @@ interface BlockRec {
   number: number; hash: string; parentHash: string; timestamp: number; proposerIndex: number; view: number;
   txRoot: string; stateRoot: string; receiptRoot: string; size: number; txs: TxRec[]; signerIdx: number[];
 }
-interface RecentMatch { txHash: string; blockNumber: number; timestamp: number; device: string; deviceLat: number; deviceLon: number; nodeId: string; nodeLat: number; nodeLon: number; distanceM: number; leaseId: number }
+interface RecentMatch { txHash: string; blockNumber: number; timestamp: number; device: string; deviceLat: number; deviceLon: number; nodeId: string; nodeLat: number; nodeLon: number; distanceM: number; leaseId: number; cost: number; endsAt: number }
 
 export interface FakeNodeOptions {
   /** Number of edge nodes (default 30 real sites; more are synthetic points in the CBD). */
@@ -138,6 +138,12 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
   const blockByHash = new Map<string, BlockRec>();
   const matches: RecentMatch[] = [];
   const pending: TxRec[] = [];
+  // payment channels (docs/PAYMENTS.md): a fixed set, device → company, one closed, two claimed
+  const channels = [
+    { id: 1, payer: devices[0].address, payee: companies[0].address, deposit: 1000, claimed: 400, status: 'open', lastClaimAt: 3 },
+    { id: 2, payer: devices[1].address, payee: companies[1].address, deposit: 500, claimed: 0, status: 'open', lastClaimAt: 0 },
+    { id: 3, payer: devices[2].address, payee: proxyAcc.address, deposit: 300, claimed: 300, status: 'closed', lastClaimAt: 5 },
+  ].map((c) => ({ ...c, payerKey: '00'.repeat(32), remaining: c.status === 'closed' ? 0 : c.deposit - c.claimed, expiresAt: Date.UTC(2026, 11, 31), settleAt: 0, openedAt: 1, closedAt: c.status === 'closed' ? 6 : 0, refunded: 0 }));
 
   const sites: { id: string; lat: number; lon: number }[] = [];
   const nSites = Math.max(1, opts.edgeNodes ?? SITES.length);
@@ -189,11 +195,11 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
           if (d < bestD) { best = n; bestD = d; }
         }
         if (!best) return fail(9, 'no online edge node offers this type with the capacity and price');
-        const lease: LeaseRec = { id: nextLeaseId++, device: acc.address, nodeId: best.id, demand, price: best.price, distanceM: bestD, status: 'active', createdAt: height, endedAt: 0 };
+        const lease: LeaseRec = { id: nextLeaseId++, device: acc.address, nodeId: best.id, demand, price: best.price, distanceM: bestD, status: 'active', createdAt: height, endedAt: 0, startTime: timestamp, endTime: timestamp + 600_000, durationS: 600, cost: best.price * demand * 600, paid: 0, refund: 0 };
         leases.set(lease.id, lease);
         best.used += demand;
         best.activeLeases++;
-        matches.unshift({ txHash: tx.hash, blockNumber: height, timestamp, device: acc.address, deviceLat: lat, deviceLon: lon, nodeId: best.id, nodeLat: best.lat, nodeLon: best.lon, distanceM: bestD, leaseId: lease.id });
+        matches.unshift({ txHash: tx.hash, blockNumber: height, timestamp, device: acc.address, deviceLat: lat, deviceLon: lon, nodeId: best.id, nodeLat: best.lat, nodeLon: best.lon, distanceM: bestD, leaseId: lease.id, cost: best.price * demand * 600, endsAt: timestamp + 600_000 });
         if (matches.length > 500) matches.length = 500;
         return { status: 0, reason: '', match: { nodeId: best.id, distanceM: bestD, price: best.price, leaseId: lease.id, demand } };
       }
@@ -205,6 +211,9 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
         if (l.device !== acc.address && n?.owner !== acc.address) return fail(12, 'not a party to the lease');
         l.status = 'released';
         l.endedAt = height;
+        // settlement as in docs/PAYMENTS.md: the used part to the owner, the rest back to the device
+        l.paid = Math.floor((l.cost * Math.min(l.durationS * 1000, Math.max(0, timestamp - l.startTime))) / (l.durationS * 1000));
+        l.refund = l.cost - l.paid;
         if (n) { n.used -= l.demand; n.activeLeases--; }
         return { status: 0, reason: '', match: null };
       }
@@ -234,7 +243,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
       case 'edgeMatch': {
         const d = rng.pick(devices);
         const lat = devLat(), lon = devLon();
-        return makeTx(d, 'edgeMatch', { lat, lon, latE6: e6(lat), lonE6: e6(lon), taskType: rng.pick(SERVICE_TYPES), demand: rng.int(1, 3), maxPrice: rng.chance(0.1) ? 1 : rng.int(15, 40) });
+        return makeTx(d, 'edgeMatch', { lat, lon, latE6: e6(lat), lonE6: e6(lon), taskType: rng.pick(SERVICE_TYPES), demand: rng.int(1, 3), maxPrice: rng.chance(0.1) ? 1 : rng.int(15, 40), durationS: 600 });
       }
       case 'releaseLease': {
         const active = [...leases.values()].filter((l) => l.status === 'active');
@@ -324,7 +333,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
   const txView = (t: TxRec) => ({ hash: t.hash, blockNumber: t.blockNumber, blockHash: t.blockHash, index: t.index, timestamp: t.timestamp, from: t.from, nonce: t.nonce, kind: t.kind, payload: t.payload, size: t.size });
   const receiptView = (t: TxRec) => t.receipt && ({
     transactionHash: t.hash, blockNumber: t.blockNumber, blockHash: t.blockHash, index: t.index, from: t.from, kind: t.kind,
-    status: t.receipt.status, statusText: STATUS_TEXT[t.receipt.status] ?? `UNKNOWN_${t.receipt.status}`, reason: t.receipt.reason, match: t.receipt.match,
+    status: t.receipt.status, statusText: STATUS_TEXT[t.receipt.status] ?? `UNKNOWN_${t.receipt.status}`, reason: t.receipt.reason, match: t.receipt.match, lease: null, channel: null,
   });
   const summary = (b: BlockRec) => ({ number: b.number, hash: b.hash, timestamp: b.timestamp, proposer: sealers[b.proposerIndex].address, proposerName: sealers[b.proposerIndex].name, view: b.view, txCount: b.txs.length });
   const blockView = (b: BlockRec, full: boolean) => ({
@@ -474,6 +483,11 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
       const id = optInt(params[0], 'id', undefined);
       const l = id === undefined ? undefined : leases.get(id);
       return l ? { ...l } : null;
+    },
+    getChannels: (params) => {
+      const o = obj(params);
+      const list = channels.filter((c) => o.status === undefined || c.status === o.status).sort((a, b) => b.id - a.id);
+      return { total: list.length, channels: list.slice(0, optInt(o.limit, 'limit', 100, 1000)!).map((c) => ({ ...c })) };
     },
     getRecentMatches: (params) => matches.slice(0, optInt(obj(params).limit, 'limit', 100, 500)).map((m) => ({ ...m })),
     search: (params) => {

@@ -7,12 +7,12 @@ import { Args, parseArgs } from '../../src/cli/args.ts';
 import { txPayload } from '../../src/cli/main.ts';
 import { checkTxFields, decodeTx, encodeTxBody } from '../../src/chain/tx.ts';
 import { TxCodec } from '../../src/codec/chain.ts';
-import type { TxPayload } from '../../src/codec/types.ts';
+import type { Genesis, TxPayload } from '../../src/codec/types.ts';
 import { payloadJson } from '../../src/rpc/format.ts';
 import { WorldState, type ExecutionResult } from '../../src/state/index.ts';
 import { CHAIN, STD_GENESIS, TxMaker, addr, key, run } from '../state/helpers.ts';
 
-export { P, addr, addrBytes } from '../state/helpers.ts';
+export { P, addr, addrBytes, key, PAID_GENESIS, genesis } from '../state/helpers.ts';
 export { ReceiptStatus as S } from '../../src/state/index.ts';
 
 /** The payload an `edgechain tx <command> <flags…>` would send. */
@@ -34,15 +34,26 @@ export function bounds(p: TxPayload): string | null {
 export const json = (p: TxPayload): Record<string, unknown> => payloadJson({ chainId: CHAIN, nonce: 0, ...(p as object) });
 
 /** A fresh standard-genesis state (proxy, companies acme and globex, user alice) and a block runner. */
-export function chain() {
-  const ws = WorldState.fromGenesis(STD_GENESIS()).state;
+export function chain(g: Genesis = STD_GENESIS()) {
+  const ws = WorldState.fromGenesis(g).state;
   const t = new TxMaker();
   let height = 0;
+  /** Block time: genesis time + 1 s per block unless a block says otherwise. */
+  let time = g.timestamp;
   return {
     ws,
     /** Executes and commits one block of (sender label, payload) txs; returns its result. */
     block(...txs: [string, TxPayload][]): ExecutionResult {
-      return run(ws, ++height, txs.map(([who, p]) => t.tx(who, p)));
+      time += 1000;
+      return run(ws, ++height, txs.map(([who, p]) => t.tx(who, p)), time);
+    },
+    /** The same, in a block `seconds` of block time after the previous one. */
+    blockAfter(seconds: number, ...txs: [string, TxPayload][]): ExecutionResult {
+      time += seconds * 1000;
+      return run(ws, ++height, txs.map(([who, p]) => t.tx(who, p)), time);
+    },
+    get time(): number {
+      return time;
     },
   };
 }

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { TX_KINDS } from '../../src/codec/types.ts';
 import { KINDS, KIND_LIST, loadKindModules, checkPayload, payloadJson, applyPayload } from '../../src/kinds/registry.ts';
 import { newDomains } from '../../src/domain/index.ts';
+import { DEFAULT_PARAMS } from '../../src/chain/params.ts';
 import { ReceiptStatus } from '../../src/domain/receipts.ts';
 
 describe('the kind registry', () => {
@@ -20,7 +21,7 @@ describe('the kind registry', () => {
     expect(checkPayload({ chainId: 'x', nonce: 0, kind: 'transfer', transfer: null })).toBe('unknown transaction kind');
     expect(checkPayload({ chainId: 'x', nonce: 0, kind: 'mint' as never })).toBe('unknown transaction kind');
     expect(payloadJson({ chainId: 'x', nonce: 0 })).toEqual({});
-    expect(applyPayload(newDomains(), 1, '0x' + '00'.repeat(20), { chainId: 'x', nonce: 0, kind: 'removeNode' }).status).toBe(ReceiptStatus.INVALID_TX);
+    expect(applyPayload(newDomains({ chainId: 'x', params: DEFAULT_PARAMS }), { env: { height: 1, time: 0, params: DEFAULT_PARAMS }, sender: '0x' + '00'.repeat(20), publicKey: new Uint8Array(32) }, { chainId: 'x', nonce: 0, kind: 'removeNode' }).status).toBe(ReceiptStatus.INVALID_TX);
   });
 
   describe('loading a folder of kind modules', () => {

@@ -86,6 +86,9 @@ const BAD: Record<string, unknown[]> = {
   getEdgeNodes: ['x', [1], [{ owner: 'acme' }], [{ owner: 5 }], [{ offset: -1 }], [{ limit: 'all' }], [{ offset: 2 ** 60 }]],
   getEdgeNode: [[], [''], [5], [null], ['x'.repeat(65)], [{}]],
   getLease: [[], ['one'], [-1], [0.5], [null], [{}], ['0x' + 'f'.repeat(16)], ['1e3']],
+  getChannel: [[], ['one'], [-1], [0.5], [null], [{}], ['1e3']],
+  getChannels: ['x', [1], [{ address: 'alice' }], [{ address: 5 }], [{ limit: -1 }], [{ limit: 'all' }], [{ offset: -1 }]],
+  verifyVoucher: [[], [''], ['zz'], [12], [null], [{}], [['0x00']]],
   getRecentMatches: ['x', [1], [{ limit: -1 }], [{ limit: 'x' }]],
   search: [[], [''], [5], [null], [{}], ['x'.repeat(300)], [['3']]],
 };

@@ -3,7 +3,7 @@ import type { SignedTx } from '../../src/chain/tx.ts';
 import { WorldState, computeStateRoot, encodeWriteSet, type ExecutionResult, type StateWrite } from '../../src/state/index.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { sha256 } from '../../src/crypto/hash.ts';
-import { STD_GENESIS, TxMaker, P, run, prng, snapshot, addr } from './helpers.ts';
+import { STD_GENESIS, TxMaker, P, run, prng, snapshot, addr, rulesOf } from './helpers.ts';
 
 const TYPES = ['video', 'ml', 'storage'];
 const DEVICES = Array.from({ length: 8 }, (_, i) => 'd' + i);
@@ -120,7 +120,7 @@ describe('load', () => {
     const store = new Map<string, StateWrite>();
     for (const r of results) for (const w of r.writes) store.set(hex(w.key), w);
     const entries: [Uint8Array, Uint8Array][] = [...store.values()].filter((w) => w.value).map((w) => [w.key, w.value!]);
-    const loaded = WorldState.load(entries, { height: state.height, stateRoot: state.stateRoot });
+    const loaded = WorldState.load(entries, { height: state.height, stateRoot: state.stateRoot, rules: rulesOf(STD_GENESIS()) });
     const ids = range(state.leaseCount + 5);
     expect(snapshot(loaded, LABELS, ids)).toEqual(snapshot(state, LABELS, ids));
     for (const n of state.edgeNodes({ limit: 1000 }).nodes) expect(loaded.activeLeasesOf(n.id)).toEqual(state.activeLeasesOf(n.id));
@@ -135,7 +135,7 @@ describe('load', () => {
   });
 
   it('refuses corrupt entries with STATE_CORRUPT', () => {
-    expect(() => WorldState.load([[new Uint8Array([0x7f, 1]), new Uint8Array([1])]], { height: 1, stateRoot: new Uint8Array(32) })).toThrow(/STATE_CORRUPT/);
-    expect(() => WorldState.load([[new Uint8Array(21).fill(1), new Uint8Array([0xff, 0xff])]], { height: 1, stateRoot: new Uint8Array(32) })).toThrow(/STATE_CORRUPT/);
+    expect(() => WorldState.load([[new Uint8Array([0x7f, 1]), new Uint8Array([1])]], { height: 1, stateRoot: new Uint8Array(32), rules: rulesOf(STD_GENESIS()) })).toThrow(/STATE_CORRUPT/);
+    expect(() => WorldState.load([[new Uint8Array(21).fill(1), new Uint8Array([0xff, 0xff])]], { height: 1, stateRoot: new Uint8Array(32), rules: rulesOf(STD_GENESIS()) })).toThrow(/STATE_CORRUPT/);
   });
 });

@@ -1,6 +1,6 @@
 import { keyPairFromLabel, type KeyPair } from '../../src/crypto/keys.ts';
 import { signTx, DEFAULT_PARAMS, type SignedTx } from '../../src/chain/index.ts';
-import type { Genesis, TxPayload } from '../../src/codec/types.ts';
+import type { ChainParams, Genesis, TxPayload } from '../../src/codec/types.ts';
 import { fromHex } from '../../src/util/bytes.ts';
 import { WorldState, type ExecutionResult } from '../../src/state/index.ts';
 
@@ -15,24 +15,39 @@ export function key(label: string): KeyPair {
 export const addr = (label: string) => key(label).address;
 export const addrBytes = (label: string) => fromHex(addr(label))!;
 
-/** Genesis with the given accounts (label → role, balance). */
-export function genesis(accounts: Record<string, { role: 'proxy' | 'company' | 'user'; balance?: number }>): Genesis {
+/**
+ * The chain parameter that keeps the rules of before paid leases (free, open-ended leases) for
+ * every height a test reaches: the tests and the replay fixture written for those rules run
+ * under it (docs/PAYMENTS.md, "Compatibility").
+ */
+export const LEGACY_RULES: Partial<ChainParams> = { paymentsFromHeight: 0xffffffff };
+
+/** Genesis with the given accounts (label → role, balance) and parameter overrides. */
+export function genesis(accounts: Record<string, { role: 'proxy' | 'company' | 'user'; balance?: number }>, params: Partial<ChainParams> = {}): Genesis {
   return {
     chainId: CHAIN,
     timestamp: 1_700_000_000_000,
     sealers: [{ name: 'proxy', publicKey: key('proxy').publicKey, role: 'proxy' }],
     accounts: Object.entries(accounts).map(([label, a]) => ({ address: addrBytes(label), role: a.role, balance: a.balance ?? 0, name: label })),
-    params: { ...DEFAULT_PARAMS },
+    params: { ...DEFAULT_PARAMS, ...params },
   };
 }
 
-export const STD_GENESIS = () =>
-  genesis({
-    proxy: { role: 'proxy', balance: 1000 },
-    acme: { role: 'company', balance: 1000 },
-    globex: { role: 'company', balance: 500 },
-    alice: { role: 'user', balance: 100 },
-  });
+const STD_ACCOUNTS = {
+  proxy: { role: 'proxy', balance: 1000 },
+  acme: { role: 'company', balance: 1000 },
+  globex: { role: 'company', balance: 500 },
+  alice: { role: 'user', balance: 100 },
+} as const;
+
+/** The standard accounts under the rules of before paid leases (the replay fixture's genesis). */
+export const STD_GENESIS = () => genesis(STD_ACCOUNTS, LEGACY_RULES);
+
+/** The standard accounts under paid leases and channels from height 1, with `params` overrides. */
+export const PAID_GENESIS = (params: Partial<ChainParams> = {}) => genesis(STD_ACCOUNTS, params);
+
+/** The chain rules of a genesis (what WorldState.load needs). */
+export const rulesOf = (g: Genesis) => ({ chainId: g.chainId, params: g.params });
 
 /** Builds signed txs with automatic per-sender nonces. */
 export class TxMaker {
@@ -59,17 +74,23 @@ export const P = {
     updateNode: { id, lat, lon, capacity, serviceTypes: types, price, online },
   }),
   remove: (id: string): TxPayload => ({ kind: 'removeNode', removeNode: { id } }),
-  match: (lat: number, lon: number, taskType: string, demand: number, maxPrice = 0): TxPayload => ({
+  match: (lat: number, lon: number, taskType: string, demand: number, maxPrice = 0, durationS = 0): TxPayload => ({
     kind: 'edgeMatch',
-    edgeMatch: { lat, lon, taskType, demand, maxPrice },
+    edgeMatch: { lat, lon, taskType, demand, maxPrice, durationS },
   }),
+  renew: (leaseId: number, extendS: number): TxPayload => ({ kind: 'renewLease', renewLease: { leaseId, extendS } }),
+  open: (payeeLabel: string, deposit: number, expiresInS: number): TxPayload => ({ kind: 'channelOpen', channelOpen: { payee: addrBytes(payeeLabel), deposit, expiresInS } }),
+  topUp: (channelId: number, amount: number): TxPayload => ({ kind: 'channelTopUp', channelTopUp: { channelId, amount } }),
+  claim: (channelId: number, amount: number, signature: Uint8Array): TxPayload => ({ kind: 'channelClaim', channelClaim: { channelId, amount, signature } }),
+  close: (channelId: number, amount = 0, signature: Uint8Array = new Uint8Array(0)): TxPayload => ({ kind: 'channelClose', channelClose: { channelId, amount, signature } }),
+  refund: (channelId: number): TxPayload => ({ kind: 'channelRefund', channelRefund: { channelId } }),
   release: (leaseId: number): TxPayload => ({ kind: 'releaseLease', releaseLease: { leaseId } }),
   transfer: (toLabel: string, amount: number): TxPayload => ({ kind: 'transfer', transfer: { to: addrBytes(toLabel), amount } }),
 };
 
 /** Executes and commits one block; throws if the block is rejected. */
-export function run(ws: WorldState, height: number, txs: SignedTx[]): ExecutionResult {
-  const r = ws.execute({ height, timestamp: 1_700_000_000_000 + height * 1000, proposer: addr('proxy') }, txs);
+export function run(ws: WorldState, height: number, txs: SignedTx[], timestamp = 1_700_000_000_000 + height * 1000): ExecutionResult {
+  const r = ws.execute({ height, timestamp, proposer: addr('proxy') }, txs);
   if (!r.ok) throw r.error;
   ws.commit();
   return r.value;

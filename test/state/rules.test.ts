@@ -166,11 +166,11 @@ describe('EdgeMatch and leases', () => {
     const d = distanceMetres(48_860_000, 2_350_000, 48_850_000, 2_350_000);
     expect(d).toBeGreaterThan(1100);
     expect(d).toBeLessThan(1120);
-    expect(r.receipts[0].match).toEqual({ nodeId: 'en-a', distanceM: d, price: 10, leaseId: 1, demand: 3 });
+    expect(r.receipts[0].match).toEqual({ nodeId: 'en-a', distanceM: d, price: 10, leaseId: 1, demand: 3, cost: 0, endsAt: 0 }); // no term under the rules of before paid leases
     // en-a has only 1 free slot left: bob goes to London
     expect(r.receipts[1].match).toMatchObject({ nodeId: 'en-b', price: 3, leaseId: 2, demand: 3 });
     expect(ws.edgeNode('en-a')).toMatchObject({ used: 3, free: 1, activeLeases: 1 });
-    expect(ws.lease(1)).toEqual({ id: 1, device: addr('alice'), nodeId: 'en-a', demand: 3, price: 10, distanceM: d, status: 'active', createdAt: 2, endedAt: 0 });
+    expect(ws.lease(1)).toEqual({ id: 1, device: addr('alice'), nodeId: 'en-a', demand: 3, price: 10, distanceM: d, status: 'active', createdAt: 2, endedAt: 0, startTime: 0, endTime: 0, durationS: 0, cost: 0, paid: 0, refund: 0 });
     expect(ws.leaseCount).toBe(2);
     expect(ws.activeLeasesOf('en-a')).toEqual([1]);
   });

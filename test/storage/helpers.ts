@@ -150,7 +150,7 @@ export function blockCommit(parent: DecodedBlock, height: number, txCount: numbe
   const txs: SignedTx[] = [];
   for (let i = 0; i < txCount; i++) {
     const u = i % users.length;
-    txs.push(signTx(users[u], CHAIN_ID, nonces[u]++, { kind: 'edgeMatch', edgeMatch: { lat: 100_000 * (height % 900), lon: i, taskType: 'video', demand: 1, maxPrice: 10 } }));
+    txs.push(signTx(users[u], CHAIN_ID, nonces[u]++, { kind: 'edgeMatch', edgeMatch: { lat: 100_000 * (height % 900), lon: i, taskType: 'video', demand: 1, maxPrice: 10, durationS: 60 } }));
   }
   const stateRoot = stateRootAt(height);
   const block = buildBlock(

@@ -1,3 +1,7 @@
+import { encodeVoucher, signVoucher } from '../../src/domain/vouchers.ts';
+import { keyPairFromLabel } from '../../src/crypto/keys.ts';
+import { toHex } from '../../src/util/bytes.ts';
+import { KIND_LIST } from '../../src/kinds/registry.ts';
 import { describe, it, expect } from 'vitest';
 import { Args, parseArgs } from '../../src/cli/args.ts';
 import { txPayload, main } from '../../src/cli/main.ts';
@@ -38,6 +42,8 @@ describe('CLI argument parsing', () => {
   });
 });
 
+const VOUCHER = toHex(encodeVoucher(signVoucher(keyPairFromLabel('cli-payer').secretKey, 'x', 1, 7)));
+
 describe('tx payloads from flags, for every kind', () => {
   const node = ['--id', 'en-1', '--lat', '-37.81', '--lon', '144.96', '--capacity', '8', '--types', 'video,ml', '--price', '5'];
   const cases: [string, string[], string][] = [
@@ -45,10 +51,19 @@ describe('tx payloads from flags, for every kind', () => {
     ['add-node', node, 'addNode'],
     ['update-node', [...node, '--offline'], 'updateNode'],
     ['remove-node', ['--id', 'en-1'], 'removeNode'],
-    ['edge-match', ['--lat', '-37.8', '--lon', '144.9', '--type', 'ml', '--demand', '2', '--max-price', '9'], 'edgeMatch'],
+    ['edge-match', ['--lat', '-37.8', '--lon', '144.9', '--type', 'ml', '--demand', '2', '--max-price', '9', '--duration', '600'], 'edgeMatch'],
+    ['renew', ['--lease', '3', '--extend', '60'], 'renewLease'],
+    ['channel-open', ['--to', '0x' + 'ab'.repeat(20), '--deposit', '10', '--expires', '3600'], 'channelOpen'],
+    ['channel-top-up', ['--channel', '1', '--amount', '5'], 'channelTopUp'],
+    ['channel-claim', ['--voucher', VOUCHER], 'channelClaim'],
+    ['channel-close', ['--channel', '1', '--voucher', VOUCHER], 'channelClose'],
+    ['channel-refund', ['--channel', '1'], 'channelRefund'],
     ['release', ['--lease', '3'], 'releaseLease'],
     ['transfer', ['--to', '0x' + 'ab'.repeat(20), '--amount', '10'], 'transfer'],
   ];
+  it('covers every kind', () => {
+    expect(cases.map((c) => c[2]).sort()).toEqual(KIND_LIST.map((k) => k.kind).sort());
+  });
   for (const [cmd, flags, kind] of cases) {
     it(`${cmd} → ${kind}, well-formed`, () => {
       const p = txPayload(cmd, args(...flags));

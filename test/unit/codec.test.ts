@@ -18,7 +18,7 @@ const ALL = [
 const body: TxBody = {
   chainId: 'edgechain-test',
   nonce: 7,
-  edgeMatch: { lat: -37_813_600, lon: 144_963_100, taskType: 'video', demand: 2, maxPrice: 2 ** 40 },
+  edgeMatch: { lat: -37_813_600, lon: 144_963_100, taskType: 'video', demand: 2, maxPrice: 2 ** 40, durationS: 3600 },
 };
 
 describe('codec round trips', () => {

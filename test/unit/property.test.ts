@@ -151,14 +151,16 @@ function toPayload([label, kind, id, dlat, dlon, qty, other]: Op): TxPayload {
   if (kind < 30) return { kind: 'addNode', addNode: base };
   if (kind < 40) return { kind: 'updateNode', updateNode: { ...base, online: other % 5 !== 0 } };
   if (kind < 45) return { kind: 'removeNode', removeNode: { id: nodeId } };
-  if (kind < 75) return { kind: 'edgeMatch', edgeMatch: { lat: base.lat, lon: base.lon, taskType: svc, demand: qty, maxPrice: other < 6 ? 0 : other } };
+  if (kind < 75) return { kind: 'edgeMatch', edgeMatch: { lat: base.lat, lon: base.lon, taskType: svc, demand: qty, maxPrice: other < 6 ? 0 : other, durationS: 30 + other } };
   if (kind < 85) return { kind: 'releaseLease', releaseLease: { leaseId: 1 + other } };
   return { kind: 'transfer', transfer: { to: fromHex(addrOf(LABELS[other % LABELS.length]))!, amount: 1 + qty * 97 * (other + 1) } };
 }
 
 function checkInvariants(ws: WorldState, included: Map<string, number>): void {
-  // total supply: no tx creates or destroys balance
-  expect(LABELS.reduce((s, l) => s + ws.account(addrOf(l)).balance, 0)).toBe(SUPPLY);
+  // total supply: no tx creates or destroys tokens (balances + lease escrows + channel deposits), and no balance is negative
+  expect(ws.supply().total).toBe(SUPPLY);
+  expect(ws.supply().balances).toBe(LABELS.reduce((s, l) => s + ws.account(addrOf(l)).balance, 0));
+  for (const l of LABELS) expect(ws.account(addrOf(l)).balance).toBeGreaterThanOrEqual(0);
   // nonce = txs of the sender included in blocks (failed ones too)
   for (const l of LABELS) expect(ws.account(addrOf(l)).nonce, l).toBe(included.get(l) ?? 0);
   // every edge node: used = the demand of its active leases, and used <= capacity

@@ -56,7 +56,7 @@ export function txOfEachKind(): Record<string, SignedTx> {
     addNode: s('company-a', 0, { kind: 'addNode', addNode: { id: 'flinders-st', lat: -37_818_300, lon: 144_967_100, capacity: 8, serviceTypes: ['video', 'ml'], price: 5 } }),
     updateNode: s('company-a', 1, { kind: 'updateNode', updateNode: { id: 'flinders-st', lat: -37_818_300, lon: 144_967_100, capacity: 12, serviceTypes: ['ml'], price: 6, online: true } }),
     removeNode: s('company-a', 2, { kind: 'removeNode', removeNode: { id: 'flinders-st' } }),
-    edgeMatch: s('device-1', 1, { kind: 'edgeMatch', edgeMatch: { lat: -37_813_600, lon: 144_963_100, taskType: 'ml', demand: 2, maxPrice: 9 } }),
+    edgeMatch: s('device-1', 1, { kind: 'edgeMatch', edgeMatch: { lat: -37_813_600, lon: 144_963_100, taskType: 'ml', demand: 2, maxPrice: 9, durationS: 600 } }),
     releaseLease: s('device-1', 2, { kind: 'releaseLease', releaseLease: { leaseId: 1 } }),
     transfer: s('proxy', 0, { kind: 'transfer', transfer: { to: addr('device-2'), amount: 1234 } }),
   };
@@ -84,7 +84,7 @@ export function workload(blocks = 30, perBlock = 8): SignedTx[][] {
       const company = COMPANIES[ri(0, 2)];
       const device = DEVICES[ri(0, DEVICES.length - 1)];
       if (op < 0.25) txs.push(tx(company, { kind: 'addNode', addNode: { id, lat, lon, capacity: ri(1, 8), serviceTypes: [types[ri(0, 2)]], price: ri(1, 9) } }));
-      else if (op < 0.55) txs.push(tx(device, { kind: 'edgeMatch', edgeMatch: { lat, lon, taskType: types[ri(0, 2)], demand: ri(1, 3), maxPrice: r() < 0.5 ? 0 : ri(1, 9) } }));
+      else if (op < 0.55) txs.push(tx(device, { kind: 'edgeMatch', edgeMatch: { lat, lon, taskType: types[ri(0, 2)], demand: ri(1, 3), maxPrice: r() < 0.5 ? 0 : ri(1, 9), durationS: 300 } }));
       else if (op < 0.65) txs.push(tx(device, { kind: 'releaseLease', releaseLease: { leaseId: ri(1, 20) } }));
       else if (op < 0.75) txs.push(tx(company, { kind: 'updateNode', updateNode: { id, lat, lon, capacity: ri(1, 8), serviceTypes: ['video', types[ri(1, 2)]], price: ri(1, 9), online: r() < 0.8 } }));
       else if (op < 0.8) txs.push(tx(company, { kind: 'removeNode', removeNode: { id } }));

@@ -89,7 +89,7 @@ async function rpcOrNull(method, ...params) {
 // ---------------------------------------------------------------------------------------
 // Formatting
 
-const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer'];
+const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund'];
 const STATUS_NAMES = ['OK', 'NOT_COMPANY', 'NOT_OWNER', 'NODE_EXISTS', 'UNKNOWN_NODE', 'NOT_DEVICE', 'DEVICE_EXISTS', 'INFO_TAKEN',
   'ROLE_NOT_ALLOWED', 'NO_CANDIDATE', 'UNKNOWN_LEASE', 'LEASE_NOT_ACTIVE', 'NOT_LEASE_PARTY', 'CAPACITY_BELOW_USED',
   'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX'];
@@ -124,6 +124,14 @@ function shortTime(ms) {
 function when(ms, full = false) {
   if (!isNum(ms)) return html`<span class="muted">—</span>`;
   return html`<time datetime="${new Date(ms).toISOString()}" title="${fullTime(ms)}"><span class="lt">${full ? fullTime(ms) : shortTime(ms)}</span> <span class="age muted" data-ts="${ms}">${ago(ms)}</span></time>`;
+}
+
+/** A time that may lie ahead (a lease's end, a channel's expiry): local time and "in …" or "ended". */
+function due(ms) {
+  if (!isNum(ms)) return html`<span class="muted">—</span>`;
+  const left = Math.round((ms - Date.now()) / 1000);
+  const rel = left <= 0 ? 'passed' : left < 120 ? `in ${left} s` : left < 7200 ? `in ${Math.round(left / 60)} min` : left < 172800 ? `in ${Math.round(left / 3600)} h` : `in ${Math.round(left / 86400)} d`;
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${fullTime(ms)}"><span class="lt">${shortTime(ms)}</span> <span class="muted">${rel}</span></time>`;
 }
 
 const blockLink = (n, text) => html`<a href="#/block/${enc(n)}">${text ?? int(n)}</a>`;
@@ -277,9 +285,21 @@ function nodeTable(nodes) {
       <td class="num">${int(n.used)} / ${int(n.capacity)}</td><td class="num opt">${int(n.free)}</td><td class="num">${int(n.price)}</td><td>${onlineBadge(n.online)}</td></tr>`), 'No edge nodes registered.');
 }
 
+/** A lease's end (ms of block time): a date, or "no term" for a lease made before paid leases. */
+function leaseEnd(endsAt) {
+  return isNum(endsAt) && endsAt > 0 ? html`<span class="lease-end" title="${new Date(endsAt).toISOString()}">${due(endsAt)}</span>` : html`<span class="muted">no term</span>`;
+}
+
 function matchTable(matches) {
-  return table(['Time', 'Device', 'Edge node', { label: 'Distance', cls: 'num' }, { label: 'Lease', cls: 'num opt' }, { label: 'Tx', cls: 'opt' }],
-    matches.map((m) => html`<tr><td>${when(m.timestamp)}</td><td>${addrLink(m.device)}</td><td>${nodeLink(m.nodeId)}</td><td class="num">${metres(m.distanceM)}</td><td class="num opt">${int(m.leaseId)}</td><td class="opt">${txLink(m.txHash)}</td></tr>`), 'No matches yet.');
+  return table(['Time', 'Device', 'Edge node', { label: 'Distance', cls: 'num' }, { label: 'Lease', cls: 'num opt' }, { label: 'Cost', cls: 'num' }, 'Ends', { label: 'Tx', cls: 'opt' }],
+    matches.map((m) => html`<tr class="match"><td>${when(m.timestamp)}</td><td>${addrLink(m.device)}</td><td>${nodeLink(m.nodeId)}</td><td class="num">${metres(m.distanceM)}</td><td class="num opt">${int(m.leaseId)}</td>
+      <td class="num lease-cost">${isNum(m.cost) ? int(m.cost) : '—'}</td><td>${leaseEnd(m.endsAt)}</td><td class="opt">${txLink(m.txHash)}</td></tr>`), 'No matches yet.');
+}
+
+function channelTable(channels, empty = 'No channels.') {
+  return table([{ label: 'Id', cls: 'num' }, 'Payer', 'Payee', { label: 'Deposit', cls: 'num' }, { label: 'Claimed', cls: 'num' }, { label: 'Left', cls: 'num opt' }, 'Status', { label: 'Expires', cls: 'opt' }],
+    channels.map((c) => html`<tr class="channel" data-channel="${c.id}"><td class="num">${int(c.id)}</td><td>${addrLink(c.payer)}</td><td>${addrLink(c.payee)}</td><td class="num">${int(c.deposit)}</td>
+      <td class="num">${int(c.claimed)}</td><td class="num opt">${int(c.remaining)}</td><td><span class="badge ${c.status === 'open' ? 'up' : c.status === 'closed' ? 'down' : ''}">${c.status}</span></td><td class="opt">${due(c.expiresAt)}</td></tr>`), empty);
 }
 
 async function allEdgeNodes(owner) {
@@ -585,7 +605,29 @@ async function pageSearch(ctx) {
   return null; // the hashchange renders the target
 }
 
+async function pagePayments() {
+  const [open, all] = await Promise.all([rpc('getChannels', { status: 'open', limit: 1000 }), rpc('getChannels', { limit: 1000 })]);
+  const channels = Array.isArray(all && all.channels) ? all.channels : [];
+  const openList = Array.isArray(open && open.channels) ? open.channels : [];
+  const locked = channels.reduce((a, c) => a + (isNum(c.remaining) ? c.remaining : 0), 0);
+  const claimed = channels.reduce((a, c) => a + (isNum(c.claimed) ? c.claimed : 0), 0);
+  const claims = channels.filter((c) => isNum(c.lastClaimAt) && c.lastClaimAt > 0).sort((a, b) => b.lastClaimAt - a.lastClaimAt || b.id - a.id).slice(0, 20);
+  const body = html`<h1>Payments</h1>
+    <p class="muted">EdgeToll payment channels: a payer deposits once and pays with signed off-chain vouchers; the payee claims the latest on chain.</p>
+    <div class="stats">
+      <div class="stat"><div class="k">Open channels</div><div class="v" id="ch-open">${int(open && isNum(open.total) ? open.total : openList.length)}</div><div class="s">${int(all && isNum(all.total) ? all.total : channels.length)} ever opened</div></div>
+      <div class="stat"><div class="k">Locked in channels</div><div class="v" id="ch-locked">${int(locked)}</div><div class="s">deposits not yet claimed or refunded</div></div>
+      <div class="stat"><div class="k">Claimed</div><div class="v" id="ch-claimed">${int(claimed)}</div><div class="s">paid to payees</div></div>
+    </div>
+    <section class="card" id="open-channels"><h2>Open channels</h2>${channelTable(openList, 'No open channels.')}</section>
+    <section class="card" id="recent-claims"><h2>Recent claims</h2>${table([{ label: 'Block', cls: 'num' }, { label: 'Channel', cls: 'num' }, 'Payee', { label: 'Claimed (cumulative)', cls: 'num' }, { label: 'Of deposit', cls: 'num opt' }],
+      claims.map((c) => html`<tr class="claim"><td class="num">${blockLink(c.lastClaimAt)}</td><td class="num">${int(c.id)}</td><td>${addrLink(c.payee)}</td><td class="num">${int(c.claimed)}</td><td class="num opt">${int(c.deposit)}</td></tr>`), 'No claims yet.')}</section>
+    <section class="card" id="all-channels"><h2>All channels</h2>${channelTable(channels)}</section>`;
+  return { title: 'Payments', body, live: ['block'] };
+}
+
 const ROUTES = [
+  [/^\/payments$/, pagePayments, 'payments'],
   [/^\/$/, pageOverview, 'overview'],
   [/^\/blocks$/, pageBlocks, 'blocks'],
   [/^\/block\/([^/]+)$/, pageBlock, 'blocks'],
