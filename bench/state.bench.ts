@@ -140,7 +140,7 @@ function loadedState(nodes: BNode[], deviceLabels: string[]): WorldState {
     entries.push([deviceKey(a), StateDeviceCodec.encode({ info: d, registeredAt: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(d))), StateDeviceInfoCodec.encode({ device: a })]);
   }
-  return WorldState.load(entries, { height: 0, stateRoot: new Uint8Array(32) });
+  return WorldState.load(entries, { height: 0 });
 }
 
 async function execFigures(quick: boolean, out: Record<string, number>): Promise<void> {
