@@ -350,3 +350,24 @@ export function pathOfKey(key: Uint8Array): Uint8Array {
   }
   return recordPath(key);
 }
+
+/** Most parts a service-type range may be split into (2^16). */
+export const MAX_RANGE_PARTS = 65536;
+
+/**
+ * The path prefix of one part of a service type's range: the range split into `parts` (a power
+ * of two) by the next log2(parts) path bits, part `part` (0-based). All parts together are the
+ * whole range, so proving each one proves the whole (paging without losing completeness).
+ */
+export function rangePrefix(serviceType: string, part = 0, parts = 1): { prefix: Uint8Array; bits: number } {
+  if (!Number.isInteger(parts) || parts < 1 || parts > MAX_RANGE_PARTS || (parts & (parts - 1)) !== 0) throw new RangeError('parts must be a power of two, 1..65536');
+  if (!Number.isInteger(part) || part < 0 || part >= parts) throw new RangeError(`part must be 0..${parts - 1}`);
+  const k = Math.log2(parts);
+  const prefix = typePrefix(serviceType);
+  for (let i = 0; i < k; i++) {
+    const bit = (part >> (k - 1 - i)) & 1;
+    const d = TYPE_PREFIX_BITS + i;
+    if (bit) prefix[d >> 3] |= 0x80 >> (d & 7);
+  }
+  return { prefix, bits: TYPE_PREFIX_BITS + k };
+}

@@ -17,7 +17,7 @@ import { compareBytes, equalBytes, toHex } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
 import type { BlockContext, ExecutionResult, StateView } from './interface.ts';
 import { applyWrites, buildTree, rootOf } from './auth.ts';
-import { pathOfKey, proveKey, proveRange, typePrefix, TYPE_PREFIX_BITS, type KeyProof, type RangeProof, type SmtNode } from './smt.ts';
+import { pathOfKey, proveKey, proveRange, rangePrefix, type KeyProof, type RangeProof, type SmtNode } from './smt.ts';
 
 export { encodeWriteSet, writeSetChainRoot } from './root.ts';
 export type { AccountRole, AccountView } from '../domain/accounts.ts';
@@ -240,10 +240,14 @@ export class WorldState implements StateView {
     return { stateRoot: rootOf(t), value: leaf ? leaf.value : null, proof };
   }
 
-  /** Every edge node offering `serviceType` at a committed height (index entries whose value is the node record), proven complete. */
-  proveServiceType(serviceType: string, height = this._height): { stateRoot: Uint8Array; proof: RangeProof } {
+  /**
+   * Every edge node offering `serviceType` at a committed height (index entries whose value is
+   * the node record), proven complete; or one of `parts` parts of that range (smt.rangePrefix).
+   */
+  proveServiceType(serviceType: string, height = this._height, part = 0, parts = 1): { stateRoot: Uint8Array; proof: RangeProof } {
     const t = this.treeAt(height);
-    return { stateRoot: rootOf(t), proof: proveRange(t, typePrefix(serviceType), TYPE_PREFIX_BITS) };
+    const { prefix, bits } = rangePrefix(serviceType, part, parts);
+    return { stateRoot: rootOf(t), proof: proveRange(t, prefix, bits) };
   }
 
   // ------------------------------------------------------------ queries (committed state)
