@@ -8,6 +8,7 @@ import { EdgeError } from '../util/errors.ts';
 import { Args, parseArgs } from './args.ts';
 import { RpcClient } from './rpc-client.ts';
 import * as fmt from './format.ts';
+import { VERIFY_USAGE, verifyCommand } from './verify.ts';
 
 const USAGE = `usage: edgechain <command> [options]
 
@@ -31,6 +32,9 @@ queries
   node <id>                                   one edge node
   lease <id>                                  one lease
   account <address>                           nonce, balance, role, device registration
+
+verification (docs/VERIFY.md)
+${VERIFY_USAGE}
 
 common options
   --rpc <url>      node to talk to (default http://127.0.0.1:8545, or $EDGECHAIN_RPC)
@@ -155,6 +159,8 @@ export async function main(argv: string[]): Promise<void> {
       const acc = await rpc().call('getAccount', [a]);
       return print(fmt.kv(acc as Record<string, unknown>), acc);
     }
+    case 'verify':
+      return verifyCommand(args, args.str('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'), print);
     case 'help':
     case '--help':
     case '-h':

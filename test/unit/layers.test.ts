@@ -19,6 +19,8 @@ const ALLOWED: Record<string, string[]> = {
   kinds: ['util', 'crypto', 'codec', 'domain'],
   chain: ['util', 'crypto', 'codec', 'kinds'],
   state: ['util', 'crypto', 'codec', 'domain', 'kinds', 'chain'],
+  // the match verifier (issue 15): pure checks over certified data; no node, storage or network layer
+  verify: ['util', 'crypto', 'codec', 'domain', 'chain', 'state'],
 };
 
 describe('layer rules (docs/ARCHITECTURE.md)', () => {

@@ -6,6 +6,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, type Server } from 'node:http';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { startSingleNode, type SingleNode } from '../support/single-node.ts';
@@ -198,4 +200,35 @@ describe('verify match catches a node that lies', () => {
     expect(moved.verified).toBe(false);
     expect(moved.problems.join()).toMatch(/not in certified block 1/);
   });
+});
+
+describe('edgechain verify match (the CLI, as a process)', () => {
+  const bin = fileURLToPath(new URL('../../bin/edgechain.js', import.meta.url));
+  const cli = (url: string, hash: string) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, [bin, 'verify', 'match', hash, '--genesis', n.layout.genesisPath, '--rpc', url], { timeout: 60_000 }, (e, out, err) =>
+        resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
+      );
+    });
+
+  it('prints "verified" and exits 0 for an honest match; exits 1 saying what disagrees through a lying node', async () => {
+    const hash = matches.find((m) => m.status === 0)!.hash;
+    const ok = await cli(n.url, hash);
+    expect(ok.code).toBe(0);
+    expect(ok.out.split('\n')[0]).toBe('verified');
+    expect(ok.out).toMatch(/14 nodes of the type proven/);
+    const p = await lyingProxy((method, _p, result) => {
+      if (method !== 'getServiceTypeProof') return result;
+      const r = result as { leaves: unknown[] };
+      return { ...r, leaves: r.leaves.slice(1) };
+    });
+    try {
+      const bad = await cli(p.url, hash);
+      expect(bad.code).toBe(1);
+      expect(bad.out.split('\n')[0]).toBe('NOT VERIFIED');
+      expect(bad.err).toMatch(/not verified: range proof of the nodes offering "gpu" .* refused/);
+    } finally {
+      await p.close();
+    }
+  }, 120_000);
 });
