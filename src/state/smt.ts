@@ -304,12 +304,19 @@ export function recordPath(key: Uint8Array): Uint8Array {
   return p;
 }
 
-/** The 96-bit path prefix of a service type's index entries (top bit set: the upper half). */
+const prefixCache = new Map<string, Uint8Array>();
+
+/** The 96-bit path prefix of a service type's index entries (top bit set: the upper half); a fresh copy. */
 export function typePrefix(serviceType: string): Uint8Array {
-  const p = new Uint8Array(32);
-  p.set(sha256(utf8('edgechain/type-index/v1'), utf8(serviceType)).subarray(0, 12));
-  p[0] |= 0x80;
-  return p;
+  let c = prefixCache.get(serviceType);
+  if (!c) {
+    c = new Uint8Array(32);
+    c.set(sha256(utf8('edgechain/type-index/v1'), utf8(serviceType)).subarray(0, 12));
+    c[0] |= 0x80;
+    if (prefixCache.size >= 4096) prefixCache.clear();
+    prefixCache.set(serviceType, c);
+  }
+  return new Uint8Array(c);
 }
 
 /** Index entry key of (service type, node id): 0xF0 ‖ u8 len(type) ‖ type ‖ node id. */
