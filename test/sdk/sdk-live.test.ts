@@ -1,0 +1,147 @@
+/**
+ * The SDK against a real node (docs/SDK.md): the API definition covers exactly the server's
+ * methods and every answer of a live node has the documented shape; every tx kind through
+ * builders + sendAndWait; 500 txs in flight from one key against a node that sheds load
+ * (NODE_BUSY), none lost, every nonce used once; a receipt wait that times out; SSE blocks.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readKeyFile } from '../../src/crypto/index.ts';
+import { rpcMethods, type RpcContext } from '../../src/rpc/methods.ts';
+import { Account, Client, RPC_API, RPC_METHOD_NAMES, ReceiptTimeoutError, RpcCallError, microDegrees, tx, type Receipt } from '../../src/sdk/index.ts';
+import { KIND_LIST } from '../../src/kinds/registry.ts';
+import { generateKeyPair } from '../../src/crypto/keys.ts';
+import { startSingleNode, type SingleNode } from '../support/single-node.ts';
+
+let n: SingleNode;
+let client: Client;
+const acct = (name: string) => new Account(client, readKeyFile(n.layout.accounts.find((a) => a.name === name)!.keyPath));
+
+beforeAll(async () => {
+  n = await startSingleNode({
+    sealers: 1,
+    devices: 3,
+    // a small pool limit and small blocks: 500 in-flight txs must meet NODE_BUSY
+    config: { load: { busyPoolTxs: 40, proposalMaxTxs: 25 } },
+    editGenesis: (g) => {
+      (g.accounts as { name: string; role: string }[]).find((a) => a.name === 'device-1')!.role = 'company';
+    },
+  });
+  client = new Client(n.url);
+}, 60_000);
+
+afterAll(async () => {
+  await n?.stop();
+});
+
+describe('the API definition', () => {
+  it('names exactly the methods the server has', () => {
+    expect([...RPC_METHOD_NAMES].sort()).toEqual(Object.keys(rpcMethods({} as RpcContext)).sort());
+  });
+});
+
+describe('the SDK against a live node', () => {
+  const receipts: Receipt[] = [];
+
+  it('sends every tx kind through its builder and waits for the receipts', async () => {
+    const company = acct('device-1');
+    const dev = acct('device-2');
+    const at = (lat: number, lon: number) => ({ lat: microDegrees(lat), lon: microDegrees(lon) });
+    const steps = [
+      company.sendAndWait(tx.addNode({ id: 'sdk-a', ...at(47.37, 8.54), capacity: 4, serviceTypes: ['gpu'], price: 5 })),
+      company.sendAndWait(tx.addNode({ id: 'sdk-b', ...at(47.4, 8.6), capacity: 4, serviceTypes: ['gpu'], price: 5 })),
+      company.sendAndWait(tx.updateNode({ id: 'sdk-b', ...at(47.4, 8.6), capacity: 8, serviceTypes: ['gpu', 'cpu'], price: 4, online: true })),
+      dev.sendAndWait(tx.registerDevice({ info: 'sdk-device' })),
+    ];
+    receipts.push(...(await Promise.all(steps)));
+    const m = await dev.sendAndWait(tx.edgeMatch({ ...at(47.37, 8.54), taskType: 'gpu', demand: 2, maxPrice: 0 }));
+    expect(m.match).toMatchObject({ nodeId: 'sdk-a', leaseId: 1, demand: 2 });
+    receipts.push(m);
+    receipts.push(await dev.sendAndWait(tx.releaseLease({ leaseId: m.match!.leaseId })));
+    receipts.push(await company.sendAndWait(tx.removeNode({ id: 'sdk-b' })));
+    receipts.push(await dev.sendAndWait(tx.transfer({ to: Buffer.from(company.address.slice(2), 'hex'), amount: 5 })));
+    expect(receipts.map((r) => r.statusText)).toEqual(receipts.map(() => 'OK'));
+    expect(new Set(receipts.map((r) => r.kind))).toEqual(new Set(KIND_LIST.map((k) => k.kind)));
+  }, 120_000);
+
+  it('a builder refuses a malformed payload before signing', () => {
+    expect(() => tx.edgeMatch({ lat: 0, lon: 0, taskType: '', demand: 1, maxPrice: 0 })).toThrow(/edgeMatch: task type/);
+    expect(() => tx.addNode({ id: 'x', lat: 91_000_000, lon: 0, capacity: 1, serviceTypes: ['a'], price: 1 })).toThrow(RangeError);
+  });
+
+  it('every method answers in its documented shape', async () => {
+    const company = acct('device-1');
+    const h = receipts[0].transactionHash;
+    const calls: { [M in keyof typeof RPC_API]: () => Promise<unknown> } = {
+      getChainInfo: () => client.rpc.getChainInfo(),
+      getBlockNumber: () => client.rpc.getBlockNumber(),
+      getPbftView: () => client.rpc.getPbftView(),
+      getSealerList: () => client.rpc.getSealerList(),
+      getObserverList: () => client.rpc.getObserverList(),
+      getConsensusStatus: () => client.rpc.getConsensusStatus(),
+      getSyncStatus: () => client.rpc.getSyncStatus(),
+      getPeers: () => client.rpc.getPeers(),
+      getBlockByNumber: () => client.rpc.getBlockByNumber(receipts[0].blockNumber, true),
+      getBlockByHash: async () => client.rpc.getBlockByHash((await client.rpc.getBlockByNumber(1))!.hash),
+      getBlockList: () => client.rpc.getBlockList({ limit: 5 }),
+      sendRawTransaction: async () => (await company.send(tx.transfer({ to: new Uint8Array(20).fill(7), amount: 1 }))).hash,
+      getTransactionByHash: () => client.rpc.getTransactionByHash(h),
+      getTransactionReceipt: () => client.rpc.getTransactionReceipt(h),
+      getTransactionList: () => client.rpc.getTransactionList({ limit: 5 }),
+      getPendingTxSize: () => client.rpc.getPendingTxSize(),
+      getPendingTransactions: () => client.rpc.getPendingTransactions(10),
+      getTotalTransactionCount: () => client.rpc.getTotalTransactionCount(),
+      getTxStats: () => client.rpc.getTxStats({ days: 2 }),
+      getAccount: () => client.rpc.getAccount(company.address),
+      getEdgeNodes: () => client.rpc.getEdgeNodes({ limit: 10 }),
+      getEdgeNode: () => client.rpc.getEdgeNode('sdk-a'),
+      getLease: () => client.rpc.getLease(1),
+      getRecentMatches: () => client.rpc.getRecentMatches({ limit: 5 }),
+      search: () => client.rpc.search('sdk-a'),
+      getProof: () => client.rpc.getProof('0x04' + Buffer.from('sdk-a').toString('hex')),
+      getServiceTypeProof: () => client.rpc.getServiceTypeProof('gpu'),
+      getBlockEvidence: () => client.rpc.getBlockEvidence(receipts[0].blockNumber),
+    };
+    for (const [m, f] of Object.entries(calls)) {
+      const v = await f().catch((e) => new Error(`${m}: ${(e as Error).message}`));
+      expect(v, m).not.toBeInstanceOf(Error);
+      expect(v, m).not.toBeNull();
+    }
+  }, 60_000);
+
+  it('500 txs in flight from one key: NODE_BUSY is backed off, none is lost, every nonce is used once', async () => {
+    const dev = acct('device-3');
+    const to = generateKeyPair();
+    const start = (await client.rpc.getAccount(dev.address)).nonce;
+    const all = await Promise.all(Array.from({ length: 500 }, () => dev.sendAndWait(tx.transfer({ to: Buffer.from(to.address.slice(2), 'hex'), amount: 1 }), { timeoutMs: 240_000, busyTimeoutMs: 240_000 })));
+    expect(all.every((r) => r.status === 0)).toBe(true);
+    expect(new Set(all.map((r) => r.transactionHash)).size).toBe(500);
+    expect(all.reduce((s, r) => s + r.busyRetries, 0)).toBeGreaterThan(0);
+    const after = await client.rpc.getAccount(dev.address);
+    expect(after.nonce).toBe(start + 500);
+    expect((await client.rpc.getAccount(to.address)).balance).toBe(500);
+  }, 300_000);
+
+  it('a receipt wait gives up after its timeout with ReceiptTimeoutError; a refused tx is an RpcCallError with its reason', async () => {
+    const stranger = new Account(client, generateKeyPair());
+    // an unfunded transfer is admitted and fails in execution; a malformed raw tx is refused at once
+    await expect(client.rpc.sendRawTransaction('0x00')).rejects.toBeInstanceOf(RpcCallError);
+    const w = (await import('../../src/sdk/account.ts')).ReceiptWatcher;
+    await expect(new w(client, 20).wait('0x' + 'ab'.repeat(32), 300)).rejects.toBeInstanceOf(ReceiptTimeoutError);
+    const r = await stranger.sendAndWait(tx.transfer({ to: new Uint8Array(20).fill(1), amount: 1 }));
+    expect(r.statusText).toBe('INSUFFICIENT_BALANCE');
+  }, 60_000);
+
+  it('subscribes to new blocks over server-sent events', async () => {
+    const company = acct('device-1');
+    const got = new Promise<{ number: number }>((resolve, reject) => {
+      const stop = client.subscribe((event, data) => {
+        if (event === 'block') {
+          stop();
+          resolve(data as { number: number });
+        }
+      }, reject);
+    });
+    await company.sendAndWait(tx.transfer({ to: new Uint8Array(20).fill(9), amount: 1 }));
+    expect((await got).number).toBeGreaterThan(0);
+  }, 60_000);
+});
