@@ -97,6 +97,8 @@ export class ReceiptWatcher {
 }
 
 export interface SendOptions {
+  /** Use this nonce instead of the managed one (the managed sequence is not changed). */
+  nonce?: number;
   /** Give up on NODE_BUSY after this long (ms). Default 60 s. */
   busyTimeoutMs?: number;
   /** Receipt wait (ms). Default 30 s. */
@@ -153,14 +155,34 @@ export class Account {
     return { ...r, busyRetries: sent.busyRetries };
   }
 
+  /**
+   * Signs `payload` with the next managed nonce without sending it (for a caller that routes
+   * txs itself); the nonce counts as used.
+   */
+  async sign(payload: TxPayload): Promise<SignedTx> {
+    const p = this.queue.then(async () => {
+      const { chainId, genesisHash } = await this.chainInfo();
+      if (this.next === null) this.next = (await this.client.call('getAccount', [this.address])).pendingNonce;
+      return signTx(this.key, chainId, this.next++, payload, genesisHash);
+    });
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  /** Waits for the receipt of a tx sent by any means. */
+  receipt(hash: string, timeoutMs = 30_000): Promise<Receipt> {
+    return this.watcher.wait(hash, timeoutMs);
+  }
+
   private async sendNow(payload: TxPayload, opts: SendOptions): Promise<SentTx> {
     const { chainId, genesisHash } = await this.chainInfo();
-    if (this.next === null) this.next = (await this.client.call('getAccount', [this.address])).pendingNonce;
+    const fixed = opts.nonce;
+    if (this.next === null && fixed === undefined) this.next = (await this.client.call('getAccount', [this.address])).pendingNonce;
     const deadline = Date.now() + (opts.busyTimeoutMs ?? 60_000);
     let busyRetries = 0;
-    let resynced = false;
+    let resynced = fixed !== undefined;
     for (;;) {
-      const nonce = this.next;
+      const nonce = fixed ?? this.next!;
       const tx = signTx(this.key, chainId, nonce, payload, genesisHash);
       const hash = toHex(tx.hash, true);
       try {
@@ -181,7 +203,7 @@ export class Account {
           continue;
         } else throw e;
       }
-      this.next = nonce + 1;
+      if (fixed === undefined) this.next = nonce + 1;
       return { hash, nonce, tx, busyRetries };
     }
   }

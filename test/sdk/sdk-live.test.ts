@@ -11,6 +11,8 @@ import { Account, Client, RPC_API, RPC_METHOD_NAMES, ReceiptTimeoutError, RpcCal
 import { KIND_LIST } from '../../src/kinds/registry.ts';
 import { generateKeyPair } from '../../src/crypto/keys.ts';
 import { startSingleNode, type SingleNode } from '../support/single-node.ts';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 let n: SingleNode;
 let client: Client;
@@ -144,4 +146,28 @@ describe('the SDK against a live node', () => {
     await company.sendAndWait(tx.transfer({ to: new Uint8Array(20).fill(9), amount: 1 }));
     expect((await got).number).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('the CLI sends through the SDK', () => {
+  const bin = fileURLToPath(new URL('../../bin/edgechain.js', import.meta.url));
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, [bin, ...args, '--rpc', n.url], { timeout: 60_000 }, (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }));
+    });
+
+  it('edgechain tx transfer waits for the receipt; --no-wait gives the hash; bad flags are refused before sending', async () => {
+    const key = n.layout.accounts.find((a) => a.name === 'device-2')!.keyPath;
+    const to = generateKeyPair().address;
+    const ok = await cli('tx', 'transfer', '--key', key, '--to', to, '--amount', '3', '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ kind: 'transfer', status: 0 });
+    const nw = await cli('tx', 'transfer', '--key', key, '--to', to, '--amount', '2', '--no-wait', '--json');
+    expect(nw.code).toBe(0);
+    const { hash } = JSON.parse(nw.out);
+    expect((await new Account(client, readKeyFile(key)).receipt(hash)).status).toBe(0);
+    expect((await client.rpc.getAccount(to)).balance).toBe(5);
+    const bad = await cli('tx', 'edge-match', '--key', key, '--lat', '1', '--lon', '1', '--type', 'x'.repeat(40), '--demand', '1');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/task type/);
+  }, 120_000);
 });
