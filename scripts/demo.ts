@@ -7,16 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RpcClient } from '../src/cli/rpc-client.ts';
 import { readKeyFile, keyPairFromLabel, sha256, type KeyPair } from '../src/crypto/index.ts';
-import { signTx, type SignedTx } from '../src/chain/tx.ts';
 import type { TxPayload } from '../src/codec/types.ts';
-import { toHex, fromHex, utf8 } from '../src/util/bytes.ts';
+import { utf8 } from '../src/util/bytes.ts';
+import { Account, Client, tx, type SentTx } from '../src/sdk/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
-const rpc = new RpcClient(opt('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'), 15_000);
+const client = new Client(opt('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'), { timeoutMs: 15_000 });
 const nUsers = Number(opt('users', '200'));
 const cfgDir = resolve(root, opt('config', 'config'));
 if (!Number.isInteger(nUsers) || nUsers < 1 || nUsers > 816) {
@@ -41,52 +40,24 @@ const e6 = (deg: string) => Math.round(Number(deg) * 1e6);
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const info = await rpc.call<{ chainId: string; genesisHash: string }>('getChainInfo');
-  const chainId = info.chainId;
-  const genesisHash = fromHex(info.genesisHash)!;
+  // the SDK manages nonces, NODE_BUSY back-off and receipt waits (docs/SDK.md)
+  const accounts = new Map<string, Account>();
+  const account = (k: KeyPair) => accounts.get(k.address) ?? accounts.set(k.address, new Account(client, k)).get(k.address)!;
   const companies = ['company-a', 'company-b', 'company-c'].map((n) => readKeyFile(join(cfgDir, 'keys', 'accounts', `${n}.json`)));
-  const nonces = new Map<string, number>();
-  const nextNonce = async (k: KeyPair) => {
-    let n = nonces.get(k.address);
-    if (n === undefined) n = (await rpc.call<{ pendingNonce: number }>('getAccount', [k.address])).pendingNonce;
-    nonces.set(k.address, n + 1);
-    return n;
-  };
-  const send = async (k: KeyPair, p: TxPayload): Promise<SignedTx> => {
-    const stx = signTx(k, chainId, await nextNonce(k), p, genesisHash);
-    await rpc.call('sendRawTransaction', ['0x' + toHex(stx.bytes)]);
-    return stx;
-  };
-  const receipts = async (txs: SignedTx[]) => {
-    const out: Record<string, any>[] = [];
-    for (const t of txs) {
-      for (let i = 0; ; i++) {
-        const r = await rpc.call<Record<string, any> | null>('getTransactionReceipt', [t.hashHex]);
-        if (r) {
-          out.push(r);
-          break;
-        }
-        if (i > 600) throw new Error(`no receipt for ${t.hashHex} after 60 s`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
-    return out;
-  };
+  const send = (k: KeyPair, p: TxPayload): Promise<SentTx & { from: Account }> => account(k).send(p).then((s) => ({ ...s, from: account(k) }));
+  const receipts = (txs: (SentTx & { from: Account })[]) => Promise.all(txs.map((t) => t.from.receipt(t.hash, 60_000)));
 
   // 1. the 125 sites as edge nodes, round-robin over the companies
   const sites = csv('site-optus-melbCBD.csv');
-  const existing = new Set((await rpc.call<{ nodes: { id: string }[] }>('getEdgeNodes', [{ limit: 1000 }])).nodes.map((n) => n.id));
-  const adds: SignedTx[] = [];
+  const existing = new Set((await client.rpc.getEdgeNodes({ limit: 1000 })).nodes.map((n) => n.id));
+  const adds: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < sites.length; i++) {
     const s = sites[i];
     const id = `optus-${s.SITE_ID}`;
     if (existing.has(id)) continue;
     const types = TYPES.filter((_, k) => (pick(id + 't', 16) >> k) & 1);
     adds.push(
-      await send(companies[i % 3], {
-        kind: 'addNode',
-        addNode: { id, lat: e6(s.LATITUDE), lon: e6(s.LONGITUDE), capacity: 4 + pick(id + 'c', 29), serviceTypes: types.length ? types : ['video'], price: 5 + pick(id + 'p', 16) },
-      }),
+      await send(companies[i % 3], tx.addNode({ id, lat: e6(s.LATITUDE), lon: e6(s.LONGITUDE), capacity: 4 + pick(id + 'c', 29), serviceTypes: types.length ? types : ['video'], price: 5 + pick(id + 'p', 16) })),
     );
   }
   const addReceipts = await receipts(adds);
@@ -95,28 +66,28 @@ async function main(): Promise<void> {
   // 2. devices at real user locations: register, then ask for a match
   const users = csv('users-melbcbd-generated.csv').slice(0, nUsers);
   const devices = users.map((_, i) => keyPairFromLabel(`demo-device-${i}`));
-  const regs: SignedTx[] = [];
+  const regs: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < users.length; i++) {
-    const acc = await rpc.call<{ device: unknown }>('getAccount', [devices[i].address]);
-    if (!acc.device) regs.push(await send(devices[i], { kind: 'registerDevice', registerDevice: { info: `melbourne-user-${i}` } }));
+    const acc = await client.rpc.getAccount(devices[i].address);
+    if (!acc.device) regs.push(await send(devices[i], tx.registerDevice({ info: `melbourne-user-${i}` })));
   }
   await receipts(regs);
-  const matches: SignedTx[] = [];
+  const matches: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < users.length; i++) {
     const u = users[i];
-    matches.push(await send(devices[i], { kind: 'edgeMatch', edgeMatch: { lat: e6(u.Latitude), lon: e6(u.Longitude), taskType: TYPES[i % TYPES.length], demand: 1 + (i % 3), maxPrice: 0 } }));
+    matches.push(await send(devices[i], tx.edgeMatch({ lat: e6(u.Latitude), lon: e6(u.Longitude), taskType: TYPES[i % TYPES.length], demand: 1 + (i % 3), maxPrice: 0 })));
   }
   const mr = await receipts(matches);
   const ok = mr.filter((r) => r.status === 0 && r.match);
-  const dist = ok.map((r) => r.match.distanceM as number);
+  const dist = ok.map((r) => r.match!.distanceM);
   const mean = dist.length ? dist.reduce((a, b) => a + b, 0) / dist.length : 0;
   const reasons = new Map<string, number>();
   for (const r of mr) if (r.status !== 0) reasons.set(r.statusText, (reasons.get(r.statusText) ?? 0) + 1);
   console.log(`devices:    ${users.length} (${regs.length} newly registered)`);
   console.log(`matches:    ${ok.length} ok, ${mr.length - ok.length} failed${reasons.size ? ' (' + [...reasons].map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''}`);
   console.log(`distance:   mean ${mean.toFixed(0)} m, max ${dist.length ? Math.max(...dist) : 0} m`);
-  console.log(`time:       ${((Date.now() - t0) / 1000).toFixed(1)} s, chain height ${await rpc.call('getBlockNumber')}`);
-  console.log(`explorer:   ${rpc.url}/#/nodes`);
+  console.log(`time:       ${((Date.now() - t0) / 1000).toFixed(1)} s, chain height ${await client.rpc.getBlockNumber()}`);
+  console.log(`explorer:   ${client.url}/#/nodes`);
 }
 
 main().catch((e) => {
