@@ -23,6 +23,7 @@ import { GossipAdmission, type TxOutcome } from './admission.ts';
 import { P2PNetwork, PER_BLOCK_OVERHEAD_BYTES, peerIdFromPublicKey, type PeerStatus } from '../p2p/index.ts';
 import { RpcServer, rpcMethods, rpcCost, NodeMetrics, EventHub, TxStats, RecentMatches, healthRoutes, readiness, type RpcContext, type HealthSnapshot } from '../rpc/index.ts';
 import { explorerRoute } from '../rpc/explorer.ts';
+import { openRpcRoute } from '../rpc/openrpc.ts';
 import { Syncer } from '../sync/syncer.ts';
 import { VerifyPool } from '../crypto/verify-pool.ts';
 import { decodeBlock } from '../chain/block.ts';
@@ -223,7 +224,7 @@ export class EdgeNode {
     this.rpc = new RpcServer(cfg.rpc, {
       methods: rpcMethods(this.rpcContext()),
       cost: rpcCost,
-      routes: [health, this.metrics.route(), explorerRoute()],
+      routes: [health, this.metrics.route(), openRpcRoute(VERSION), explorerRoute()],
       streams: [this.events.handler()],
       onCall: (method, okCall) => this.metrics.rpcCalls.inc({ method, ok: String(okCall) }),
       onReject: (reason) => this.metrics.rpcRejected.inc({ reason }),

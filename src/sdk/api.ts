@@ -79,3 +79,35 @@ export type RpcMethod = keyof RpcApi;
 export type RpcParams<M extends RpcMethod> = z.input<RpcApi[M]['params']>;
 export type RpcResult<M extends RpcMethod> = z.output<RpcApi[M]['result']>;
 export const RPC_METHOD_NAMES = Object.keys(RPC_API) as RpcMethod[];
+
+/** The names of each method's params, in order (OpenRPC content descriptors; docs/RPC.md). */
+export const RPC_PARAM_NAMES: { readonly [M in RpcMethod]: readonly string[] } = {
+  getChainInfo: [],
+  getBlockNumber: [],
+  getPbftView: [],
+  getSealerList: [],
+  getObserverList: [],
+  getConsensusStatus: [],
+  getSyncStatus: [],
+  getPeers: [],
+  getBlockByNumber: ['number', 'includeTxs'],
+  getBlockByHash: ['hash', 'includeTxs'],
+  getBlockList: ['options'],
+  sendRawTransaction: ['rawTx'],
+  getTransactionByHash: ['hash'],
+  getTransactionReceipt: ['hash'],
+  getTransactionList: ['options'],
+  getPendingTxSize: [],
+  getPendingTransactions: ['limit'],
+  getTotalTransactionCount: [],
+  getTxStats: ['options'],
+  getAccount: ['address'],
+  getEdgeNodes: ['options'],
+  getEdgeNode: ['id'],
+  getLease: ['id'],
+  getRecentMatches: ['options'],
+  search: ['query'],
+  getProof: ['key', 'height'],
+  getServiceTypeProof: ['serviceType', 'height', 'range'],
+  getBlockEvidence: ['height'],
+};

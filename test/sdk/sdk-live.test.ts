@@ -7,6 +7,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readKeyFile } from '../../src/crypto/index.ts';
 import { rpcMethods, type RpcContext } from '../../src/rpc/methods.ts';
+import { RPC_PARAM_NAMES } from '../../src/sdk/api.ts';
 import { Account, Client, RPC_API, RPC_METHOD_NAMES, ReceiptTimeoutError, RpcCallError, microDegrees, tx, type Receipt } from '../../src/sdk/index.ts';
 import { KIND_LIST } from '../../src/kinds/registry.ts';
 import { generateKeyPair } from '../../src/crypto/keys.ts';
@@ -36,8 +37,29 @@ afterAll(async () => {
 });
 
 describe('the API definition', () => {
-  it('names exactly the methods the server has', () => {
+  it('names exactly the methods the server has, each param named', () => {
     expect([...RPC_METHOD_NAMES].sort()).toEqual(Object.keys(rpcMethods({} as RpcContext)).sort());
+    for (const m of RPC_METHOD_NAMES) expect(RPC_PARAM_NAMES[m].length, m).toBe((RPC_API[m].params as unknown as { def: { items: unknown[] } }).def.items.length);
+  });
+
+  it('GET /openrpc.json of a live node documents exactly the server\'s methods, with params and result schemas', async () => {
+    const res = await fetch(n.url + '/openrpc.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const doc = (await res.json()) as { openrpc: string; info: { version: string }; methods: { name: string; summary: string; params: { name: string; required: boolean; schema: object }[]; result: { schema: object } }[] };
+    expect(doc.openrpc).toMatch(/^1\.\d+\.\d+$/);
+    expect(doc.info.version).toBe((await client.rpc.getChainInfo()).version);
+    expect(doc.methods.map((m) => m.name).sort()).toEqual(Object.keys(rpcMethods({} as RpcContext)).sort());
+    const byName = Object.fromEntries(doc.methods.map((m) => [m.name, m]));
+    expect(byName.getBlockByNumber.params).toEqual([
+      { name: 'number', required: true, schema: expect.objectContaining({ type: 'integer', minimum: 0 }) },
+      { name: 'includeTxs', required: false, schema: expect.objectContaining({ type: 'boolean' }) },
+    ]);
+    expect(byName.getAccount.result.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(['nonce', 'pendingNonce', 'balance']) });
+    for (const m of doc.methods) {
+      expect(m.summary.length, m.name).toBeGreaterThan(5);
+      expect(m.result.schema, m.name).toBeTypeOf('object');
+    }
   });
 });
 
