@@ -53,7 +53,8 @@ export class Client {
 
   constructor(url: string, opts: ClientOptions = {}) {
     this.url = url.replace(/\/+$/, '');
-    this.opts = { timeoutMs: opts.timeoutMs ?? 10_000, retries: opts.retries ?? 3, retryDelayMs: opts.retryDelayMs ?? 200, checkResults: opts.checkResults ?? true, fetch: opts.fetch ?? fetch };
+    this.opts = { timeoutMs: opts.timeoutMs ?? 10_000, retries: opts.retries ?? 3, retryDelayMs: opts.retryDelayMs ?? 200, checkResults: opts.checkResults ?? true, fetch: opts.fetch ?? ((input, init) => globalThis.fetch(input, init)) };
+    // (a bare `fetch` called as a property of another object is an 'Illegal invocation' in browsers)
     const rpc = {} as Record<string, (...p: unknown[]) => Promise<unknown>>;
     for (const m of Object.keys(RPC_API)) rpc[m] = (...p: unknown[]) => this.call(m as RpcMethod, p as never);
     this.rpc = rpc as Client['rpc'];
@@ -93,7 +94,7 @@ export class Client {
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      throw new RpcTransportError(`cannot reach ${this.url} (${cause})`);
+      throw new RpcTransportError(`cannot reach ${this.url} (${cause}: ${(e as Error).message})`);
     }
     let body: { result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> } };
     try {
