@@ -32,7 +32,7 @@ export type { LeaseStatus, LeaseView } from '../domain/leases.ts';
  * it. Queries answer from the committed state even while an execution is pending.
  */
 /** Committed heights whose authenticated state stays provable (proofs and queries at a past height). */
-export const STATE_RETENTION = 256;
+export const STATE_RETENTION = 64;
 
 export class WorldState implements StateView {
   private _height = 0;
