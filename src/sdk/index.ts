@@ -10,3 +10,4 @@ export { tx, microDegrees } from './builders.ts';
 export { generateKeyPair, keyPairFromSecret, type KeyPair } from '../crypto/keys.ts';
 export { verifyMatch, anchorFromGenesis, type MatchVerdict, type VerifyAnchor, type RpcCall } from '../verify/match.ts';
 export { parseGenesis } from '../chain/genesis.ts';
+export { fromHex, toHex } from '../util/bytes.ts';
