@@ -2,7 +2,8 @@ import { StateEdgeNodeCodec } from '../codec/state.ts';
 import { KeyPrefix, nodeIdOfKey } from '../domain/keys.ts';
 import type { StateWrite } from '../domain/table.ts';
 import { compareBytes } from '../util/bytes.ts';
-import { hashOf, indexPath, makeLeaf, recordPath, smtBuild, smtDelete, smtGet, smtPut, typeIndexKey, type SmtLeaf, type SmtNode } from './smt.ts';
+import { sha256 } from '../crypto/hash.ts';
+import { hashOf, indexLeaf, indexPath, recordLeaf, smtBuild, smtDelete, smtGet, smtPut, typeIndexKey, type SmtLeaf, type SmtNode } from './smt.ts';
 
 /**
  * The authenticated state: every state record (key → value, as stored) plus, derived from the
@@ -23,38 +24,37 @@ function nodeTypes(value: Uint8Array | null): string[] {
 export function applyWrites(root: SmtNode | null, writes: readonly StateWrite[]): SmtNode | null {
   let t = root;
   for (const w of writes) {
-    const path = recordPath(w.key);
+    // the value's hash is shared by the record's leaf and its index entries
+    const vh = w.value ? sha256(w.value) : undefined;
+    const leaf = recordLeaf(w.key, w.value ?? EMPTY, vh);
     if (w.key[0] === KeyPrefix.NODE) {
       const id = nodeIdOfKey(w.key);
       if (id !== null) {
-        const old = nodeTypes(smtGet(t, path)?.value ?? null);
+        const old = nodeTypes(smtGet(t, leaf.path)?.value ?? null);
         const now = nodeTypes(w.value);
         for (const ty of old) {
           if (!now.includes(ty)) t = smtDelete(t, indexPath(ty, typeIndexKey(ty, id)));
         }
-        for (const ty of now) {
-          const k = typeIndexKey(ty, id);
-          t = smtPut(t, makeLeaf(indexPath(ty, k), k, w.value!));
-        }
+        for (const ty of now) t = smtPut(t, indexLeaf(ty, id, w.value!, vh));
       }
     }
-    t = w.value ? smtPut(t, makeLeaf(path, w.key, w.value)) : smtDelete(t, path);
+    t = w.value ? smtPut(t, leaf) : smtDelete(t, leaf.path);
   }
   return t;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** The tree of a whole state (stored entries), built in one pass. */
 export function buildTree(entries: Iterable<readonly [Uint8Array, Uint8Array]>): SmtNode | null {
   const leaves: SmtLeaf[] = [];
   for (const [key, value] of entries) {
-    leaves.push(makeLeaf(recordPath(key), key, value));
+    const vh = sha256(value);
+    leaves.push(recordLeaf(key, value, vh));
     if (key[0] === KeyPrefix.NODE) {
       const id = nodeIdOfKey(key);
       if (id === null) continue;
-      for (const ty of nodeTypes(value)) {
-        const k = typeIndexKey(ty, id);
-        leaves.push(makeLeaf(indexPath(ty, k), k, value));
-      }
+      for (const ty of nodeTypes(value)) leaves.push(indexLeaf(ty, id, value, vh));
     }
   }
   leaves.sort((a, b) => compareBytes(a.path, b.path));

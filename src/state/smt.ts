@@ -22,6 +22,9 @@ export interface SmtLeaf {
   readonly path: Uint8Array;
   readonly key: Uint8Array;
   readonly value: Uint8Array;
+  /** SHA-256(key) and SHA-256(value) when already known (saves hashing them again). */
+  readonly kh?: Uint8Array;
+  readonly vh?: Uint8Array;
   h?: Uint8Array;
 }
 
@@ -39,23 +42,51 @@ const BRANCH_TAG = new Uint8Array([1]);
 
 export const bitAt = (path: Uint8Array, d: number): number => (path[d >> 3] >> (7 - (d & 7))) & 1;
 
+// Reused input buffers (hashing is synchronous): one allocation fewer per node hashed.
+const LEAF_IN = new Uint8Array(97);
+const BRANCH_IN = new Uint8Array(65);
+LEAF_IN[0] = LEAF_TAG[0];
+BRANCH_IN[0] = BRANCH_TAG[0];
+
 export function leafHash(path: Uint8Array, keyHash: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  return sha256(LEAF_TAG, path, keyHash, valueHash);
+  LEAF_IN.set(path, 1);
+  LEAF_IN.set(keyHash, 33);
+  LEAF_IN.set(valueHash, 65);
+  return sha256(LEAF_IN);
 }
 
 export function branchHash(l: Uint8Array, r: Uint8Array): Uint8Array {
-  return sha256(BRANCH_TAG, l, r);
+  BRANCH_IN.set(l, 1);
+  BRANCH_IN.set(r, 33);
+  return sha256(BRANCH_IN);
 }
 
 export function hashOf(n: SmtNode | null): Uint8Array {
   if (!n) return ZERO_HASH;
   if (n.h) return n.h;
-  n.h = n.t === 0 ? leafHash(n.path, sha256(n.key), sha256(n.value)) : branchHash(hashOf(n.l), hashOf(n.r));
+  n.h = n.t === 0 ? leafHash(n.path, n.kh ?? sha256(n.key), n.vh ?? sha256(n.value)) : branchHash(hashOf(n.l), hashOf(n.r));
   return n.h;
 }
 
-export function makeLeaf(path: Uint8Array, key: Uint8Array, value: Uint8Array): SmtLeaf {
-  return { t: 0, path, key, value };
+export function makeLeaf(path: Uint8Array, key: Uint8Array, value: Uint8Array, kh?: Uint8Array, vh?: Uint8Array): SmtLeaf {
+  return { t: 0, path, key, value, kh, vh };
+}
+
+/** The leaf of a state record (path from SHA-256(key), computed once). */
+export function recordLeaf(key: Uint8Array, value: Uint8Array, vh?: Uint8Array): SmtLeaf {
+  const kh = sha256(key);
+  const path = new Uint8Array(kh);
+  path[0] &= 0x7f;
+  return { t: 0, path, key, value, kh, vh };
+}
+
+/** The leaf of a service-type index entry (its key hash, computed once, also gives the path). */
+export function indexLeaf(serviceType: string, nodeId: string, value: Uint8Array, vh?: Uint8Array): SmtLeaf {
+  const key = typeIndexKey(serviceType, nodeId);
+  const kh = sha256(key);
+  const path = typePrefix(serviceType);
+  path.set(kh.subarray(12), 12);
+  return { t: 0, path, key, value, kh, vh };
 }
 
 const branch = (l: SmtNode | null, r: SmtNode | null): SmtBranch => ({ t: 1, l, r });
