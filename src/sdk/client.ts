@@ -107,6 +107,51 @@ export class Client {
   }
 
   /**
+   * The receipt of `hash`, following new blocks over server-sent events (one stream, a
+   * receipt lookup per new block) instead of polling; rejects after `timeoutMs`.
+   */
+  watchReceipt(hash: string, timeoutMs = 30_000): Promise<NonNullable<RpcResult<'getTransactionReceipt'>>> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let checking = false;
+      let again = false;
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        stop();
+        f();
+      };
+      const check = async () => {
+        if (checking) {
+          again = true;
+          return;
+        }
+        checking = true;
+        try {
+          do {
+            again = false;
+            const r = await this.call('getTransactionReceipt', [hash]);
+            if (r) return finish(() => resolve(r));
+          } while (again && !done);
+        } catch (e) {
+          finish(() => reject(e));
+        } finally {
+          checking = false;
+        }
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`no receipt for ${hash} after ${Math.round(timeoutMs / 1000)} s`))), timeoutMs);
+      const stop = this.subscribe(
+        (event) => {
+          if (event === 'block') void check();
+        },
+        (e) => finish(() => reject(e)),
+      );
+      void check(); // it may be in a block already
+    });
+  }
+
+  /**
    * Server-sent events of the node (GET /events): `block` ({number, hash, txCount, timestamp,
    * view}) and `status`. Returns a function that stops the subscription.
    */

@@ -183,6 +183,16 @@ describe('the SDK against a live node', () => {
     expect(r.statusText).toBe('INSUFFICIENT_BALANCE');
   }, 60_000);
 
+  it('waits for a tx\'s receipt over server-sent events', async () => {
+    const company = acct('device-1');
+    const sent = await company.send(tx.transfer({ to: new Uint8Array(20).fill(8), amount: 1 }));
+    const r = await client.watchReceipt(sent.hash, 60_000);
+    expect(r).toMatchObject({ transactionHash: sent.hash, status: 0 });
+    // and one already finalized resolves at once
+    expect((await client.watchReceipt(sent.hash, 10_000)).blockNumber).toBe(r.blockNumber);
+    await expect(client.watchReceipt('0x' + 'cd'.repeat(32), 500)).rejects.toThrow(/no receipt/);
+  }, 90_000);
+
   it('subscribes to new blocks over server-sent events', async () => {
     const company = acct('device-1');
     const got = new Promise<{ number: number }>((resolve, reject) => {
