@@ -17,6 +17,7 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
   consensus: () => import('./consensus.bench.ts'),
   e2e: () => import('./e2e.bench.ts'),
   sync: () => import('./sync.bench.ts'),
+  verify: () => import('./verify.bench.ts'),
 };
 
 const args = process.argv.slice(2);

@@ -145,7 +145,7 @@ export function loadedState(nodes: BNode[], deviceLabels: string[], params: Part
     entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 1e12, role: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(d))), StateDeviceInfoCodec.encode({ device: a })]);
   }
-  return WorldState.load(entries, { height: 0, stateRoot: new Uint8Array(32), rules: { chainId: 'bench', params: { ...DEFAULT_PARAMS, maxLeasesPerDevice: 1_000_000, ...params } } });
+  return WorldState.load(entries, { height: 0, rules: { chainId: 'bench', params: { ...DEFAULT_PARAMS, maxLeasesPerDevice: 1_000_000, ...params } } });
 }
 
 async function execFigures(quick: boolean, out: Record<string, number>): Promise<void> {

@@ -10,17 +10,16 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RpcClient } from '../src/cli/rpc-client.ts';
 import { readKeyFile, keyPairFromLabel, sha256, type KeyPair } from '../src/crypto/index.ts';
-import { signTx, type SignedTx } from '../src/chain/tx.ts';
 import { signVoucher } from '../src/domain/vouchers.ts';
 import type { TxPayload } from '../src/codec/types.ts';
-import { toHex, fromHex, utf8 } from '../src/util/bytes.ts';
+import { fromHex, utf8 } from '../src/util/bytes.ts';
+import { Account, Client, tx, type SentTx } from '../src/sdk/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
-const rpc = new RpcClient(opt('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'), 15_000);
+const client = new Client(opt('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'), { timeoutMs: 15_000 });
 const nUsers = Number(opt('users', '200'));
 const cfgDir = resolve(root, opt('config', 'config'));
 if (!Number.isInteger(nUsers) || nUsers < 1 || nUsers > 816) {
@@ -45,52 +44,25 @@ const e6 = (deg: string) => Math.round(Number(deg) * 1e6);
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const info = await rpc.call<{ chainId: string; genesisHash: string }>('getChainInfo');
-  const chainId = info.chainId;
-  const genesisHash = fromHex(info.genesisHash)!;
+  const { chainId } = await client.rpc.getChainInfo();
+  // the SDK manages nonces, NODE_BUSY back-off and receipt waits (docs/SDK.md)
+  const accounts = new Map<string, Account>();
+  const account = (k: KeyPair) => accounts.get(k.address) ?? accounts.set(k.address, new Account(client, k)).get(k.address)!;
   const companies = ['company-a', 'company-b', 'company-c'].map((n) => readKeyFile(join(cfgDir, 'keys', 'accounts', `${n}.json`)));
-  const nonces = new Map<string, number>();
-  const nextNonce = async (k: KeyPair) => {
-    let n = nonces.get(k.address);
-    if (n === undefined) n = (await rpc.call<{ pendingNonce: number }>('getAccount', [k.address])).pendingNonce;
-    nonces.set(k.address, n + 1);
-    return n;
-  };
-  const send = async (k: KeyPair, p: TxPayload): Promise<SignedTx> => {
-    const stx = signTx(k, chainId, await nextNonce(k), p, genesisHash);
-    await rpc.call('sendRawTransaction', ['0x' + toHex(stx.bytes)]);
-    return stx;
-  };
-  const receipts = async (txs: SignedTx[]) => {
-    const out: Record<string, any>[] = [];
-    for (const t of txs) {
-      for (let i = 0; ; i++) {
-        const r = await rpc.call<Record<string, any> | null>('getTransactionReceipt', [t.hashHex]);
-        if (r) {
-          out.push(r);
-          break;
-        }
-        if (i > 600) throw new Error(`no receipt for ${t.hashHex} after 60 s`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    }
-    return out;
-  };
+  const send = (k: KeyPair, p: TxPayload): Promise<SentTx & { from: Account }> => account(k).send(p).then((s) => ({ ...s, from: account(k) }));
+  const receipts = (txs: (SentTx & { from: Account })[]) => Promise.all(txs.map((t) => t.from.receipt(t.hash, 60_000)));
 
   // 1. the 125 sites as edge nodes, round-robin over the companies
   const sites = csv('site-optus-melbCBD.csv');
-  const existing = new Set((await rpc.call<{ nodes: { id: string }[] }>('getEdgeNodes', [{ limit: 1000 }])).nodes.map((n) => n.id));
-  const adds: SignedTx[] = [];
+  const existing = new Set((await client.rpc.getEdgeNodes({ limit: 1000 })).nodes.map((n) => n.id));
+  const adds: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < sites.length; i++) {
     const s = sites[i];
     const id = `optus-${s.SITE_ID}`;
     if (existing.has(id)) continue;
     const types = TYPES.filter((_, k) => (pick(id + 't', 16) >> k) & 1);
     adds.push(
-      await send(companies[i % 3], {
-        kind: 'addNode',
-        addNode: { id, lat: e6(s.LATITUDE), lon: e6(s.LONGITUDE), capacity: 4 + pick(id + 'c', 29), serviceTypes: types.length ? types : ['video'], price: 5 + pick(id + 'p', 16) },
-      }),
+      await send(companies[i % 3], tx.addNode({ id, lat: e6(s.LATITUDE), lon: e6(s.LONGITUDE), capacity: 4 + pick(id + 'c', 29), serviceTypes: types.length ? types : ['video'], price: 5 + pick(id + 'p', 16) })),
     );
   }
   const addReceipts = await receipts(adds);
@@ -101,65 +73,65 @@ async function main(): Promise<void> {
   const devices = users.map((_, i) => keyPairFromLabel(`demo-device-${i}`));
   const proxy = readKeyFile(join(cfgDir, 'keys', 'accounts', 'proxy.json'));
   const faucet = readKeyFile(join(cfgDir, 'keys', 'accounts', 'faucet.json'));
-  const balance = async (a: string) => (await rpc.call<{ balance: number }>('getAccount', [a])).balance;
+  const balance = async (a: string) => (await client.rpc.getAccount(a)).balance;
   const earned0 = await Promise.all(companies.map((c) => balance(c.address)));
-  const funds: SignedTx[] = [];
+  const funds: (SentTx & { from: Account })[] = [];
   for (const d of devices) {
     const b = await balance(d.address);
-    if (b < 50_000) funds.push(await send(faucet, { kind: 'transfer', transfer: { to: fromHex(d.address)!, amount: 50_000 - b } }));
+    if (b < 50_000) funds.push(await send(faucet, tx.transfer({ to: fromHex(d.address)!, amount: 50_000 - b })));
   }
   await receipts(funds);
-  const regs: SignedTx[] = [];
+  const regs: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < users.length; i++) {
-    const acc = await rpc.call<{ device: unknown }>('getAccount', [devices[i].address]);
-    if (!acc.device) regs.push(await send(devices[i], { kind: 'registerDevice', registerDevice: { info: `melbourne-user-${i}` } }));
+    const acc = await client.rpc.getAccount(devices[i].address);
+    if (!acc.device) regs.push(await send(devices[i], tx.registerDevice({ info: `melbourne-user-${i}` })));
   }
   await receipts(regs);
-  const matches: SignedTx[] = [];
+  const matches: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < users.length; i++) {
     const u = users[i];
     // a third of the leases are short (they expire during the demo), the rest last 10 minutes
     const durationS = i % 3 === 0 ? 8 : 600;
-    matches.push(await send(devices[i], { kind: 'edgeMatch', edgeMatch: { lat: e6(u.Latitude), lon: e6(u.Longitude), taskType: TYPES[i % TYPES.length], demand: 1 + (i % 3), maxPrice: 0, durationS } }));
+    matches.push(await send(devices[i], tx.edgeMatch({ lat: e6(u.Latitude), lon: e6(u.Longitude), taskType: TYPES[i % TYPES.length], demand: 1 + (i % 3), maxPrice: 0, durationS })));
   }
   const mr = await receipts(matches);
   const ok = mr.filter((r) => r.status === 0 && r.match);
-  const dist = ok.map((r) => r.match.distanceM as number);
+  const dist = ok.map((r) => r.match!.distanceM);
   const mean = dist.length ? dist.reduce((a, b) => a + b, 0) / dist.length : 0;
   const reasons = new Map<string, number>();
   for (const r of mr) if (r.status !== 0) reasons.set(r.statusText, (reasons.get(r.statusText) ?? 0) + 1);
   console.log(`devices:    ${users.length} (${regs.length} newly registered)`);
   console.log(`matches:    ${ok.length} ok, ${mr.length - ok.length} failed${reasons.size ? ' (' + [...reasons].map(([k, v]) => `${k} ${v}`).join(', ') + ')' : ''}`);
   console.log(`distance:   mean ${mean.toFixed(0)} m, max ${dist.length ? Math.max(...dist) : 0} m`);
-  const locked = ok.reduce((a, r) => a + (r.match.cost as number), 0);
+  const locked = ok.reduce((a, r) => a + (r.match!.cost as number), 0);
   console.log(`leases:     ${locked} tokens locked at match (price × slots × seconds)`);
 
   // 3. leases end: every fifth long lease released now (pro rata), the short ones expire by themselves
-  const releases: SignedTx[] = [];
+  const releases: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < matches.length; i++) {
     const r = mr[i];
-    if (r.status === 0 && i % 3 !== 0 && i % 5 === 1) releases.push(await send(devices[i], { kind: 'releaseLease', releaseLease: { leaseId: r.match.leaseId } }));
+    if (r.status === 0 && i % 3 !== 0 && i % 5 === 1) releases.push(await send(devices[i], { kind: 'releaseLease', releaseLease: { leaseId: r.match!.leaseId } }));
   }
   const rel = (await receipts(releases)).filter((r) => r.status === 0 && r.lease);
-  const relPaid = rel.reduce((a, r) => a + (r.lease.paid as number), 0);
-  const relRefund = rel.reduce((a, r) => a + (r.lease.refund as number), 0);
+  const relPaid = rel.reduce((a, r) => a + (r.lease!.paid as number), 0);
+  const relRefund = rel.reduce((a, r) => a + (r.lease!.refund as number), 0);
   console.log(`released:   ${rel.length} leases early: ${relPaid} paid to the owners pro rata, ${relRefund} refunded to the devices`);
-  const short = mr.filter((r, i) => r.status === 0 && i % 3 === 0).map((r) => r.match.leaseId as number);
-  const lastEnd = Math.max(0, ...mr.filter((r, i) => r.status === 0 && i % 3 === 0).map((r) => r.match.endsAt as number));
+  const short = mr.filter((r, i) => r.status === 0 && i % 3 === 0).map((r) => r.match!.leaseId as number);
+  const lastEnd = Math.max(0, ...mr.filter((r, i) => r.status === 0 && i % 3 === 0).map((r) => r.match!.endsAt as number));
   // blocks are made when there are txs: once the short terms are over, one tx makes the block
   // at whose start they expire (a match would do the same: expiry runs before a block's txs)
   let expired = 0;
   if (short.length) {
     await new Promise((res) => setTimeout(res, Math.max(0, lastEnd - Date.now()) + 1500));
     await receipts([await send(faucet, { kind: 'transfer', transfer: { to: fromHex(proxy.address)!, amount: 1 } })]);
-    const ls = await Promise.all(short.map((id) => rpc.call<{ status: string }>('getLease', [id])));
-    expired = ls.filter((l) => l.status === 'expired').length;
+    const ls = await Promise.all(short.map((id) => client.rpc.getLease(id)));
+    expired = ls.filter((l) => l?.status === 'expired').length;
   }
   console.log(`expired:    ${expired} of ${short.length} short leases, with no transaction (full cost to the owners)`);
 
   // 4. payment channels: the EdgeToll shape (device → proxy, proxy → company) and direct device → company
   const payers = devices.slice(0, Math.min(6, devices.length));
-  const opens: SignedTx[] = [];
+  const opens: (SentTx & { from: Account })[] = [];
   for (let i = 0; i < payers.length; i++) {
     const to = i % 2 === 0 ? proxy.address : companies[i % 3].address;
     opens.push(await send(payers[i], { kind: 'channelOpen', channelOpen: { payee: fromHex(to)!, deposit: 2_000, expiresInS: 3600 } }));
@@ -168,7 +140,7 @@ async function main(): Promise<void> {
   const or = await receipts(opens);
   const ids = or.map((r) => r.channelId as number);
   // each device pays 50 times off-chain (cumulative vouchers of 10 each); the payee claims only the last
-  const claims: SignedTx[] = [];
+  const claims: (SentTx & { from: Account })[] = [];
   const toProxy: number[] = [];
   for (let i = 0; i < payers.length; i++) {
     let v = signVoucher(payers[i].secretKey, chainId, ids[i], 10);
@@ -184,22 +156,22 @@ async function main(): Promise<void> {
     claims.push(await send(companies[k], { kind: 'channelClaim', channelClaim: { channelId: v.channelId, amount: v.amount, signature: v.signature } }));
   }
   const cr = await receipts(claims);
-  const paidByChannels = cr.filter((r) => r.status === 0).reduce((a, r) => a + (r.channel.paid as number), 0);
+  const paidByChannels = cr.filter((r) => r.status === 0).reduce((a, r) => a + (r.channel!.paid as number), 0);
   console.log(`channels:   ${ids.length} opened (${toProxy.length} device → proxy, ${payers.length - toProxy.length} device → company, ${companies.length} proxy → company); ${payers.length * 50} vouchers off-chain, ${cr.filter((r) => r.status === 0).length} claims on chain paying ${paidByChannels}`);
 
   // 5. what each company earned in this run (lease settlements + channel claims)
   const earned = await Promise.all(companies.map((c) => balance(c.address)));
-  const claimedBy = (a: string) => cr.filter((r) => r.status === 0 && r.from === a).reduce((x, r) => x + (r.channel.paid as number), 0);
+  const claimedBy = (a: string) => cr.filter((r) => r.status === 0 && r.from === a).reduce((x, r) => x + (r.channel!.paid as number), 0);
   for (let k = 0; k < companies.length; k++) {
     const total = earned[k] - earned0[k];
     const viaChannels = claimedBy(companies[k].address);
     console.log(`earned:     company-${'abc'[k]} ${total} (leases ${total - viaChannels}, channels ${viaChannels})`);
   }
   const proxyIn = claimedBy(proxy.address);
-  const proxyOut = companies.reduce((x, c, k) => x + cr.filter((r) => r.status === 0 && r.from === c.address && r.channel.channelId === ids[payers.length + k]).reduce((y, r) => y + (r.channel.paid as number), 0), 0);
+  const proxyOut = companies.reduce((x, c, k) => x + cr.filter((r) => r.status === 0 && r.from === c.address && r.channel!.channelId === ids[payers.length + k]).reduce((y, r) => y + (r.channel!.paid as number), 0), 0);
   console.log(`proxy:      received ${proxyIn} from devices, forwarded ${proxyOut} to the companies (its deposits stay locked until it closes or refunds)`);
-  console.log(`time:       ${((Date.now() - t0) / 1000).toFixed(1)} s, chain height ${await rpc.call('getBlockNumber')}`);
-  console.log(`explorer:   ${rpc.url}/#/nodes`);
+  console.log(`time:       ${((Date.now() - t0) / 1000).toFixed(1)} s, chain height ${await client.rpc.getBlockNumber()}`);
+  console.log(`explorer:   ${client.url}/#/nodes`);
 }
 
 main().catch((e) => {

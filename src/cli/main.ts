@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
 import { generateKeyPair, writeKeyFile, readKeyFile, parseAddress, type KeyPair } from '../crypto/index.ts';
-import { signTx } from '../chain/tx.ts';
-import type { TxPayload } from '../codec/types.ts';
-import { KIND_LIST, kindOfCommand, payloadFromFlags } from '../kinds/registry.ts';
+import type { TxBody, TxPayload } from '../codec/types.ts';
+import { KIND_LIST, checkPayload, kindOfCommand, payloadFromFlags } from '../kinds/registry.ts';
 import { toHex, fromHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import { Args, parseArgs } from './args.ts';
 import { RpcClient } from './rpc-client.ts';
 import * as fmt from './format.ts';
 import { CHANNEL_TX_SUBCOMMANDS, CHANNEL_USAGE, channelShow, channelVerify, channelVoucher, channelsList, checkVoucherChain, leaseHuman } from './payments.ts';
+import { VERIFY_USAGE, verifyCommand } from './verify.ts';
+import { Account } from '../sdk/account.ts';
+import { Client, RpcCallError, RpcTransportError } from '../sdk/client.ts';
+import { ReceiptTimeoutError } from '../sdk/account.ts';
 
 const USAGE = `usage: edgechain <command> [options]
 
@@ -34,6 +37,9 @@ queries
   account <address>                           nonce, balance, role, device registration
 
 ${CHANNEL_USAGE}
+
+verification (docs/VERIFY.md)
+${VERIFY_USAGE}
 
 common options
   --rpc <url>      node to talk to (default http://127.0.0.1:8545, or $EDGECHAIN_RPC)
@@ -174,6 +180,8 @@ export async function main(argv: string[]): Promise<void> {
       const acc = await rpc().call('getAccount', [a]);
       return print(fmt.kv(acc as Record<string, unknown>), acc);
     }
+    case 'verify':
+      return verifyCommand(args, args.str('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545'), print);
     case 'help':
     case '--help':
     case '-h':
@@ -205,30 +213,38 @@ async function sendTxCommand(kind: string, args: Args, rpc: () => RpcClient, pri
   const timeoutS = args.int('timeout', 30, 1, 3600);
   const explicitNonce = args.has('nonce') ? args.int('nonce') : undefined;
   args.rejectUnknown(['rpc']);
-  const c = rpc();
-  const chain = await c.call<{ chainId: string; genesisHash: string }>('getChainInfo');
-  // a tx signs the genesis hash of its chain (chain/tx.ts, txSignMessage)
-  const genesisHash = typeof chain.genesisHash === 'string' ? fromHex(chain.genesisHash) : null;
-  if (!genesisHash || genesisHash.length !== 32) throw new EdgeError('CLI_BAD_RESPONSE', 'the node did not say its genesis hash (getChainInfo)');
-  const nonce = explicitNonce ?? (await c.call<{ pendingNonce: number }>('getAccount', [key.address])).pendingNonce;
-  let stx;
+  const bad = checkPayload({ chainId: '', nonce: 0, ...payload } as TxBody);
+  if (bad) throw new EdgeError('CLI_BAD_ARGS', bad);
+  // the SDK does the nonce, signing (with the chain's genesis hash), NODE_BUSY back-off and the receipt wait
+  const account = new Account(new Client(rpcUrl(args)), key);
+  let sent;
   try {
-    stx = signTx(key, chain.chainId, nonce, payload, genesisHash);
+    sent = await account.send(payload, { nonce: explicitNonce, busyTimeoutMs: timeoutS * 1000 });
   } catch (e) {
-    throw new EdgeError('CLI_BAD_ARGS', (e as Error).message);
+    if (e instanceof RangeError) throw new EdgeError('CLI_BAD_ARGS', e.message);
+    throw sdkError(e);
   }
-  const hash = await c.call<string>('sendRawTransaction', ['0x' + toHex(stx.bytes)]);
+  const { hash, nonce } = sent;
   if (noWait) return print(`sent ${hash} (nonce ${nonce})`, { hash, nonce });
-  const deadline = Date.now() + timeoutS * 1000;
-  for (;;) {
-    const r = await c.call<Record<string, any> | null>('getTransactionReceipt', [hash]);
-    if (r) {
-      print(fmt.receipt(r), r);
-      if (r.status !== 0) process.exitCode = 2;
-      return;
-    }
-    if (Date.now() > deadline) throw new EdgeError('CLI_TIMEOUT', `no receipt for ${hash} after ${timeoutS} s (it may still be committed; check with: edgechain receipt ${hash})`);
-    await new Promise((r) => setTimeout(r, 150));
+  let r;
+  try {
+    r = await account.receipt(hash, timeoutS * 1000);
+  } catch (e) {
+    if (e instanceof ReceiptTimeoutError) throw new EdgeError('CLI_TIMEOUT', `no receipt for ${hash} after ${timeoutS} s (it may still be committed; check with: edgechain receipt ${hash})`);
+    throw sdkError(e);
   }
+  print(fmt.receipt(r as Record<string, any>), r);
+  if (r.status !== 0) process.exitCode = 2;
+}
+
+/** An SDK error as the CLI's errors (the same codes as before the SDK). */
+function sdkError(e: unknown): unknown {
+  if (e instanceof RpcCallError) return new EdgeError('RPC_ERROR', e.message, { rpcCode: e.code, reason: e.reason });
+  if (e instanceof RpcTransportError) return new EdgeError('RPC_UNREACHABLE', e.message);
+  return e;
+}
+
+function rpcUrl(args: Args): string {
+  return args.str('rpc', process.env.EDGECHAIN_RPC ?? 'http://127.0.0.1:8545');
 }
 

@@ -1,4 +1,4 @@
 export * from './codec.ts';
 export * from './types.ts';
 export * from './chain.ts';
-export { root, lookupType, PROTO_DIR } from './schema.ts';
+export { root, lookupType } from './schema.ts';

@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { sha256Parts } from '#crypto-backend';
 
-/** SHA-256 through OpenSSL (node:crypto): the hot path for tx, block and state hashing. */
+/** SHA-256 through OpenSSL (node:crypto) in Node, noble in browsers (crypto/backend-*.ts): the hot path for tx, block and state hashing. */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  const d = h.digest();
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  return sha256Parts(parts);
 }
 
 /** Pure-JS SHA-256 (noble), used where node:crypto is not wanted (browser code) and in agreement tests. */

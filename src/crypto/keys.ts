@@ -1,22 +1,19 @@
-import { createPrivateKey, createPublicKey, sign as osslSign, verify as osslVerify, randomBytes, type KeyObject } from 'node:crypto';
+import { ed25519PublicKey, ed25519Sign, ed25519Verify, randomSecret } from '#crypto-backend';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from './hash.ts';
 import { toHex, fromHex } from '../util/bytes.ts';
 
 /**
- * Ed25519 keys. Signing and verification go through OpenSSL (node:crypto): on this
- * hardware it verifies roughly 20x faster than pure JS. @noble/curves is the reference
- * implementation (key derivation checks, browser code, and the agreement tests).
+ * Ed25519 keys. Signing and verification go through the crypto backend (`#crypto-backend`):
+ * OpenSSL (node:crypto) in Node — on this hardware it verifies roughly 20x faster than pure
+ * JS — and @noble/curves in browsers. `noble` below is the reference implementation (key
+ * derivation checks and the agreement tests).
  */
 
 export const PUBLIC_KEY_LENGTH = 32;
 export const SECRET_KEY_LENGTH = 32;
 export const SIGNATURE_LENGTH = 64;
 export const ADDRESS_LENGTH = 20;
-
-// DER prefixes that wrap a raw 32-byte Ed25519 seed / public key for OpenSSL.
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export interface KeyPair {
   /** 32-byte seed (RFC 8032 private key). */
@@ -26,37 +23,9 @@ export interface KeyPair {
   readonly address: string;
 }
 
-const privCache = new WeakMap<Uint8Array, KeyObject>();
-
-function privateKeyObject(secretKey: Uint8Array): KeyObject {
-  let k = privCache.get(secretKey);
-  if (!k) {
-    k = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
-    privCache.set(secretKey, k);
-  }
-  return k;
-}
-
-// Public keys are few (sealers, active senders); creating a KeyObject costs about as much
-// as a verification, so keep a bounded cache keyed by the hex of the key.
-const PUB_CACHE_MAX = 50_000;
-const pubCache = new Map<string, KeyObject>();
-
-function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const id = toHex(publicKey);
-  let k = pubCache.get(id);
-  if (!k) {
-    k = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
-    if (pubCache.size >= PUB_CACHE_MAX) pubCache.delete(pubCache.keys().next().value as string);
-    pubCache.set(id, k);
-  }
-  return k;
-}
-
 export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
   if (secretKey.length !== SECRET_KEY_LENGTH) throw new RangeError('secret key must be 32 bytes');
-  const jwk = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(jwk.subarray(SPKI_PREFIX.length));
+  return ed25519PublicKey(secretKey);
 }
 
 export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
@@ -66,7 +35,7 @@ export function keyPairFromSecret(secretKey: Uint8Array): KeyPair {
 }
 
 export function generateKeyPair(): KeyPair {
-  return keyPairFromSecret(new Uint8Array(randomBytes(SECRET_KEY_LENGTH)));
+  return keyPairFromSecret(randomSecret(SECRET_KEY_LENGTH));
 }
 
 /** Deterministic key from a label: for tests, the simulator and demo configs only. */
@@ -102,14 +71,14 @@ export function addressToBytes(address: string): Uint8Array | null {
 }
 
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return new Uint8Array(osslSign(null, message, privateKeyObject(secretKey)));
+  return ed25519Sign(message, secretKey);
 }
 
 /** Verifies with OpenSSL. Never throws: malformed keys or signatures are simply invalid. */
 export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== PUBLIC_KEY_LENGTH) return false;
   try {
-    return osslVerify(null, message, publicKeyObject(publicKey), signature);
+    return ed25519Verify(signature, message, publicKey);
   } catch {
     return false;
   }

@@ -39,7 +39,8 @@ interface Slot {
   load: number;
 }
 
-const WORKER_URL = new URL('./verify-worker.ts', import.meta.url);
+// run from the sources (.ts, type stripping) or from the built package (dist/, .js)
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.ts' : './verify-worker.js', import.meta.url);
 
 /**
  * Ed25519 verification off the main thread: a small pool of worker_threads, each running the

@@ -6,6 +6,8 @@ export const StateErrorCode = {
   STATE_BAD_NONCE: 'STATE_BAD_NONCE',
   /** Stored state entries that do not decode (load()). */
   STATE_CORRUPT: 'STATE_CORRUPT',
+  /** A proof or query asks for a height outside the retention window (src/state/world.ts STATE_RETENTION). */
+  STATE_HEIGHT_UNAVAILABLE: 'STATE_HEIGHT_UNAVAILABLE',
 } as const;
 export type StateErrorCode = (typeof StateErrorCode)[keyof typeof StateErrorCode];
 

@@ -1,48 +1,23 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { TX_KINDS, type TxBody, type TxKind, type TxPayload, type TxPayloads } from '../codec/types.ts';
 import { ReceiptStatus, fail, type TxOutcome } from '../domain/receipts.ts';
 import type { Domains } from '../domain/index.ts';
 import type { BlockEnv } from '../domain/leases.ts';
 import type { FlagReader, TxKindModule } from './kind.ts';
+import { checkKindModules } from './check.ts';
+import { KIND_MODULES } from './all.ts';
 
 /**
- * The one registry of transaction kinds: every module of this folder whose default export
- * is a kind (`defineKind`), found at load time, so adding a kind adds a file and edits none
- * here. Loading fails (a programmer error, at start-up and in every test) unless the modules
- * and the members of the `TxBody.kind` oneof match one to one. Everything that depends on
- * the kind of a tx goes through the functions below; nothing else switches over kinds.
+ * The one registry of transaction kinds: the modules listed in `all.ts`, a static index
+ * generated from this folder by `node scripts/gen-kind-index.ts` (test/kinds/registry.test.ts
+ * fails while it is stale), so the registry reads no directory at run time and works in a
+ * browser bundle and an installed package. Loading fails (a programmer error, at start-up and
+ * in every test) unless the modules and the members of the `TxBody.kind` oneof match one to
+ * one. Everything that depends on the kind of a tx goes through the functions below; nothing
+ * else switches over kinds.
  */
-const NOT_KINDS = new Set([fileURLToPath(import.meta.url).split('/').pop(), 'index.ts']);
-
-/**
- * Imports every `.ts` module of `dir` (but this one and index.ts) and keeps the default exports that
- * are kind modules; throws unless they and `members` (the oneof's member names) match one to
- * one and their commands are distinct. Returns them in the order of `members`.
- */
-export async function loadKindModules(dir: URL, members: readonly string[]): Promise<TxKindModule[]> {
-  const files = readdirSync(fileURLToPath(dir))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !NOT_KINDS.has(f))
-    .sort();
-  const found = new Map<string, TxKindModule>();
-  const commands = new Map<string, string>();
-  for (const f of files) {
-    const mod = (await import(new URL(f, dir).href)) as { default?: unknown };
-    const k = mod.default as TxKindModule | undefined;
-    if (!k || typeof k !== 'object' || typeof (k as { kind?: unknown }).kind !== 'string') continue;
-    if (!members.includes(k.kind)) throw new Error(`kinds/${f}: "${k.kind}" is not a member of the TxBody.kind oneof (proto/chain.proto)`);
-    if (found.has(k.kind)) throw new Error(`kinds/${f}: a second module for kind "${k.kind}"`);
-    if (commands.has(k.command)) throw new Error(`kinds/${f}: command "${k.command}" is already used by kind "${commands.get(k.command)}"`);
-    found.set(k.kind, k);
-    commands.set(k.command, k.kind);
-  }
-  const missing = members.filter((k) => !found.has(k));
-  if (missing.length) throw new Error(`no kind module (src/kinds/) for TxBody.kind member(s): ${missing.join(', ')}`);
-  return members.map((k) => found.get(k)!);
-}
 
 /** Every kind module, by kind. */
-export const KINDS = Object.fromEntries((await loadKindModules(new URL('./', import.meta.url), TX_KINDS)).map((m) => [m.kind, m])) as {
+export const KINDS = Object.fromEntries(checkKindModules(KIND_MODULES, TX_KINDS).map((m) => [m.kind, m])) as {
   readonly [K in TxKind]: TxKindModule<K>;
 };
 

@@ -17,6 +17,7 @@ import { TxIntake } from './admission.ts';
 import { P2PNetwork, PER_BLOCK_OVERHEAD_BYTES, type PeerStatus } from '../p2p/index.ts';
 import { RpcServer, rpcMethods, rpcCost, NodeMetrics, EventHub, TxStats, RecentMatches, StatusJson, replayIndexers, rejectedCounts, healthRoutes, readiness, type HealthSnapshot } from '../rpc/index.ts';
 import { explorerRoute } from '../rpc/explorer.ts';
+import { openRpcRoute } from '../rpc/openrpc.ts';
 import { Syncer, PeerHeights, serveBlocks } from '../sync/index.ts';
 import { VerifyPool } from '../crypto/verify-pool.ts';
 import type { NodeConfig } from './config.ts';
@@ -206,7 +207,7 @@ export class EdgeNode {
           now: () => Date.now(),
         }),
         cost: rpcCost,
-        routes: [healthRoutes(() => this.healthSnapshot(), cfg.health), this.metrics.route(), explorerRoute()],
+        routes: [healthRoutes(() => this.healthSnapshot(), cfg.health), this.metrics.route(), openRpcRoute(VERSION), explorerRoute()],
         streams: [this.events.handler()],
         onCall: (method, okCall) => this.metrics.rpcCalls.inc({ method, ok: String(okCall) }),
         onReject: (reason) => this.metrics.rpcRejected.inc({ reason }),

@@ -12,6 +12,7 @@ import { receiptStatusName } from '../domain/receipts.ts';
 import type { RpcHandler, RpcParams } from './server.ts';
 import { blockJson, blockSummaryJson, edgeNodeJson, receiptJson, storedTx, txJson } from './format.ts';
 import type { RecentMatches, TxStats } from './indexers.ts';
+import { proofCost, proofMethods } from './proofs.ts';
 
 /** What the RPC methods read from the running node (wired in node/). */
 export interface RpcContext {
@@ -316,6 +317,8 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       if (ctx.state.edgeNode(q)) return { type: 'edgeNode', id: q };
       return null;
     },
+
+    ...proofMethods(ctx),
   };
 }
 
@@ -325,6 +328,8 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
  * returns many blocks or txs. docs/RPC.md lists them.
  */
 export function rpcCost(method: string, params: RpcParams): number {
+  const proof = proofCost(method);
+  if (proof !== null) return proof;
   switch (method) {
     case 'getBlockByNumber':
     case 'getBlockByHash':

@@ -16,7 +16,7 @@ export type { StateWrite } from '../domain/table.ts';
 /** The outcome of executing one block's transactions on top of the current state. */
 export interface ExecutionResult {
   height: number;
-  /** H(parent state root || H(sorted write set)). */
+  /** Root of the authenticated state tree after this block (docs/STATE.md, "State root"). */
   stateRoot: Uint8Array;
   receipts: Receipt[];
   /** Encoded receipts (ReceiptCodec), in tx order. */

@@ -32,7 +32,12 @@ export function encodeWriteSet(writes: readonly StateWrite[]): Uint8Array {
   return out;
 }
 
-/** State root = SHA-256(parent root || SHA-256(encodeWriteSet(writes))). */
-export function computeStateRoot(parentRoot: Uint8Array, writes: readonly StateWrite[]): Uint8Array {
+/**
+ * The write-set chain: SHA-256(parent || SHA-256(encodeWriteSet(writes))). This was the state
+ * root up to issue 15 (it proved nothing about a single record); the state root is now the
+ * authenticated tree's root (auth.ts). Kept to check the issue-10 replay fixture, whose roots
+ * are this chain, byte for byte.
+ */
+export function writeSetChainRoot(parentRoot: Uint8Array, writes: readonly StateWrite[]): Uint8Array {
   return sha256(parentRoot, sha256(encodeWriteSet(writes)));
 }

@@ -16,12 +16,13 @@ import { ReceiptStatus, buildReceipt, encodeReceipt } from '../domain/receipts.t
 import type { MatchQuery } from '../domain/spatial.ts';
 import { corrupt, type StateTable, type StateWrite } from '../domain/table.ts';
 import { applyPayload } from '../kinds/registry.ts';
-import { compareBytes } from '../util/bytes.ts';
+import { compareBytes, equalBytes, toHex } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
 import type { BlockContext, ExecutionResult, StateView } from './interface.ts';
-import { computeStateRoot } from './root.ts';
+import { applyWrites, buildTree, rootOf } from './auth.ts';
+import { pathOfKey, proveKey, proveRange, rangePrefix, type KeyProof, type RangeProof, type SmtNode } from './smt.ts';
 
-export { encodeWriteSet, computeStateRoot } from './root.ts';
+export { encodeWriteSet, writeSetChainRoot } from './root.ts';
 export type { AccountRole, AccountView } from '../domain/accounts.ts';
 export type { DeviceView } from '../domain/devices.ts';
 export type { NodeRec, EdgeNodeView, EdgeNodePage } from '../domain/edge-nodes.ts';
@@ -35,6 +36,9 @@ export type { ChainRules } from '../domain/index.ts';
  * through the kind registry (src/kinds/) with every table journaled; `commit` or `revert` ends
  * it. Queries answer from the committed state even while an execution is pending.
  */
+/** Committed heights whose authenticated state stays provable (proofs and queries at a past height). */
+export const STATE_RETENTION = 64;
+
 export class WorldState implements StateView {
   private _height = 0;
   private _root: Uint8Array = ZERO_HASH;
@@ -45,6 +49,11 @@ export class WorldState implements StateView {
   private pending: ExecutionResult | null = null;
   /** Lease ids expired at the start of the last executed block (ascending end time, then id). */
   private _expired: number[] = [];
+  /** The authenticated state tree of the committed state, and of the pending execution. */
+  private tree: SmtNode | null = null;
+  private pendingTree: SmtNode | null = null;
+  /** Trees of recent committed heights (proofs and queries at a past height; docs/VERIFY.md). */
+  private readonly history = new Map<number, SmtNode | null>();
 
   private constructor(rules: ChainRules) {
     this.d = newDomains(rules);
@@ -73,9 +82,10 @@ export class WorldState implements StateView {
     s.begin();
     s.d.accounts.genesis(genesis.accounts);
     const writes = s.collectWrites();
+    s.tree = applyWrites(null, writes);
     const result: ExecutionResult = {
       height: 0,
-      stateRoot: computeStateRoot(ZERO_HASH, writes),
+      stateRoot: rootOf(s.tree),
       receipts: [],
       receiptBytes: [],
       receiptRoot: merkleRoot([]),
@@ -85,22 +95,33 @@ export class WorldState implements StateView {
     s.end();
     s._height = 0;
     s._root = result.stateRoot;
+    s.history.set(0, s.tree);
     return { state: s, result };
   }
 
   /**
-   * Rebuilds the state (and the derived indexes: matching, expiry queue) from stored state
-   * entries (state key → value). `rules` are the chain's id and parameters (from its genesis).
+   * Rebuilds the state (the derived indexes: matching, expiry queue, and the authenticated
+   * tree) from stored state entries (state key → value). `rules` are the chain's id and
+   * parameters (from its genesis). With `meta.stateRoot`, the rebuilt root must equal it
+   * (STATE_CORRUPT otherwise: damaged storage, or a data directory of another state format).
    */
-  static load(entries: Iterable<[Uint8Array, Uint8Array]>, meta: { height: number; stateRoot: Uint8Array; rules: ChainRules }): WorldState {
+  static load(entries: Iterable<[Uint8Array, Uint8Array]>, meta: { height: number; stateRoot?: Uint8Array; rules: ChainRules }): WorldState {
     const s = new WorldState(meta.rules);
+    const all: [Uint8Array, Uint8Array][] = [];
     for (const [key, value] of entries) {
       const t = s.byPrefix.get(key[0]);
       if (!t) throw corrupt(key, 'unknown key prefix');
       t.load(key, value);
+      all.push([key, value]);
+    }
+    s.tree = buildTree(all);
+    const root = rootOf(s.tree);
+    if (meta.stateRoot && !equalBytes(root, meta.stateRoot)) {
+      throw stateError('STATE_CORRUPT', `the stored state's root ${toHex(root)} is not the head's state root ${toHex(meta.stateRoot)} (damaged storage, or a data directory of an older state format: re-sync it)`, {});
     }
     s._height = meta.height;
-    s._root = new Uint8Array(meta.stateRoot);
+    s._root = root;
+    s.history.set(meta.height, s.tree);
     return s;
   }
 
@@ -171,9 +192,10 @@ export class WorldState implements StateView {
       receiptHashes.push(sha256(bytes));
     }
     const writes = this.collectWrites();
+    this.pendingTree = applyWrites(this.tree, writes);
     this.pending = {
       height: ctx.height,
-      stateRoot: computeStateRoot(this._root, writes),
+      stateRoot: rootOf(this.pendingTree),
       receipts,
       receiptBytes,
       receiptRoot: merkleRoot(receiptHashes),
@@ -190,6 +212,10 @@ export class WorldState implements StateView {
     this.d.nodes.beforeCommit();
     this._height = p.height;
     this._root = p.stateRoot;
+    this.tree = this.pendingTree;
+    this.pendingTree = null;
+    this.history.set(p.height, this.tree);
+    this.history.delete(p.height - STATE_RETENTION);
     this.pending = null;
     this.end();
   }
@@ -199,6 +225,44 @@ export class WorldState implements StateView {
     if (!this.pending) throw new Error('WorldState.revert: nothing pending');
     this.rollback();
     this.pending = null;
+    this.pendingTree = null;
+  }
+
+  // ------------------------------------------------------------ authenticated state (docs/VERIFY.md)
+
+  /** The oldest committed height whose state can still be proven (the retention window). */
+  get oldestProvableHeight(): number {
+    let min = this._height;
+    for (const h of this.history.keys()) min = Math.min(min, h);
+    return min;
+  }
+
+  private treeAt(height: number): SmtNode | null {
+    if (!this.history.has(height)) {
+      throw stateError('STATE_HEIGHT_UNAVAILABLE', `the state at height ${height} is not kept (provable heights: ${this.oldestProvableHeight}..${this._height})`, {
+        height,
+        oldest: this.oldestProvableHeight,
+        newest: this._height,
+      });
+    }
+    return this.history.get(height)!;
+  }
+
+  /** The value of a state key at a committed height (null = absent) with its proof against that height's state root. */
+  proveKey(key: Uint8Array, height = this._height): { stateRoot: Uint8Array; value: Uint8Array | null; proof: KeyProof } {
+    const t = this.treeAt(height);
+    const { proof, leaf } = proveKey(t, pathOfKey(key));
+    return { stateRoot: rootOf(t), value: leaf ? leaf.value : null, proof };
+  }
+
+  /**
+   * Every edge node offering `serviceType` at a committed height (index entries whose value is
+   * the node record), proven complete; or one of `parts` parts of that range (smt.rangePrefix).
+   */
+  proveServiceType(serviceType: string, height = this._height, part = 0, parts = 1): { stateRoot: Uint8Array; proof: RangeProof } {
+    const t = this.treeAt(height);
+    const { prefix, bits } = rangePrefix(serviceType, part, parts);
+    return { stateRoot: rootOf(t), proof: proveRange(t, prefix, bits) };
   }
 
   // ------------------------------------------------------------ queries (committed state)

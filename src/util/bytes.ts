@@ -2,8 +2,17 @@
 
 const HEX = /^(0x)?([0-9a-fA-F]{2})*$/;
 
+// Node's Buffer is the fast path; browsers (the SDK bundle) use the plain loops.
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(b: Uint8Array, prefix = false): string {
-  const s = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  let s: string;
+  if (NodeBuffer) s = NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  else {
+    s = '';
+    for (let i = 0; i < b.length; i++) s += HEX_DIGITS[b[i]];
+  }
   return prefix ? '0x' + s : s;
 }
 
@@ -11,7 +20,10 @@ export function toHex(b: Uint8Array, prefix = false): string {
 export function fromHex(s: string): Uint8Array | null {
   if (typeof s !== 'string' || !HEX.test(s)) return null;
   const body = s.startsWith('0x') ? s.slice(2) : s;
-  return new Uint8Array(Buffer.from(body, 'hex'));
+  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(body, 'hex'));
+  const out = new Uint8Array(body.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(body.substr(i * 2, 2), 16);
+  return out;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -22,7 +34,10 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Lexicographic byte order (for sorted, deterministic iteration). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
+  if (NodeBuffer) return NodeBuffer.compare(a, b);
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { initTestnet, type TestnetLayout, type TestnetNode } from '../../src/node/testnet.ts';
 import { RpcClient } from '../../src/cli/rpc-client.ts';
 import { readKeyFile, type KeyPair } from '../../src/crypto/index.ts';
-import { signTx, type SignedTx } from '../../src/chain/tx.ts';
+import type { SignedTx } from '../../src/chain/tx.ts';
+import { Account, Client, ReceiptWatcher } from '../../src/sdk/index.ts';
 import { genesisHash, parseGenesis } from '../../src/chain/genesis.ts';
 import type { TxPayload } from '../../src/codec/types.ts';
 import { toHex } from '../../src/util/bytes.ts';
@@ -65,9 +66,11 @@ export class Testnet {
   readonly genesisHash: Uint8Array;
   /** A command prefix for a node's process (e.g. `ip netns exec <ns>`: the chaos runner's namespaces); none by default. */
   launchPrefix: ((name: string) => string[]) | null = null;
-  private readonly nonces = new Map<string, number>();
   /** Processes that exited without the harness stopping them: "<name>: code …, signal …". */
   readonly unexpectedExits: string[] = [];
+  private readonly accounts = new Map<string, Account>();
+  private readonly clients = new Map<string, Client>();
+  private readonly watchers = new Map<string, ReceiptWatcher>();
 
   private constructor(dir: string, layout: TestnetLayout) {
     this.dir = dir;
@@ -219,21 +222,30 @@ export class Testnet {
     return readKeyFile(a.keyPath);
   }
 
-  /** Signs with locally tracked nonces (starting from the chain's pending nonce). */
+  /** Signs with the SDK's managed nonces (starting from the chain's pending nonce), without sending: tests route txs themselves. */
   async sign(key: KeyPair, payload: TxPayload, via = this.nodes[0]): Promise<SignedTx> {
-    let n = this.nonces.get(key.address);
-    if (n === undefined) n = (await via.rpc.call<{ pendingNonce: number }>('getAccount', [key.address])).pendingNonce;
-    this.nonces.set(key.address, n + 1);
-    return signTx(key, this.chainId, n, payload, this.genesisHash);
+    let a = this.accounts.get(key.address);
+    if (!a) this.accounts.set(key.address, (a = new Account(this.sdkClient(via.rpc.url), key)));
+    return a.sign(payload);
+  }
+
+  /** One SDK client (and so one receipt watcher) per node URL. */
+  private sdkClient(url: string): Client {
+    let c = this.clients.get(url);
+    if (!c) this.clients.set(url, (c = new Client(url, { timeoutMs: 15_000 })));
+    return c;
   }
 
   async send(stx: SignedTx, via = this.nodes[0]): Promise<string> {
     return via.rpc.call<string>('sendRawTransaction', ['0x' + toHex(stx.bytes)]);
   }
 
+  /** The receipt of a tx, from `via` (the SDK's receipt watcher: follows the head, no polling per tx). */
   async receipt(hash: string, via: RunningNode | RpcClient = this.nodes[0], timeoutMs = 30_000): Promise<Record<string, any>> {
-    const rpc = via instanceof RpcClient ? via : via.rpc;
-    return waitFor(`receipt ${hash}`, () => rpc.call<Record<string, any> | null>('getTransactionReceipt', [hash]), timeoutMs, 100);
+    const url = via instanceof RpcClient ? via.url : via.rpc.url;
+    let w = this.watchers.get(url);
+    if (!w) this.watchers.set(url, (w = new ReceiptWatcher(this.sdkClient(url), 100)));
+    return w.wait(hash, timeoutMs);
   }
 
   rpcOf(name: string): RpcClient {

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TX_KINDS } from '../../src/codec/types.ts';
-import { KINDS, KIND_LIST, loadKindModules, checkPayload, payloadJson, applyPayload } from '../../src/kinds/registry.ts';
+import { readFileSync } from 'node:fs';
+import { KINDS, KIND_LIST, checkPayload, payloadJson, applyPayload } from '../../src/kinds/registry.ts';
+import { loadKindModules, generateKindIndex, GENERATED_PATH } from '../../scripts/gen-kind-index.ts';
 import { newDomains } from '../../src/domain/index.ts';
 import { DEFAULT_PARAMS } from '../../src/chain/params.ts';
 import { ReceiptStatus } from '../../src/domain/receipts.ts';
@@ -24,7 +26,16 @@ describe('the kind registry', () => {
     expect(applyPayload(newDomains({ chainId: 'x', params: DEFAULT_PARAMS }), { env: { height: 1, time: 0, params: DEFAULT_PARAMS }, sender: '0x' + '00'.repeat(20), publicKey: new Uint8Array(32) }, { chainId: 'x', nonce: 0, kind: 'removeNode' }).status).toBe(ReceiptStatus.INVALID_TX);
   });
 
-  describe('loading a folder of kind modules', () => {
+  it('the static index src/kinds/all.ts is what the generator makes from the folder now (regenerate: node scripts/gen-kind-index.ts)', async () => {
+    expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(await generateKindIndex());
+  });
+
+  it('the registry reads no directory at run time (it must work in a browser bundle and an installed package)', () => {
+    const text = readFileSync(new URL('../../src/kinds/registry.ts', import.meta.url), 'utf8');
+    expect(text).not.toMatch(/node:fs|readdirSync|import\.meta\.url/);
+  });
+
+  describe('loading a folder of kind modules (the index generator)', () => {
     const mod = (kind: string, command: string) => `export default { kind: '${kind}', command: '${command}', flags: '', check: () => null, apply: () => null, json: () => ({}), fromFlags: () => ({}) };\n`;
     function folder(files: Record<string, string>): URL {
       const dir = mkdtempSync(join(tmpdir(), 'kinds-'));
@@ -36,7 +47,11 @@ describe('the kind registry', () => {
     it('finds the modules whose default export is a kind, ignores helpers, and orders them by the oneof', async () => {
       const dir = folder({ 'b.ts': mod('beta', 'b'), 'a.ts': mod('alpha', 'a'), 'helper.ts': 'export const x = 1;\n' });
       try {
-        expect((await loadKindModules(dir, ['beta', 'alpha'])).map((m) => m.kind)).toEqual(['beta', 'alpha']);
+        const index = await generateKindIndex(dir, ['beta', 'alpha']);
+        expect(index).toContain("import b from './b.ts';");
+        expect(index.indexOf("file: 'b.ts'")).toBeLessThan(index.indexOf("file: 'a.ts'"));
+        expect(index).not.toContain('helper');
+        expect((await loadKindModules(dir, ['beta', 'alpha'])).map((m) => m.module.kind)).toEqual(['beta', 'alpha']);
       } finally {
         cleanup(dir);
       }

@@ -89,6 +89,9 @@ const BAD: Record<string, unknown[]> = {
   getChannel: [[], ['one'], [-1], [0.5], [null], [{}], ['1e3']],
   getChannels: ['x', [1], [{ address: 'alice' }], [{ address: 5 }], [{ limit: -1 }], [{ limit: 'all' }], [{ offset: -1 }]],
   verifyVoucher: [[], [''], ['zz'], [12], [null], [{}], [['0x00']]],
+  getProof: [[], [''], ['zz'], [12], [null], [{}], ['0x04', -1], ['0x04', 'x']],
+  getServiceTypeProof: [[], [12], [null], [{}], ['gpu', -1], ['gpu', 'x'], ['gpu', 1, { part: -1 }], ['gpu', 1, { parts: 'x' }]],
+  getBlockEvidence: [[], ['x'], [-1], [1.5], [null], [{}]],
   getRecentMatches: ['x', [1], [{ limit: -1 }], [{ limit: 'x' }]],
   search: [[], [''], [5], [null], [{}], ['x'.repeat(300)], [['3']]],
 };

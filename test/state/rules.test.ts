@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach } from 'vitest';
-import { WorldState, ReceiptStatus, distanceMetres, computeStateRoot, type ExecutionResult } from '../../src/state/index.ts';
+import { WorldState, ReceiptStatus, distanceMetres, buildTree, rootOf, type ExecutionResult } from '../../src/state/index.ts';
 import { ReceiptCodec } from '../../src/codec/chain.ts';
 import { merkleRoot } from '../../src/crypto/merkle.ts';
 import { sha256, ZERO_HASH } from '../../src/crypto/hash.ts';
@@ -20,7 +20,8 @@ describe('genesis', () => {
     expect(ws.account(addr('proxy')).role).toBe('proxy');
     expect(ws.account(key('stranger').address)).toMatchObject({ nonce: 0, balance: 0, role: 'user' });
     expect(genesis.writes).toHaveLength(4);
-    expect(genesis.stateRoot).toEqual(computeStateRoot(ZERO_HASH, genesis.writes));
+    // the root commits to exactly the genesis records
+    expect(genesis.stateRoot).toEqual(rootOf(buildTree(genesis.writes.map((w) => [w.key, w.value!] as const))));
     expect(ws.stateRoot).toEqual(genesis.stateRoot);
     expect(genesis.receiptRoot).toEqual(merkleRoot([]));
     // sorted by key bytes

@@ -20,9 +20,16 @@ export interface SingleNode {
   stop(): Promise<void>;
 }
 
-export async function startSingleNode(o: { sealers?: number; chainId?: string; config?: Record<string, unknown> } = {}): Promise<SingleNode> {
+export async function startSingleNode(
+  o: { sealers?: number; chainId?: string; config?: Record<string, unknown>; devices?: number; editGenesis?: (g: Record<string, unknown>) => void } = {},
+): Promise<SingleNode> {
   const dir = mkdtempSync(join(tmpdir(), 'edgechain-single-'));
-  const layout = initTestnet({ dir, sealers: o.sealers ?? 1, observers: 0, devices: 2, chainId: o.chainId, rpcBasePort: 0, p2pBasePort: 0 });
+  const layout = initTestnet({ dir, sealers: o.sealers ?? 1, observers: 0, devices: o.devices ?? 2, chainId: o.chainId, rpcBasePort: 0, p2pBasePort: 0 });
+  if (o.editGenesis) {
+    const g = JSON.parse(readFileSync(layout.genesisPath, 'utf8'));
+    o.editGenesis(g);
+    writeFileSync(layout.genesisPath, JSON.stringify(g, null, 2));
+  }
   const first = layout.nodes[0];
   const raw = JSON.parse(readFileSync(first.configPath, 'utf8'));
   raw.rpc.port = 0;

@@ -19,6 +19,10 @@ const ALLOWED: Record<string, string[]> = {
   kinds: ['util', 'crypto', 'codec', 'domain'],
   chain: ['util', 'crypto', 'codec', 'kinds'],
   state: ['util', 'crypto', 'codec', 'domain', 'kinds', 'chain'],
+  // the match verifier (issue 15): pure checks over certified data; no node, storage or network layer
+  verify: ['util', 'crypto', 'codec', 'domain', 'chain', 'state'],
+  // the SDK (issue 15): runs in a browser bundle too — nothing of storage, p2p, rpc server or node
+  sdk: ['util', 'crypto', 'codec', 'kinds', 'chain', 'verify'],
 };
 
 describe('layer rules (docs/ARCHITECTURE.md)', () => {

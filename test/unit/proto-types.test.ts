@@ -1,13 +1,21 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
-import { generateProtoTypes, GENERATED_PATH } from '../../scripts/gen-proto-types.ts';
+import { generateProtoTypes, generateProtoJson, GENERATED_PATH, GENERATED_JSON_PATH } from '../../scripts/gen-proto-types.ts';
 import { TX_KINDS } from '../../src/codec/types.ts';
 import { root } from '../../src/codec/schema.ts';
 
 describe('generated message types (src/codec/proto-types.ts)', () => {
   it('are exactly what the generator makes from proto/*.proto now (regenerate: node scripts/gen-proto-types.ts)', () => {
     expect(readFileSync(GENERATED_PATH, 'utf8')).toBe(generateProtoTypes());
+  });
+
+  it('the bundled schema src/codec/proto-json.ts is what the generator makes from proto/*.proto now', () => {
+    expect(readFileSync(GENERATED_JSON_PATH, 'utf8')).toBe(generateProtoJson());
+  });
+
+  it('the codec reads no file at run time (browser bundles, installed packages)', () => {
+    expect(readFileSync(new URL('../../src/codec/schema.ts', import.meta.url), 'utf8')).not.toMatch(/node:fs|readdirSync|loadSync/);
   });
 
   it('a field added to a .proto changes the generated file (so a stale file fails the test above)', () => {

@@ -1,0 +1,81 @@
+import { createHash, hash as oneShot, createPrivateKey, createPublicKey, sign as osslSign, verify as osslVerify, randomBytes, type KeyObject } from 'node:crypto';
+
+/**
+ * The crypto backend in Node: OpenSSL through node:crypto (about 20x faster Ed25519
+ * verification than pure JS). The browser gets backend-noble.ts instead: package.json
+ * `imports["#crypto-backend"]` picks by the `browser` condition (esbuild, bundlers).
+ */
+export const BACKEND = 'openssl';
+
+export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
+  let d: Buffer;
+  if (parts.length === 1) d = oneShot('sha256', parts[0], 'buffer');
+  else {
+    let n = 0;
+    for (const p of parts) n += p.length;
+    if (n <= 256) {
+      // small inputs (state tree nodes): one-shot hashing of a joined copy beats a Hash object
+      const buf = new Uint8Array(n);
+      let o = 0;
+      for (const p of parts) {
+        buf.set(p, o);
+        o += p.length;
+      }
+      d = oneShot('sha256', buf, 'buffer');
+    } else {
+      const h = createHash('sha256');
+      for (const p of parts) h.update(p);
+      d = h.digest();
+    }
+  }
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+// DER prefixes that wrap a raw 32-byte Ed25519 seed / public key for OpenSSL.
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+const privCache = new WeakMap<Uint8Array, KeyObject>();
+
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  let k = privCache.get(secretKey);
+  if (!k) {
+    k = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+    privCache.set(secretKey, k);
+  }
+  return k;
+}
+
+// Public keys are few (sealers, active senders); creating a KeyObject costs about as much
+// as a verification, so keep a bounded cache keyed by the hex of the key.
+const PUB_CACHE_MAX = 50_000;
+const pubCache = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+  let k = pubCache.get(id);
+  if (!k) {
+    k = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    if (pubCache.size >= PUB_CACHE_MAX) pubCache.delete(pubCache.keys().next().value as string);
+    pubCache.set(id, k);
+  }
+  return k;
+}
+
+export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+  const der = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(der.subarray(SPKI_PREFIX.length));
+}
+
+export function ed25519Sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return new Uint8Array(osslSign(null, message, privateKeyObject(secretKey)));
+}
+
+/** Throws on malformed keys (the caller turns that into false). */
+export function ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  return osslVerify(null, message, publicKeyObject(publicKey), signature);
+}
+
+export function randomSecret(n: number): Uint8Array {
+  return new Uint8Array(randomBytes(n));
+}
