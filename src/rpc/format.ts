@@ -57,11 +57,14 @@ export function receiptJson(receiptBytes: Uint8Array, stx: SignedTx, blockHash: 
     statusText: receiptStatusName(rc.status),
     reason: rc.reason,
     match: rc.match
-      ? { nodeId: rc.match.nodeId, distanceM: rc.match.distanceM, price: rc.match.price, leaseId: rc.match.leaseId, demand: rc.match.demand, cost: rc.match.cost, endsAt: rc.match.endsAt }
+      ? { nodeId: rc.match.nodeId, distanceM: rc.match.distanceM, price: rc.match.price, leaseId: rc.match.leaseId, demand: rc.match.demand, cost: rc.match.cost ?? 0, endsAt: rc.match.endsAt ?? 0 }
       : null,
-    // paid leases and channels (docs/PAYMENTS.md): release/renewal settlement, channel effect
-    lease: rc.lease ? { ...rc.lease } : null,
-    channel: rc.channel ? { ...rc.channel } : null,
+    // paid leases and channels (docs/PAYMENTS.md): release/renewal settlement, channel effect;
+    // every field spelled out (a zero is absent from the decoded message, never from the JSON)
+    lease: rc.lease ? { leaseId: rc.lease.leaseId ?? 0, cost: rc.lease.cost ?? 0, paid: rc.lease.paid ?? 0, refund: rc.lease.refund ?? 0, endsAt: rc.lease.endsAt ?? 0 } : null,
+    channel: rc.channel
+      ? { channelId: rc.channel.channelId ?? 0, paid: rc.channel.paid ?? 0, refunded: rc.channel.refunded ?? 0, claimed: rc.channel.claimed ?? 0, deposit: rc.channel.deposit ?? 0 }
+      : null,
     ...(rc.channel ? { channelId: rc.channel.channelId } : {}),
   };
 }

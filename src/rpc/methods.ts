@@ -297,7 +297,7 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
     verifyVoucher: (p) => {
       const v = p[0];
       const b = typeof v === 'string' ? fromHex(v) : null;
-      if (!b || b.length === 0) throw invalidParams('voucher must be a non-empty hex string');
+      if (!b || b.length === 0) throw invalidParams('voucher must be a hex string (and not empty)');
       const r = ctx.state.verifyVoucher(b);
       return { ...r, statusText: receiptStatusName(r.status), height: ctx.state.height };
     },

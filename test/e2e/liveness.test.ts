@@ -49,8 +49,8 @@ describe('an idle testnet with never-executable txs in every pool', () => {
     // fresh keys: nonce 1 (its nonce 0 never comes) and nonce 64 (the farthest gap a pool admits)
     const salt = randomBytes(8).toString('hex');
     const to = new Uint8Array(20);
-    const gap1 = signTx(keyPairFromLabel('e2e-gap-a-' + salt), t.chainId, 1, { kind: 'transfer', transfer: { to, amount: 1 } });
-    const gap64 = signTx(keyPairFromLabel('e2e-gap-b-' + salt), t.chainId, 64, { kind: 'transfer', transfer: { to, amount: 1 } });
+    const gap1 = signTx(keyPairFromLabel('e2e-gap-a-' + salt), t.chainId, 1, { kind: 'transfer', transfer: { to, amount: 1 } }, t.genesisHash);
+    const gap64 = signTx(keyPairFromLabel('e2e-gap-b-' + salt), t.chainId, 64, { kind: 'transfer', transfer: { to, amount: 1 } }, t.genesisHash);
     await t.send(gap1, t.byName('company-a'));
     await t.send(gap64, t.byName('company-c'));
     // gossip puts both in every pool (queued)
