@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyPair } from '../crypto/index.ts';
-import { toHex, equalBytes } from '../util/bytes.ts';
+import { toHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import type { Genesis } from '../codec/index.ts';
 import { TxVerifier, type SealerSet } from '../chain/index.ts';
@@ -11,18 +11,18 @@ import { ChainStore } from '../storage/chain-store.ts';
 import { TxPool } from '../txpool/pool.ts';
 import { PbftEngine, SignatureMemo, gossipCheck, type EngineInput } from '../consensus/index.ts';
 import { Ledger, openState, prepareSynced, type FinalizedOutput, type LedgerOutput, type SyncedBlock } from '../ledger/index.ts';
-import { P2P_LIMITS } from '../codec/p2p.ts';
 import { TxBatcher } from './tx-batcher.ts';
 import { TxIntake } from './admission.ts';
-import { P2PNetwork, PER_BLOCK_OVERHEAD_BYTES, type PeerStatus } from '../p2p/index.ts';
-import { RpcServer, rpcMethods, rpcCost, NodeMetrics, EventHub, TxStats, RecentMatches, StatusJson, replayIndexers, rejectedCounts, healthRoutes, readiness, type HealthSnapshot } from '../rpc/index.ts';
-import { explorerRoute } from '../rpc/explorer.ts';
-import { openRpcRoute } from '../rpc/openrpc.ts';
-import { Syncer, PeerHeights, serveBlocks } from '../sync/index.ts';
+import type { P2PNetwork, PeerStatus } from '../p2p/index.ts';
+import { NodeMetrics, EventHub, TxStats, RecentMatches, StatusJson, replayIndexers, rejectedCounts, readiness, type RpcServer, type RpcContext, type HealthSnapshot } from '../rpc/index.ts';
+import { ChainFeed } from '../rpc/chain-feed.ts';
+import { Syncer, PeerHeights } from '../sync/index.ts';
 import { VerifyPool } from '../crypto/verify-pool.ts';
 import type { NodeConfig } from './config.ts';
 import { readIdentity, type Identity } from './identity.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { openNetwork } from './network.ts';
+import { nodeRpcServer } from './rpc.ts';
 import { SignGuard } from './sign-guard.ts';
 
 export const VERSION = '0.1.0';
@@ -68,19 +68,15 @@ export class EdgeNode {
   private timer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private stopping = false;
-  private lastView = 0;
-  private viewChangeCount = 0;
   /** Consensus gossip refused at the boundary (not delivered, not forwarded), by reason. */
   private readonly gossipRejects = new Map<string, number>();
   /** Signatures verified at the gossip boundary, shared with the engine (verified once). */
   private readonly sigMemo = new SignatureMemo();
   /** Sealers: the double-sign guard every outgoing signed consensus message passes. */
   private signGuard: SignGuard | null = null;
-  private heightStartedAt = Date.now();
-  /** For /health/ready: running, last finalization (or start), since when the pool has had executable work. */
+  /** Metrics, explorer indexers, block events and readiness, fed by the driver (rpc/chain-feed.ts). */
+  private readonly feed: ChainFeed;
   private running = false;
-  private lastFinalizedAt = Date.now();
-  private workSince: number | null = null;
 
   static async start(cfg: NodeConfig, opts: { logger?: Logger } = {}): Promise<EdgeNode> {
     const logger = opts.logger ?? createLogger({ level: cfg.log.level, name: cfg.name });
@@ -96,20 +92,8 @@ export class EdgeNode {
       const { state, fresh } = await openState(store, id.genesis);
       const head = store.head()!;
       logger.child({ module: 'node' }).info(fresh ? { chainId, genesis: toHex(id.genesisHash, true) } : { height: head.height, head: toHex(head.hash, true) }, fresh ? 'initialised a new chain from genesis' : 'resumed from storage');
-      const allowed = [...id.sealers.sealers.map((s) => s.publicKey), ...cfg.p2p.observers];
-      if (!allowed.some((k) => equalBytes(k, id.key.publicKey))) allowed.push(id.key.publicKey);
-      const st = store;
-      // until the node below exists, gossip is ignored and peer statuses are dropped
-      network = await P2PNetwork.create(
-        { secretKey: id.key.secretKey, listen: cfg.p2p.listen, bootstrap: cfg.p2p.bootstrap, chainId, allowedPublicKeys: allowed, maxTxBytes: P2P_LIMITS.txBatch },
-        {
-          logger: logger.child({ module: 'p2p' }),
-          onTx: (bytes) => (node ? node.intake.onGossip(bytes) : 'ignore'),
-          onConsensus: (bytes, info) => (node ? node.onConsensus(bytes, info.viaPeerId) : 'ignore'),
-          statusProvider: () => ({ height: st.head()?.height ?? 0, headHash: st.head()?.hash ?? new Uint8Array(32), genesisHash: id.genesisHash }),
-          blocksProvider: (from, count, maxBytes) => serveBlocks(st, from, count, maxBytes, PER_BLOCK_OVERHEAD_BYTES),
-          onPeerStatus: (peerId, s) => node?.notePeerStatus(peerId, s),
-        },
+      network = await openNetwork(cfg, id, store, logger, () =>
+        node && { onTx: (b) => node!.intake.onGossip(b), onConsensus: (b, from) => node!.onConsensus(b, from), onPeerStatus: (p, st) => node!.notePeerStatus(p, st) },
       );
       node = new EdgeNode(cfg, logger, id, store, state, network);
       await node.begin();
@@ -140,6 +124,7 @@ export class EdgeNode {
     this.metrics = new NodeMetrics({ build: { version: VERSION, chainId: this.genesis.chainId, genesisHash: this.genesisHashHex } });
     this.events = new EventHub(cfg.rpc.maxEventStreams, cfg.rpc.maxEventStreamsPerClient);
     this.metrics.p2p = { counters: () => network.getCounters(), connections: () => network.connectionStats() };
+    this.feed = new ChainFeed({ metrics: this.metrics, txStats: this.txStats, matches: this.matches, events: this.events, state });
     for (const s of this.sealers.sealers) this.accountNames.set(s.address, s.name);
     for (const a of this.genesis.accounts) if (a.name) this.accountNames.set(toHex(a.address, true), a.name);
     const { chainId, params } = this.genesis;
@@ -180,40 +165,30 @@ export class EdgeNode {
       observerKeys: cfg.p2p.observers,
       store,
       engine: () => this.engine.status(),
-      viewChanges: () => this.viewChangeCount,
+      viewChanges: () => this.feed.viewChanges,
       syncing: () => this.syncer.active,
       peerStatus: this.peers.statuses,
       network,
     });
     this.metrics.readiness = () => readiness(this.healthSnapshot(), cfg.health);
-    this.rpc = new RpcServer(
-      cfg.rpc,
-      {
-        methods: rpcMethods({
-          chainId,
-          genesisHash: this.genesisHashHex,
-          nodeName: cfg.name,
-          role: this.isSealer ? 'sealer' : 'observer',
-          version: VERSION,
-          store,
-          state,
-          pool: this.pool,
-          sealers: () => this.sealers,
-          ...this.status.context(),
-          submitTx: (b) => this.intake.submit(b),
-          accountName: (a) => this.accountNames.get(a) ?? null,
-          txStats: this.txStats,
-          matches: this.matches,
-          now: () => Date.now(),
-        }),
-        cost: rpcCost,
-        routes: [healthRoutes(() => this.healthSnapshot(), cfg.health), this.metrics.route(), openRpcRoute(VERSION), explorerRoute()],
-        streams: [this.events.handler()],
-        onCall: (method, okCall) => this.metrics.rpcCalls.inc({ method, ok: String(okCall) }),
-        onReject: (reason) => this.metrics.rpcRejected.inc({ reason }),
-        logger: logger.child({ module: 'rpc' }),
-      },
-    );
+    const rpcContext: RpcContext = {
+      chainId,
+      genesisHash: this.genesisHashHex,
+      nodeName: cfg.name,
+      role: this.isSealer ? 'sealer' : 'observer',
+      version: VERSION,
+      store,
+      state,
+      pool: this.pool,
+      sealers: () => this.sealers,
+      ...this.status.context(),
+      submitTx: (b) => this.intake.submit(b),
+      accountName: (a) => this.accountNames.get(a) ?? null,
+      txStats: this.txStats,
+      matches: this.matches,
+      now: () => Date.now(),
+    };
+    this.rpc = nodeRpcServer(cfg, rpcContext, { metrics: this.metrics, events: this.events, health: () => this.healthSnapshot(), version: VERSION, logger });
   }
 
   /** Replays the explorer aggregates, starts consensus from storage + WAL, then RPC and the peer poll. */
@@ -228,8 +203,7 @@ export class EdgeNode {
       if (lost !== null) this.log.consensus.warn({ height: lost, file: this.cfg.signStatePath }, 'signed at this height before but its WAL records are gone: signing nothing new there');
     }
     const hb = await this.store.getBlockByHeight(head.height);
-    this.metrics.height.set(head.height);
-    this.metrics.blockTimestamp.set(hb!.header.timestamp / 1000); // a restarted idle node is not "stalled since 1970"
+    this.feed.started(head.height, hb!.header.timestamp);
     this.enqueue({ type: 'start', now: Date.now(), head: { height: head.height, hash: head.hash, timestamp: hb!.header.timestamp }, wal });
     this.rpcAddress = await this.rpc.start();
     this.running = true;
@@ -281,38 +255,18 @@ export class EdgeNode {
           break;
       }
     }
-    const view = this.engine.status().view;
-    if (view > this.lastView) {
-      this.metrics.viewChanges.inc(view - this.lastView);
-      this.viewChangeCount += view - this.lastView;
-    }
-    this.lastView = view;
-    this.metrics.view.set(view);
+    this.feed.view(this.engine.status().view);
   }
 
-  /** A block the ledger finalized: stored (a synced one written behind), then metrics, indexers, log and the 'block' event. */
+  /** A block the ledger finalized: stored (a synced one written behind), then the feed (metrics, indexers, the 'block' event) and the log. */
   private async finalized(f: FinalizedOutput): Promise<void> {
     const { block, result: res, viaSync } = f;
-    const height = block.header.height;
     const { durable } = await this.ledger.write(f);
     durable.catch((e) => this.fatal(e));
     this.metrics.poolSize.set(this.pool.size);
-    this.txStats.add(block.header.timestamp, block.txs.length, res.failed);
-    this.matches.addBlock(height, block.header.timestamp, block.txs, res.receipts, (id) => this.state.edgeNode(id));
-    this.metrics.height.set(height);
-    this.lastFinalizedAt = Date.now();
-    this.metrics.blockTimestamp.set(block.header.timestamp / 1000);
-    this.metrics.lastFinalizedAt.set(this.lastFinalizedAt / 1000);
-    this.metrics.committedTxs.inc(block.txs.length);
-    this.metrics.failedTxs.inc(res.failed);
-    if (viaSync) this.metrics.syncedBlocks.inc();
-    else this.metrics.commitLatency.observe((Date.now() - this.heightStartedAt) / 1000);
-    this.heightStartedAt = Date.now();
-    const view = this.engine.status().view;
+    this.feed.finalized(block, res, viaSync, this.engine.status().view, durable);
     // synced blocks are logged at debug: the syncer logs its progress per batch at info
-    this.log.consensus[viaSync ? 'debug' : 'info']({ height, txs: block.txs.length, failed: res.failed, view: block.header.view, sync: viaSync || undefined, hash: block.hashHex.slice(0, 18) }, 'finalized block');
-    const event = { number: height, hash: block.hashHex, txCount: block.txs.length, timestamp: block.header.timestamp, view };
-    durable.then(() => this.events.publish('block', event), () => {});
+    this.log.consensus[viaSync ? 'debug' : 'info']({ height: block.header.height, txs: block.txs.length, failed: res.failed, view: block.header.view, sync: viaSync || undefined, hash: block.hashHex.slice(0, 18) }, 'finalized block');
   }
 
   /**
@@ -382,22 +336,15 @@ export class EdgeNode {
   /** The ledger's executable work changed: tell the engine, and note since when there is work (readiness). */
   private onWork(): void {
     const input = this.ledger.workInput();
-    if (input.type === 'work') this.workSince = input.pending ? (this.workSince ?? Date.now()) : null;
+    if (input.type === 'work') this.feed.work(input.pending);
     this.enqueue(input);
   }
 
   /** What /health/ready and the readiness gauge judge (rpc/health.ts). */
   private healthSnapshot(): HealthSnapshot {
     const heights = [...this.peers.statuses.values()].map((p) => p.height);
-    return {
-      started: this.running && !this.stopping,
-      height: this.store.head()?.height ?? 0,
-      bestPeerHeight: heights.length ? Math.max(...heights) : null,
-      executableTxs: this.pool.stats().pending,
-      lastFinalizedAt: this.lastFinalizedAt,
-      workSince: this.workSince,
-      now: Date.now(),
-    };
+    const bestPeerHeight = heights.length ? Math.max(...heights) : null;
+    return this.feed.snapshot({ started: this.running && !this.stopping, height: this.store.head()?.height ?? 0, bestPeerHeight, executableTxs: this.pool.stats().pending });
   }
 
   /** A client tx, as `sendRawTransaction` takes it (see TxIntake.submit). */

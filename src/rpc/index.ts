@@ -6,3 +6,4 @@ export * from './events.ts';
 export * from './indexers.ts';
 export * from './health.ts';
 export * from './status.ts';
+export * from './chain-feed.ts';
