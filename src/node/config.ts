@@ -5,6 +5,7 @@ import { fromHex } from '../util/bytes.ts';
 import { defaultVerifyWorkers } from '../crypto/verify-pool.ts';
 import { z } from 'zod';
 import { describeIssues } from '../util/schema.ts';
+import { DEFAULT_RPC_OPTIONS, type RpcServerOptions } from '../rpc/server.ts';
 
 /**
  * Node configuration (JSON file). Paths are relative to the config file's folder.
@@ -63,41 +64,15 @@ export interface NodeConfig {
   health: { maxSyncLagBlocks: number; maxStallSeconds: number };
 }
 
-export interface RpcConfig {
-  host: string;
-  port: number;
-  corsOrigins: string[];
-  allowedHosts: string[];
-  rateLimit: { perSecond: number; burst: number };
-  maxBodyBytes: number;
-  maxBatch: number;
-  maxResponseBytes: number;
-  maxRequestCost: number;
-  maxConnections: number;
-  maxConnectionsPerClient: number;
-  maxConcurrentPerClient: number;
+/** The RPC server's options (rpc/server.ts) and the event-stream caps (rpc/events.ts). */
+export interface RpcConfig extends RpcServerOptions {
   maxEventStreams: number;
   maxEventStreamsPerClient: number;
 }
 
 export const DEFAULT_LOAD: NodeConfig['load'] = { busyPoolTxs: 2000, busyBacklogTxs: 1000, gossipBacklogTxs: 20_000, proposalMaxTxs: 1000 };
 export const DEFAULT_HEALTH: NodeConfig['health'] = { maxSyncLagBlocks: 5, maxStallSeconds: 30 };
-export const DEFAULT_RPC: RpcConfig = {
-  host: '127.0.0.1',
-  port: 8545,
-  corsOrigins: [],
-  allowedHosts: [],
-  rateLimit: { perSecond: 2000, burst: 4000 },
-  maxBodyBytes: 1024 * 1024,
-  maxBatch: 100,
-  maxResponseBytes: 8 * 1024 * 1024,
-  maxRequestCost: 200,
-  maxConnections: 512,
-  maxConnectionsPerClient: 64,
-  maxConcurrentPerClient: 32,
-  maxEventStreams: 256,
-  maxEventStreamsPerClient: 4,
-};
+export const DEFAULT_RPC: RpcConfig = { ...DEFAULT_RPC_OPTIONS, maxEventStreams: 256, maxEventStreamsPerClient: 4 };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
