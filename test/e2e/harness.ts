@@ -3,7 +3,8 @@
  * real LevelDB) in a temp dir with free ports; kill -9, restart, and RPC helpers. Everything
  * it starts is stopped by `stop()` (register it in afterAll), bounded in time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -260,5 +261,16 @@ export class Testnet {
   async heads(names: string[], h: number, timeoutMs = 30_000): Promise<string[]> {
     await Promise.all(names.map((n) => waitFor(`${n} at height ${h}`, async () => (await this.height(n)) >= h, timeoutMs)));
     return Promise.all(names.map(async (n) => (await this.byName(n).rpc.call<{ hash: string }>('getBlockByNumber', [h])).hash));
+  }
+}
+
+/** Runs the `edgechain` command (bin/edgechain.js) with `args`; its output and exit code, never a throw for a non-zero exit. */
+export async function runCli(args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'edgechain.js'), ...args], { cwd: ROOT, timeout: timeoutMs });
+    return { ...r, code: 0 };
+  } catch (e) {
+    const x = e as { stdout: string; stderr: string; code: number };
+    return { stdout: x.stdout, stderr: x.stderr, code: x.code };
   }
 }

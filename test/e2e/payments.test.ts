@@ -5,15 +5,12 @@
  * is refused (docs/PAYMENTS.md).
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { Testnet, ROOT } from './harness.ts';
+import { Testnet, runCli } from './harness.ts';
 import { generateKeyPair, writeKeyFile } from '../../src/crypto/index.ts';
 import { encodeVoucher, signVoucher } from '../../src/domain/vouchers.ts';
 import { toHex } from '../../src/util/bytes.ts';
 
-const run = promisify(execFile);
 let t: Testnet;
 
 beforeAll(async () => {
@@ -29,15 +26,7 @@ afterAll(async () => {
   await t?.stop();
 }, 30_000);
 
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run(process.execPath, [join(ROOT, 'bin', 'edgechain.js'), ...args, '--rpc', t.byName('company-b').node.rpcUrl], { cwd: ROOT, timeout: 90_000 });
-    return { ...r, code: 0 };
-  } catch (e) {
-    const x = e as { stdout: string; stderr: string; code: number };
-    return { stdout: x.stdout, stderr: x.stderr, code: x.code };
-  }
-}
+const cli = (...args: string[]) => runCli([...args, '--rpc', t.byName('company-b').node.rpcUrl], 90_000);
 const json = async (...args: string[]) => {
   const r = await cli(...args, '--json');
   return { ...r, json: r.stdout ? JSON.parse(r.stdout) : null };

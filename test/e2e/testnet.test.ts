@@ -4,10 +4,8 @@
  * bounded in time and everything is killed in afterAll.
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { Testnet, waitFor, ROOT } from './harness.ts';
+import { Testnet, waitFor, runCli } from './harness.ts';
 import { signTx, type SignedTx } from '../../src/chain/tx.ts';
 import { TxCodec } from '../../src/codec/index.ts';
 import { keyPairFromLabel } from '../../src/crypto/index.ts';
@@ -15,7 +13,6 @@ import { toHex } from '../../src/util/bytes.ts';
 import { P2PNetwork } from '../../src/p2p/index.ts';
 import { readKeyFile } from '../../src/crypto/keyfile.ts';
 
-const run = promisify(execFile);
 const SEALERS = ['proxy', 'company-a', 'company-b', 'company-c'];
 let t: Testnet;
 
@@ -32,15 +29,7 @@ afterAll(async () => {
   await t?.stop();
 }, 30_000);
 
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run(process.execPath, [join(ROOT, 'bin', 'edgechain.js'), ...args], { cwd: ROOT, timeout: 60_000 });
-    return { ...r, code: 0 };
-  } catch (e) {
-    const x = e as { stdout: string; stderr: string; code: number };
-    return { stdout: x.stdout, stderr: x.stderr, code: x.code };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 /** Waits until `name` has had `n` distinct view-change deadlines at height h0; fails at once if its height moves. */
 async function viewTimeoutsWithoutProgress(name: string, h0: number, n: number): Promise<void> {
