@@ -556,6 +556,8 @@ async function pageAccount(ctx) {
   if (!acc) throw new NotFound(`No account ${a}.`);
   const [list, owned] = await Promise.all([rpc('getTransactionList', { limit: 50, from: addr }), acc.role === 'company' ? allEdgeNodes(addr) : Promise.resolve([])]);
   const sent = (list.transactions || []).filter((t) => String(t.from).toLowerCase() === addr);
+  // getAccount answers every well-formed address (an untouched one is all zeros): one the chain never saw is not found
+  if (!acc.name && !acc.device && !acc.balance && !acc.nonce && !acc.pendingNonce && sent.length === 0 && owned.length === 0) throw new NotFound(`No account ${a} on this chain: it never held a balance or sent a transaction.`);
   const body = html`<h1>Account ${acc.name ? acc.name : ''} <span class="mono muted wrap-any">${short(acc.address, 8)}</span></h1>
     <section class="card" id="account-detail">${kv([
       ['Address', html`<span class="mono wrap-any">${acc.address}</span>`],
