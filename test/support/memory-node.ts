@@ -413,8 +413,22 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
       await sealNoting(txs, day(d, 8 * H + k * 2 * H + rng.int(0, H)));
     }
   }
-  // every kind at least once, then a steady recent run up to now
-  await sealNoting(['edgeMatch', 'releaseLease', 'renewLease', 'transfer', 'updateNode', 'addNode', 'removeNode', 'registerDevice', 'channelOpen', 'channelClaim'].map((k) => txOf(k as TxKind)), t0 - 10 * 60_000);
+  // a success of every kind whatever the time of day (lease expiries depend on it): two leases and a node, then their ends
+  const [d4, d5] = [devices[3], devices[4]];
+  const centre = users[0];
+  const lease = (d: Actor) => sign(d, tx.edgeMatch({ lat: e6(centre.Latitude), lon: e6(centre.Longitude), taskType: 'video', demand: 1, maxPrice: 25, durationS: 3600 }));
+  nodeOwner.set('tmp-showcase', companies[0]);
+  const u = userAt();
+  const showcase = [lease(d4), lease(d5)];
+  await sealNoting([...showcase, sign(companies[0], tx.addNode({ id: 'tmp-showcase', lat: e6(u.Latitude), lon: e6(u.Longitude), capacity: 4, serviceTypes: ['ml'], price: 9 })), txOf('transfer'), txOf('channelOpen'), txOf('channelClaim')], t0 - 10 * 60_000);
+  const [l4, l5] = showcase.map((t) => {
+    const m = receipts.get(t.hashHex)!.match;
+    if (!m) throw new Error(`memory node: the showcase match failed: ${receipts.get(t.hashHex)!.reason}`);
+    return m.leaseId;
+  });
+  nodeOwner.delete('tmp-showcase');
+  await sealNoting([sign(d4, tx.releaseLease({ leaseId: l4 })), sign(d5, tx.renewLease({ leaseId: l5, extendS: 600 })), sign(companies[0], tx.removeNode({ id: 'tmp-showcase' })), txOf('updateNode')], t0 - 9 * 60_000);
+  // then a steady recent run up to now
   for (let i = 20; i >= 1; i--) await sealNoting(Array.from({ length: rng.int(1, 4) }, () => txOf(rng.pick(MIX))), t0 - i * 15_000);
   // two txs of fresh keys with a nonce gap (nonce 1, their nonce 0 never came) wait in this node's pool
   for (const k of [1, 2]) {
