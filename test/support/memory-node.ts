@@ -192,24 +192,6 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
     lastView = v;
   }
 
-  /** Until no connected sealer has executable work: pump, and when the chain waits for a view timer, jump the clock to it. */
-  async function settle(): Promise<void> {
-    for (let round = 0; ; round++) {
-      await pump();
-      const live = sealers.filter((s) => s.connected);
-      if (!live.some((s) => s.ledger.hasWork())) return;
-      const due = live.map((s) => s.timerAt).filter((t): t is number => t !== null);
-      if (due.length === 0 || round > 50) throw new Error(`memory node: txs not finalized (round ${round}, no timer)`);
-      clock = Math.max(clock, Math.min(...due));
-      for (const s of live) {
-        if (s.timerAt !== null && s.timerAt <= clock) {
-          s.timerAt = null;
-          queue.push({ to: s.index, input: { type: 'timer', now: clock } });
-        }
-      }
-    }
-  }
-
   // ---- actors and their txs
   const actor = (name: string, key: KeyPair): Actor => ({ name, key, nonce: 0 });
   const acct = (n: string) => actor(n, readKeyFile(`${ROOT}config/keys/accounts/${n}.json`));
@@ -224,21 +206,32 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
 
   const sign = (a: Actor, p: TxPayload): SignedTx => signTx(a.key, chainId, a.nonce++, p, genesisHash);
 
-  /** Moves the clock to `t`, firing on the way the timers that fall due (in order, each at its deadline). */
-  async function advanceTo(t: number): Promise<void> {
-    for (let n = 0; n < 1000; n++) {
-      const due = sealers.filter((s) => s.connected && s.timerAt !== null && s.timerAt <= t);
-      if (due.length === 0) break;
-      clock = Math.max(clock, Math.min(...due.map((s) => s.timerAt!)));
-      for (const s of due) {
-        if (s.timerAt! <= clock) {
-          s.timerAt = null;
-          queue.push({ to: s.index, input: { type: 'timer', now: clock } });
-        }
-      }
-      await pump();
+  /** Jumps the clock to the earliest timer of a connected sealer due by `limit` and fires the timers due then; false if there is none. */
+  async function fireNext(limit: number): Promise<boolean> {
+    const due = sealers.filter((s) => s.connected && s.timerAt !== null && s.timerAt <= limit);
+    if (due.length === 0) return false;
+    clock = Math.max(clock, Math.min(...due.map((s) => s.timerAt!)));
+    for (const s of due) {
+      if (s.timerAt! > clock) continue;
+      s.timerAt = null;
+      queue.push({ to: s.index, input: { type: 'timer', now: clock } });
     }
+    await pump();
+    return true;
+  }
+
+  /** Moves the clock to `t`, firing on the way the timers that fall due (each at its deadline). */
+  async function advanceTo(t: number): Promise<void> {
+    for (let n = 0; n < 1000 && (await fireNext(t)); n++);
     clock = Math.max(clock, t);
+  }
+
+  /** Until no connected sealer has executable work: pump, and when the chain waits for a view timer, jump to it. */
+  async function settle(): Promise<void> {
+    await pump();
+    for (let round = 0; sealers.some((s) => s.connected && s.ledger.hasWork()); round++) {
+      if (round > 50 || !(await fireNext(Infinity))) throw new Error(`memory node: txs not finalized after ${round} timers`);
+    }
   }
 
   /** Moves the clock to `t`, gossips `txs` to every connected pool and finalizes them in one block. */
