@@ -181,6 +181,10 @@ describe('explorer in Chromium', () => {
     expect(digits(await page.textContent('#match-lease'))).toBe(String(rc.match.leaseId));
     expect(await page.textContent('#payload')).toContain('taskType');
     expect(await page.textContent('#tx-summary')).toContain('success');
+    // the map of one short match: its degree grid stays readable (the labels of the vertical lines do not overlap)
+    const gridX = await page.$$eval('svg.map line.grid[y1="0"]', (ls) => ls.map((l) => Number(l.getAttribute('x1'))));
+    expect(gridX.length).toBeGreaterThan(0);
+    for (let i = 1; i < gridX.length; i++) expect(gridX[i] - gridX[i - 1]).toBeGreaterThanOrEqual(70);
     await shot(page, 'tx-edgematch');
   });
 

@@ -224,8 +224,10 @@ function edgeMap(nodes, matches, opts = {}) {
   const Y = (lat) => +(oy + (maxLat - lat) * s).toFixed(1);
   const colours = ownerColours(nodes);
   const r = nodes.length > 60 || W < 500 ? 4 : 6;
-  // grid lines every "nice" step of degrees
-  const step = niceStep(Math.max(maxLat - minLat, maxLon - minLon) / 5);
+  // grid lines every "nice" step of degrees, at least 80 px apart: a frame wider than the points
+  // (one short match on a wide page) spans many more degrees than they do, and its labels would overlap
+  let step = niceStep(Math.max(maxLat - minLat, maxLon - minLon) / 5);
+  for (let k = 0; k < 12 && step * kx * s < 80; k++) step = niceStep(step * 2.2);
   const latLines = [], lonLines = [];
   const latLo = maxLat - (H - oy) / s, latHi = maxLat + oy / s;
   const lonLo = minLon - ox / (kx * s), lonHi = minLon + (W - ox) / (kx * s);
