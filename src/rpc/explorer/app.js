@@ -90,9 +90,12 @@ async function rpcOrNull(method, ...params) {
 // Formatting
 
 const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund'];
+// Receipt status names by code (src/domain/receipts.ts ReceiptStatus; test/explorer/explorer-route.test.ts keeps them equal)
 const STATUS_NAMES = ['OK', 'NOT_COMPANY', 'NOT_OWNER', 'NODE_EXISTS', 'UNKNOWN_NODE', 'NOT_DEVICE', 'DEVICE_EXISTS', 'INFO_TAKEN',
   'ROLE_NOT_ALLOWED', 'NO_CANDIDATE', 'UNKNOWN_LEASE', 'LEASE_NOT_ACTIVE', 'NOT_LEASE_PARTY', 'CAPACITY_BELOW_USED',
-  'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX'];
+  'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX', 'INSUFFICIENT_FUNDS', 'BAD_DURATION', 'LEASE_CAP', 'NOT_LEASE_DEVICE',
+  'LEASE_NOT_RENEWABLE', 'UNKNOWN_CHANNEL', 'NOT_PAYER', 'NOT_PAYEE', 'CHANNEL_CLOSED', 'BAD_VOUCHER', 'STALE_VOUCHER',
+  'VOUCHER_OVER_DEPOSIT', 'CHANNEL_NOT_EXPIRED', 'CHANNEL_EXPIRED', 'SELF_CHANNEL', 'CHANNEL_CLOSING'];
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 const ADDR_RE = /^0x[0-9a-fA-F]{40}$/;
 const HEIGHT_RE = /^[0-9]{1,15}$/;
