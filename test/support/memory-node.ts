@@ -37,19 +37,26 @@ import { MemoryDatabase } from '../../src/storage/memory.ts';
 import { TxPool } from '../../src/txpool/pool.ts';
 import type { WorldState } from '../../src/state/world.ts';
 import { signVoucher } from '../../src/domain/vouchers.ts';
-import { RpcServer, rpcMethods, rpcCost, EventHub, TxStats, RecentMatches, StatusJson, type RpcHandler } from '../../src/rpc/index.ts';
+// the rpc modules one by one (not rpc/index.ts, whose metrics and health pull in more than this node serves)
+import { RpcServer, type RpcHandler } from '../../src/rpc/server.ts';
+import { rpcMethods, rpcCost } from '../../src/rpc/methods.ts';
+import { EventHub } from '../../src/rpc/events.ts';
+import { TxStats, RecentMatches } from '../../src/rpc/indexers.ts';
+import { StatusJson } from '../../src/rpc/status.ts';
 import { explorerRoute } from '../../src/rpc/explorer.ts';
 import { openRpcRoute } from '../../src/rpc/openrpc.ts';
-import { peerIdFromPublicKey, type PeerInfo, type PeerStatus } from '../../src/p2p/index.ts';
+import { peerIdFromPublicKey } from '../../src/p2p/identity.ts';
+import type { PeerInfo, PeerStatus } from '../../src/p2p/network.ts';
 import { loadConfig } from '../../src/node/config.ts';
 import { readIdentity } from '../../src/node/identity.ts';
-import { VERSION } from '../../src/node/node.ts';
 import { tx } from '../../src/sdk/builders.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { ok, err } from '../../src/util/errors.ts';
 import { Prng } from '../sim/prng.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The node's version string (src/node/node.ts VERSION; read here without loading the whole node). */
+const VERSION: string = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).version;
 const SEALERS = ['proxy', 'company-a', 'company-b', 'company-c'] as const;
 const SERVICE_TYPES = ['video', 'ml', 'ar', 'iot'];
 const DAY = 86_400_000;
