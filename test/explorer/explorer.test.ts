@@ -69,8 +69,8 @@ const digits = (s: string | null) => (s ?? '').replace(/\D/g, '');
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  node = await startMemoryNode();
-  browser = await launchChromium();
+  // Chromium starts (its own process) while the node builds its history
+  [node, browser] = await Promise.all([startMemoryNode(), launchChromium()]);
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await ctx.newPage();
   page.setDefaultTimeout(WAIT);
