@@ -1,6 +1,7 @@
 import { fromHex, toHex } from '../util/bytes.ts';
 import type { EdgeError, Result } from '../util/errors.ts';
 import { parseAddress } from '../crypto/keys.ts';
+import { peerIdFromPublicKey } from '../p2p/identity.ts';
 import type { SealerSet } from '../chain/sealers.ts';
 import { TX_KINDS } from '../codec/types.ts';
 import type { ChainStore, StoredBlock } from '../storage/chain-store.ts';
@@ -97,6 +98,14 @@ function statusOf(receiptBytes: Uint8Array): number | null {
 
 export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
   const head = () => ctx.store.head()?.height ?? 0;
+  const peerIds = new Map<string, string>();
+  /** A sealer's libp2p peer id (derived from its public key), as getPeers names peers. */
+  const peerIdOf = (pk: Uint8Array) => {
+    const k = toHex(pk);
+    let id = peerIds.get(k);
+    if (id === undefined) peerIds.set(k, (id = peerIdFromPublicKey(pk)));
+    return id;
+  };
 
   const txByHash = async (h: Uint8Array) => {
     const hashHex = toHex(h, true);
@@ -147,7 +156,7 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
     }),
     getBlockNumber: () => head(),
     getPbftView: () => (ctx.consensusStatus().view as number) ?? 0,
-    getSealerList: () => ctx.sealers().sealers.map((s, index) => ({ index, name: s.name, role: s.role, publicKey: toHex(s.publicKey), address: s.address, peerId: (s as { peerId?: string }).peerId ?? null })),
+    getSealerList: () => ctx.sealers().sealers.map((s, index) => ({ index, name: s.name, role: s.role, publicKey: toHex(s.publicKey), address: s.address, peerId: peerIdOf(s.publicKey) })),
     getObserverList: () => ctx.observers(),
     getConsensusStatus: () => ctx.consensusStatus(),
     getSyncStatus: () => ctx.syncStatus(),

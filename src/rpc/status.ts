@@ -1,7 +1,8 @@
 import { toHex } from '../util/bytes.ts';
 import type { SealerSet } from '../chain/sealers.ts';
 import type { EngineStatus } from '../consensus/types.ts';
-import { peerIdFromPublicKey, type PeerInfo, type PeerStatus } from '../p2p/index.ts';
+import { peerIdFromPublicKey } from '../p2p/identity.ts';
+import type { PeerInfo, PeerStatus } from '../p2p/network.ts';
 import type { ChainStore } from '../storage/chain-store.ts';
 import type { RpcContext } from './methods.ts';
 

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { EXPLORER_CSP, explorerRoute } from '../../src/rpc/explorer.ts';
 import { RpcServer } from '../../src/rpc/server.ts';
+import { ReceiptStatus } from '../../src/domain/receipts.ts';
+import { TX_KINDS } from '../../src/codec/types.ts';
 
 const req = (url: string, headers: Record<string, string> = {}) => ({ url, headers }) as unknown as IncomingMessage;
 const route = explorerRoute();
@@ -68,5 +70,12 @@ describe('explorerRoute', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("the page's tables of tx kinds and receipt status names are the chain's (a hand copy in a file without a build step)", async () => {
+    const js = String((await get('/explorer/app.js'))!.body);
+    const list = (name: string) => JSON.parse(js.match(new RegExp(`const ${name} = (\\[[^\\]]*\\]);`))![1].replace(/'/g, '"')) as string[];
+    expect(list('TX_KINDS')).toEqual([...TX_KINDS]);
+    expect(list('STATUS_NAMES')).toEqual(Object.entries(ReceiptStatus).sort((a, b) => a[1] - b[1]).map(([k]) => k));
   });
 });

@@ -1,13 +1,16 @@
 /**
  * End-to-end tests of the block explorer in headless Chromium (playwright-core driving the
- * `@sparticuz/chromium`, test/support/browser.ts), against the fake node of fake-node.ts. Screenshots of every page go to
- * test-output/explorer/<page>.png (gitignored).
+ * `@sparticuz/chromium`, test/support/browser.ts), against the in-memory node of
+ * test/support/memory-node.ts: the real ledgers, state, pool, store, RPC methods, indexers and
+ * event stream, with a deterministic history of real signed txs over the past 15 days.
+ * Screenshots of every page go to test-output/explorer/<page>.png (gitignored).
  */
 import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { TX_KINDS } from '../../src/codec/types.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { XSS_INFO, startFakeNode, type FakeNode } from './fake-node.ts';
+import { XSS_INFO, startMemoryNode, type MemoryNode } from '../support/memory-node.ts';
 
 // Browser globals, used only inside callbacks that Playwright runs in the page (the project's
 // type-check has no DOM lib; declared here, they stay local to this module).
@@ -18,7 +21,7 @@ declare const location: any;
 const OUT = new URL('../../test-output/explorer/', import.meta.url);
 const WAIT = 10_000;
 
-let node: FakeNode;
+let node: MemoryNode;
 let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
@@ -66,8 +69,8 @@ const digits = (s: string | null) => (s ?? '').replace(/\D/g, '');
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
-  node = await startFakeNode();
-  browser = await launchChromium();
+  // Chromium starts (its own process) while the node builds its history
+  [node, browser] = await Promise.all([startMemoryNode(), launchChromium()]);
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await ctx.newPage();
   page.setDefaultTimeout(WAIT);
@@ -77,6 +80,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await node?.stop();
+});
+
+describe('the in-memory node', () => {
+  it('serves a history of real txs of every kind over 15 days, some failed, with a view change and leases that expired', async () => {
+    const kinds = TX_KINDS.map((kind) => rpc<{ transactions: { status: number }[] }>('getTransactionList', { kind, limit: 100 }).then((r) => [kind, r.transactions] as const));
+    for (const [kind, txs] of await Promise.all(kinds)) {
+      expect(txs.length, kind).toBeGreaterThan(0);
+      expect(txs.some((t) => t.status === 0), `a successful ${kind}`).toBe(true);
+    }
+    const totals = await rpc<{ txSum: number; failedTxSum: number }>('getTotalTransactionCount');
+    expect(totals.failedTxSum).toBeGreaterThan(0);
+    expect(totals.failedTxSum).toBeLessThan(totals.txSum / 2);
+    const { days } = await rpc<{ days: { txs: number }[] }>('getTxStats', { days: 15 });
+    expect(days.filter((d) => d.txs > 0).length).toBeGreaterThanOrEqual(8);
+    const { blocks } = await rpc<{ blocks: { view: number }[] }>('getBlockList', { limit: 100 });
+    expect(blocks.some((b) => b.view > 0)).toBe(true);
+    const leases = await Promise.all([1, 2, 3, 4, 5, 6].map((id) => rpc<{ status: string } | null>('getLease', id)));
+    expect(leases.some((l) => l?.status === 'expired')).toBe(true);
+  });
 });
 
 describe('explorer in Chromium', () => {
@@ -95,7 +117,7 @@ describe('explorer in Chromium', () => {
     const bars = await page.$$eval('svg.chart g.day', (gs) => gs.map((g) => [g.getAttribute('data-day'), Number(g.getAttribute('data-txs'))]));
     expect(bars).toEqual(stats.days.map((d) => [d.day, d.txs]));
     expect(bars.some(([, n]) => n === 0)).toBe(true);
-    // node table: this node + 4 peers with up / behind / down
+    // node table: this node + 4 peers: company-a and -b up, company-c cut off (behind), observer-1 not running (down)
     const statuses = await page.$$eval('tr[data-peer] .badge', (bs) => bs.map((b) => b.textContent));
     expect(statuses).toEqual(['up', 'up', 'up', 'behind', 'down']);
     // latest blocks start at the head
@@ -108,7 +130,7 @@ describe('explorer in Chromium', () => {
     await go(page, '#/');
     await page.waitForFunction(() => document.getElementById('live')?.dataset.mode === 'sse');
     await page.evaluate(() => { (window as unknown as { __noReload: number }).__noReload = 1; });
-    const b = node.addBlock({ txs: 2, kinds: ['edgeMatch'] });
+    const b = await node.addBlock({ txs: 2, kinds: ['edgeMatch'] });
     await page.waitForFunction((n) => document.querySelector('#stat-height .v')?.textContent?.replace(/\D/g, '') === String(n) && !!document.querySelector(`#latest-blocks tr[data-height="${n}"]`), b.number);
     expect(await page.evaluate(() => (window as unknown as { __noReload?: number }).__noReload)).toBe(1);
     await page.waitForSelector(`#latest-txs tr[data-tx="${b.txHashes[0]}"]`);
@@ -159,6 +181,10 @@ describe('explorer in Chromium', () => {
     expect(digits(await page.textContent('#match-lease'))).toBe(String(rc.match.leaseId));
     expect(await page.textContent('#payload')).toContain('taskType');
     expect(await page.textContent('#tx-summary')).toContain('success');
+    // the map of one short match: its degree grid stays readable (the labels of the vertical lines do not overlap)
+    const gridX = await page.$$eval('svg.map line.grid[y1="0"]', (ls) => ls.map((l) => Number(l.getAttribute('x1'))));
+    expect(gridX.length).toBeGreaterThan(0);
+    for (let i = 1; i < gridX.length; i++) expect(gridX[i] - gridX[i - 1]).toBeGreaterThanOrEqual(70);
     await shot(page, 'tx-edgematch');
   });
 
@@ -208,7 +234,12 @@ describe('explorer in Chromium', () => {
     expect(await page.$$eval('#open-channels tbody tr.channel', (r) => r.length)).toBe(all.channels.filter((c) => c.status === 'open').length);
     expect(digits(await page.textContent('#ch-locked'))).toBe(String(all.channels.reduce((a, c) => a + c.remaining, 0)));
     expect(digits(await page.textContent('#ch-claimed'))).toBe(String(all.channels.reduce((a, c) => a + c.claimed, 0)));
-    expect(await page.$$eval('#recent-claims tbody tr.claim', (r) => r.map((x) => x.children[1].textContent))).toEqual(['3', '1']);
+    // channels by the block of their last claim, newest first
+    const claimed = all.channels.filter((c) => c.lastClaimAt > 0).sort((a, b) => b.lastClaimAt - a.lastClaimAt || b.id - a.id);
+    expect(claimed.length).toBeGreaterThanOrEqual(2);
+    expect(await page.$$eval('#recent-claims tbody tr.claim', (r) => r.map((x) => [x.children[0].textContent, x.children[1].textContent, x.children[3].textContent]))).toEqual(
+      claimed.map((c) => [String(c.lastClaimAt), String(c.id), c.claimed.toLocaleString('en-US')]),
+    );
     await shot(page, 'payments');
     await go(page, '#/nodes');
     const first = (await rpc<Record<string, any>[]>('getRecentMatches', { limit: 1 }))[0];
@@ -292,9 +323,9 @@ describe('explorer in Chromium', () => {
 });
 
 describe('explorer without SSE', () => {
-  let slow: FakeNode;
+  let slow: MemoryNode;
   beforeAll(async () => {
-    slow = await startFakeNode({ sse: false, edgeNodes: 125 });
+    slow = await startMemoryNode({ sse: false, edgeNodes: 125 });
   });
   afterAll(async () => {
     await slow?.stop();
@@ -308,11 +339,11 @@ describe('explorer without SSE', () => {
     try {
       await p.goto(slow.url + '#/');
       await p.waitForFunction(() => document.getElementById('live')?.dataset.mode === 'poll');
-      const b = slow.addBlock({ txs: 1 });
+      const b = await slow.addBlock({ txs: 1 });
       await p.waitForFunction((n) => document.querySelector('#stat-height .v')?.textContent?.replace(/\D/g, '') === String(n), b.number, { timeout: 8000 });
       const res = await fetch(slow.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getEdgeNodes', params: [{ limit: 1000 }] }) });
       const total = ((await res.json()) as { result: { total: number } }).result.total;
-      expect(total).toBeGreaterThanOrEqual(125); // 125 sites, plus nodes added by random txs
+      expect(total).toBeGreaterThanOrEqual(125); // the 125 sites, plus nodes added (and some removed) by the history
       await p.goto(slow.url + '#/nodes');
       await p.waitForFunction((n) => document.querySelectorAll('svg.map circle.en-marker').length === n, total);
       await shot(p, 'nodes-125');

@@ -90,9 +90,12 @@ async function rpcOrNull(method, ...params) {
 // Formatting
 
 const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund'];
+// Receipt status names by code (src/domain/receipts.ts ReceiptStatus; test/explorer/explorer-route.test.ts keeps them equal)
 const STATUS_NAMES = ['OK', 'NOT_COMPANY', 'NOT_OWNER', 'NODE_EXISTS', 'UNKNOWN_NODE', 'NOT_DEVICE', 'DEVICE_EXISTS', 'INFO_TAKEN',
   'ROLE_NOT_ALLOWED', 'NO_CANDIDATE', 'UNKNOWN_LEASE', 'LEASE_NOT_ACTIVE', 'NOT_LEASE_PARTY', 'CAPACITY_BELOW_USED',
-  'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX'];
+  'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX', 'INSUFFICIENT_FUNDS', 'BAD_DURATION', 'LEASE_CAP', 'NOT_LEASE_DEVICE',
+  'LEASE_NOT_RENEWABLE', 'UNKNOWN_CHANNEL', 'NOT_PAYER', 'NOT_PAYEE', 'CHANNEL_CLOSED', 'BAD_VOUCHER', 'STALE_VOUCHER',
+  'VOUCHER_OVER_DEPOSIT', 'CHANNEL_NOT_EXPIRED', 'CHANNEL_EXPIRED', 'SELF_CHANNEL', 'CHANNEL_CLOSING'];
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 const ADDR_RE = /^0x[0-9a-fA-F]{40}$/;
 const HEIGHT_RE = /^[0-9]{1,15}$/;
@@ -224,8 +227,10 @@ function edgeMap(nodes, matches, opts = {}) {
   const Y = (lat) => +(oy + (maxLat - lat) * s).toFixed(1);
   const colours = ownerColours(nodes);
   const r = nodes.length > 60 || W < 500 ? 4 : 6;
-  // grid lines every "nice" step of degrees
-  const step = niceStep(Math.max(maxLat - minLat, maxLon - minLon) / 5);
+  // grid lines every "nice" step of degrees, at least 80 px apart: a frame wider than the points
+  // (one short match on a wide page) spans many more degrees than they do, and its labels would overlap
+  let step = niceStep(Math.max(maxLat - minLat, maxLon - minLon) / 5);
+  for (let k = 0; k < 12 && step * kx * s < 80; k++) step = niceStep(step * 2.2);
   const latLines = [], lonLines = [];
   const latLo = maxLat - (H - oy) / s, latHi = maxLat + oy / s;
   const lonLo = minLon - ox / (kx * s), lonHi = minLon + (W - ox) / (kx * s);
@@ -556,6 +561,8 @@ async function pageAccount(ctx) {
   if (!acc) throw new NotFound(`No account ${a}.`);
   const [list, owned] = await Promise.all([rpc('getTransactionList', { limit: 50, from: addr }), acc.role === 'company' ? allEdgeNodes(addr) : Promise.resolve([])]);
   const sent = (list.transactions || []).filter((t) => String(t.from).toLowerCase() === addr);
+  // getAccount answers every well-formed address (an untouched one is all zeros): one the chain never saw is not found
+  if (!acc.name && !acc.device && !acc.balance && !acc.nonce && !acc.pendingNonce && sent.length === 0 && owned.length === 0) throw new NotFound(`No account ${a} on this chain: it never held a balance or sent a transaction.`);
   const body = html`<h1>Account ${acc.name ? acc.name : ''} <span class="mono muted wrap-any">${short(acc.address, 8)}</span></h1>
     <section class="card" id="account-detail">${kv([
       ['Address', html`<span class="mono wrap-any">${acc.address}</span>`],
