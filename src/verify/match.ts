@@ -12,6 +12,7 @@ import { makeNode, type NodeRec } from '../domain/edge-nodes.ts';
 import { Counter, counterKey, deviceKey, leaseKey, nodeKey } from '../domain/keys.ts';
 import { ReceiptStatus } from '../domain/receipts.ts';
 import { bruteForceMatch } from '../domain/spatial.ts';
+import { leaseCost } from '../domain/leases.ts';
 import { parseBytes, parseKeyProof, parseRangeProof } from '../state/proof-json.ts';
 import { parseTypeIndexKey, pathOfKey, rangePrefix, verifyKeyProof, verifyRangeProof } from '../state/smt.ts';
 import { equalBytes, toHex } from '../util/bytes.ts';
@@ -37,6 +38,10 @@ export interface MatchFacts {
   price: number | null;
   leaseId: number | null;
   demand: number | null;
+  /** Paid leases: price × demand × durationS locked at the match (0 before params.paymentsFromHeight). */
+  cost: number | null;
+  /** Paid leases: ms of block time at which the lease expires (0: no term). */
+  endsAt: number | null;
 }
 
 export interface MatchVerdict {
@@ -51,7 +56,7 @@ export interface MatchVerdict {
   expected: MatchFacts | null;
   /** Exactly what disagrees or could not be checked; empty when verified. */
   problems: string[];
-  stats: { nodesOfType: number; candidates: number; rpcCalls: number; proofBytes: number; rangeParts: number };
+  stats: { nodesOfType: number; candidates: number; rpcCalls: number; proofBytes: number; rangeParts: number; expiryChecked: number };
 }
 
 class Refused extends Error {}
@@ -71,6 +76,8 @@ interface PrefixView {
   isDevice: boolean;
   lastLeaseId: number;
   leases: Map<number, { nodeId: string; demand: number }>;
+  /** Slots in use on a node at the parent height (proven records read so far; absent: not read or no such node). */
+  usedAtParent: Map<string, { used: number; activeLeases: number }>;
   /** A node record at the parent height (proven), for nodes not of the task type. */
   nodeAtParent(id: string): Promise<Cand | null>;
   leaseAtParent(id: number): Promise<{ nodeId: string; demand: number } | null>;
@@ -112,6 +119,14 @@ const PREFIX_EFFECTS: Partial<Record<TxKind, Effect>> = {
     const n = v.nodes.get(l.nodeId) ?? (await v.nodeAtParent(l.nodeId));
     if (n) v.nodes.set(n.id, { ...n, used: n.used - l.demand, activeLeases: n.activeLeases - 1, updatedAt: height });
   },
+  // a renewal moves a lease's end and locks tokens: no edge node, lease node/demand, device or lease id changes
+  renewLease: () => {},
+  // payment channels move tokens between accounts only
+  channelOpen: () => {},
+  channelTopUp: () => {},
+  channelClaim: () => {},
+  channelClose: () => {},
+  channelRefund: () => {},
 };
 
 function nodeFromRecord(value: Uint8Array, where: string): Cand {
@@ -128,7 +143,11 @@ const factsOf = (r: Receipt): MatchFacts => ({
   price: r.match?.price ?? null,
   leaseId: r.match?.leaseId ?? null,
   demand: r.match?.demand ?? null,
+  cost: r.match?.cost ?? null,
+  endsAt: r.match?.endsAt ?? null,
 });
+
+const noMatch = (status: number): MatchFacts => ({ status, nodeId: null, distanceM: null, price: null, leaseId: null, demand: null, cost: null, endsAt: null });
 
 export interface VerifyAnchor {
   chainId: string;
@@ -145,7 +164,7 @@ export function anchorFromGenesis(g: Genesis): VerifyAnchor {
  * Never throws for anything the node says: a lie or a malformed answer is a problem in the verdict.
  */
 export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: string): Promise<MatchVerdict> {
-  const stats = { nodesOfType: 0, candidates: 0, rpcCalls: 0, proofBytes: 0, rangeParts: 0 };
+  const stats = { nodesOfType: 0, candidates: 0, rpcCalls: 0, proofBytes: 0, rangeParts: 0, expiryChecked: 0 };
   const verdict: MatchVerdict = { verified: false, txHash, height: null, index: null, claimed: null, expected: null, problems: [], stats };
   const rpc = async (method: string, params: unknown[]): Promise<Record<string, unknown>> => {
     stats.rpcCalls++;
@@ -181,8 +200,8 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
     const parent = height - 1;
 
     // 4. proven facts at the parent height
-    const proveKey = async (key: Uint8Array): Promise<Uint8Array | null> => {
-      const r = await rpc('getProof', [toHex(key, true), parent]);
+    const proveKeyAt = async (key: Uint8Array, at: number, root: Uint8Array): Promise<Uint8Array | null> => {
+      const r = await rpc('getProof', [toHex(key, true), at]);
       stats.proofBytes += JSON.stringify(r).length / 2;
       const value = r.value === null ? null : parseBytes(r.value, 'proven value');
       let proof;
@@ -191,13 +210,18 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
       } catch (e) {
         return fail(`getProof ${toHex(key, true)}: ${(e as Error).message}`);
       }
-      const bad = verifyKeyProof(parentRoot, key, value, proof, pathOfKey);
-      if (bad) return fail(`proof of state key ${toHex(key, true)} at height ${parent} refused: ${bad}`);
+      const bad = verifyKeyProof(root, key, value, proof, pathOfKey);
+      if (bad) return fail(`proof of state key ${toHex(key, true)} at height ${at} refused: ${bad}`);
       return value;
     };
+    const proveKey = (key: Uint8Array) => proveKeyAt(key, parent, parentRoot);
+    const usedAtParent = new Map<string, { used: number; activeLeases: number }>();
     const sender = tx.sender;
+    const candidates = await provenCandidates(rpc, parentRoot, parent, q.taskType, stats);
+    for (const n of candidates.values()) usedAtParent.set(n.id, { used: n.used, activeLeases: n.activeLeases });
     const view: PrefixView = {
-      nodes: await provenCandidates(rpc, parentRoot, parent, q.taskType, stats),
+      nodes: candidates,
+      usedAtParent,
       serviceType: q.taskType,
       sender,
       isDevice: (await proveKey(deviceKey(addrBytes(sender)))) !== null,
@@ -210,7 +234,9 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
       leases: new Map(),
       nodeAtParent: async (id) => {
         const v = await proveKey(nodeKey(id));
-        return v ? nodeFromRecord(v, `node "${id}"`) : null;
+        const n = v ? nodeFromRecord(v, `node "${id}"`) : null;
+        if (n) usedAtParent.set(id, { used: n.used, activeLeases: n.activeLeases });
+        return n;
       },
       leaseAtParent: async (id) => {
         const v = await proveKey(leaseKey(id));
@@ -234,17 +260,27 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
     // a node of the type may have been added or changed by an earlier tx: keep only those of the type
     for (const [id, n] of view.nodes) if (!offers(n.serviceTypes, q.taskType)) view.nodes.delete(id);
 
-    // 6. re-derive the outcome
-    const eligible = [...view.nodes.values()].filter((n) => n.online && n.capacity - n.used >= q.demand && (q.maxPrice === 0 || n.price <= q.maxPrice));
-    stats.candidates = eligible.length;
+    // 6. re-derive the outcome (the order of checks of Leases.match)
+    const paid = height >= anchor.params.paymentsFromHeight;
+    const time = block.header.timestamp;
     let expected: MatchFacts;
-    if (!view.isDevice) expected = { status: ReceiptStatus.NOT_DEVICE, nodeId: null, distanceM: null, price: null, leaseId: null, demand: null };
-    else {
+    if (!view.isDevice) expected = noMatch(ReceiptStatus.NOT_DEVICE);
+    else if (paid && (q.durationS < 1 || q.durationS > anchor.params.maxLeaseDurationS)) expected = noMatch(ReceiptStatus.BAD_DURATION);
+    else if (paid && verdict.claimed.status === ReceiptStatus.LEASE_CAP) {
+      return fail(`cannot verify: the receipt says LEASE_CAP, which depends on how many active leases the device holds; the state does not commit to that count (docs/VERIFY.md)`);
+    } else {
+      // 6a. leases that expired at the start of block h freed slots before every tx of the block
+      await accountForExpiry({ view, q, height, block, receipts, index, stats, proveAt: (key) => proveKeyAt(key, height, block.header.stateRoot) });
       const hit = bruteForceMatch(view.nodes.values(), q);
-      expected = hit
-        ? { status: ReceiptStatus.OK, nodeId: hit.node.id, distanceM: hit.distanceM, price: hit.node.price, leaseId: view.lastLeaseId + 1, demand: q.demand }
-        : { status: ReceiptStatus.NO_CANDIDATE, nodeId: null, distanceM: null, price: null, leaseId: null, demand: null };
+      if (!hit) expected = noMatch(ReceiptStatus.NO_CANDIDATE);
+      else if (paid && verdict.claimed.status === ReceiptStatus.INSUFFICIENT_FUNDS) {
+        return fail(`cannot verify: the receipt says INSUFFICIENT_FUNDS (the winner "${hit.node.id}" is proven), which depends on the device's balance after the txs before it in the block; this verifier does not re-derive balances (docs/VERIFY.md)`);
+      } else {
+        const cost = paid ? (leaseCost(hit.node.price, q.demand, q.durationS) ?? fail('the lease cost does not fit below 2^53')) : 0;
+        expected = { status: ReceiptStatus.OK, nodeId: hit.node.id, distanceM: hit.distanceM, price: hit.node.price, leaseId: view.lastLeaseId + 1, demand: q.demand, cost, endsAt: paid ? time + q.durationS * 1000 : 0 };
+      }
     }
+    stats.candidates = [...view.nodes.values()].filter((n) => n.online && n.capacity - n.used >= q.demand && (q.maxPrice === 0 || n.price <= q.maxPrice)).length;
     verdict.expected = expected;
     for (const k of Object.keys(expected) as (keyof MatchFacts)[]) {
       if (expected[k] !== verdict.claimed[k]) verdict.problems.push(`${k}: the certified receipt says ${JSON.stringify(verdict.claimed[k])}, the proven state gives ${JSON.stringify(expected[k])}`);
@@ -254,6 +290,86 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
   } catch (e) {
     verdict.problems.push(e instanceof Refused ? e.message : `the node's answers could not be used: ${(e as Error).message}`);
     return verdict;
+  }
+}
+
+/**
+ * Leases expire at the start of a block, before its first tx (Leases.expireDue), and free
+ * slots on their nodes. The expiry queue is derived, not part of the state, so which leases
+ * expired cannot be proven from the parent state. Expiry only ever frees slots, so it can
+ * change the outcome only through a node of the type that was too full without it. The
+ * verifier computes the winner twice: with no expiry and with every slot held at h−1 on such
+ * nodes freed. The same winner → no expiry can change the outcome (eligibility only grows
+ * with freed slots, and the winner beats every node in the larger set). Otherwise it reads
+ * each such node's record at h, proven against block h's certified state root, and derives
+ * the slots freed at the start of the block from it: freed = used(h−1) + the certified
+ * effects of the block's txs on the node − used(h); checked to lie in 0..used(h−1) together
+ * with the lease count. A node removed or re-added in the block, or a kind this verifier does
+ * not know anywhere in the block, makes it answer "cannot verify".
+ */
+async function accountForExpiry(a: {
+  view: PrefixView;
+  q: EdgeMatch;
+  height: number;
+  block: DecodedBlock;
+  receipts: Receipt[];
+  index: number;
+  stats: MatchVerdict['stats'];
+  proveAt: (key: Uint8Array) => Promise<Uint8Array | null>;
+}): Promise<void> {
+  const { view, q } = a;
+  const maxFreed = (n: Cand) => Math.min(n.used, view.usedAtParent.get(n.id)?.used ?? 0);
+  const full = (n: Cand) => n.capacity - n.used < q.demand;
+  const uncertain = [...view.nodes.values()].filter((n) => full(n) && maxFreed(n) > 0 && n.capacity - (n.used - maxFreed(n)) >= q.demand);
+  if (uncertain.length === 0) return;
+  const base = bruteForceMatch(view.nodes.values(), q);
+  const widest = new Map(view.nodes);
+  for (const n of uncertain) widest.set(n.id, { ...n, used: n.used - maxFreed(n) });
+  const wide = bruteForceMatch(widest.values(), q);
+  if ((base?.node.id ?? null) === (wide?.node.id ?? null)) return;
+
+  // the whole block's certified effects on the nodes in question (matches and releases)
+  const ids = new Set(uncertain.map((n) => n.id));
+  const delta = new Map<string, { used: number; leases: number }>([...ids].map((id) => [id, { used: 0, leases: 0 }]));
+  const madeInBlock = new Map<number, { nodeId: string; demand: number }>();
+  for (let j = 0; j < a.block.txs.length; j++) {
+    const r = a.receipts[j];
+    if (r.status !== ReceiptStatus.OK) continue;
+    const body = a.block.txs[j].body;
+    const kind = body.kind;
+    if (!kind || !PREFIX_EFFECTS[kind]) return fail(`cannot verify: tx ${j} of the block (a ${kind}) has an effect on edge nodes this verifier does not know, and a lease expiry at the start of the block could decide the match`);
+    if (kind === 'edgeMatch' && r.match) {
+      madeInBlock.set(r.match.leaseId, { nodeId: r.match.nodeId, demand: r.match.demand });
+      const d = delta.get(r.match.nodeId);
+      if (d) {
+        d.used += r.match.demand;
+        d.leases++;
+      }
+    } else if (kind === 'releaseLease' && body.releaseLease) {
+      const id = body.releaseLease.leaseId;
+      const l = madeInBlock.get(id) ?? view.leases.get(id) ?? (await view.leaseAtParent(id)) ?? fail(`lease ${id} released in the block is not in the proven state`);
+      const d = delta.get(l.nodeId);
+      if (d) {
+        d.used -= l.demand;
+        d.leases--;
+      }
+    } else if ((kind === 'removeNode' && body.removeNode && ids.has(body.removeNode.id)) || (kind === 'addNode' && body.addNode && ids.has(body.addNode.id))) {
+      return fail(`cannot verify: edge node "${kind === 'removeNode' ? body.removeNode!.id : body.addNode!.id}" was full at height ${a.height - 1}, a lease on it may have expired at the start of block ${a.height}, and it is ${kind === 'removeNode' ? 'removed' : 're-added'} in that block, so its slots after the expiry cannot be derived`);
+    }
+  }
+  for (const n of uncertain) {
+    a.stats.expiryChecked++;
+    const v = await a.proveAt(nodeKey(n.id));
+    if (!v) return fail(`cannot verify: edge node "${n.id}" is not in the certified state of block ${a.height}`);
+    const after = nodeFromRecord(v, `node "${n.id}" at height ${a.height}`);
+    const before = view.usedAtParent.get(n.id)!;
+    const d = delta.get(n.id)!;
+    const freed = before.used + d.used - after.used;
+    const freedLeases = before.activeLeases + d.leases - after.activeLeases;
+    if (freed < 0 || freed > before.used || freedLeases < 0 || freedLeases > before.activeLeases || (freed > 0) !== (freedLeases > 0)) {
+      return fail(`the certified state of block ${a.height} is inconsistent for edge node "${n.id}": ${before.used} slots (${before.activeLeases} leases) at height ${a.height - 1}, ${d.used} (${d.leases}) by the block's txs, ${after.used} (${after.activeLeases}) after`);
+    }
+    view.nodes.set(n.id, { ...n, used: n.used - freed, activeLeases: n.activeLeases - freedLeases });
   }
 }
 
