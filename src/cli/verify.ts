@@ -33,7 +33,7 @@ function human(v: MatchVerdict, ms: number): string {
   const facts = (f: NonNullable<MatchVerdict['claimed']>) => `status ${f.status}${f.nodeId ? `, node ${f.nodeId} at ${f.distanceM} m, price ${f.price}, lease ${f.leaseId}${f.cost ? `, cost ${f.cost}` : ''}` : ''}`;
   if (v.claimed) lines.push(`receipt      ${facts(v.claimed)}`);
   if (v.expected) lines.push(`re-derived   ${facts(v.expected)}`);
-  lines.push(`evidence     ${v.stats.nodesOfType} nodes of the type proven (no omission possible), ${v.stats.candidates} eligible${v.stats.expiryChecked ? `, ${v.stats.expiryChecked} checked for lease expiry at block ${v.height}` : ''}, ${v.stats.rpcCalls} RPC calls, ~${Math.round(v.stats.proofBytes / 1024)} KiB, ${ms} ms`);
+  lines.push(`evidence     ${v.stats.nodesOfType} nodes of the type proven (no omission possible), ${v.stats.candidates} eligible${v.stats.expiryUncertain ? `, ${v.stats.expiryUncertain} full whose lease expiry at block ${v.height} would decide` : ''}, ${v.stats.rpcCalls} RPC calls, ~${Math.round(v.stats.proofBytes / 1024)} KiB, ${ms} ms`);
   for (const p of v.problems) lines.push(`problem      ${p}`);
   return lines.join('\n');
 }

@@ -109,7 +109,7 @@ export const busyRetryAfterNode = (fallbackMs = 1000): BusyPolicy => (e) => (typ
 export const busyFixedDelay = (ms: number): BusyPolicy => () => ms;
 
 /** Whether an error is the node's NODE_BUSY refusal (send the same tx again later). */
-export const isBusy = (e: unknown): e is RpcCallError => e instanceof RpcCallError && e.reason === 'NODE_BUSY';
+export const isBusy = (e: unknown): boolean => e instanceof RpcCallError && e.reason === 'NODE_BUSY';
 
 export interface AccountOptions {
   /** The receipt watcher to share (default: one per client). */

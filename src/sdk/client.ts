@@ -114,8 +114,9 @@ export class Client {
       const err = new RpcCallError(e?.code ?? -32603, e?.message ?? 'the node did not answer the batch with a list', e?.data ?? {});
       return { answers: calls.map(() => ({ ok: false, error: err })), resent: attempts > 1 };
     }
-    const byId = new Map<unknown, { result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> } }>();
-    for (const a of body as { id: unknown }[]) byId.set(a?.id, a);
+    type Answer = { id?: unknown; result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> } };
+    const byId = new Map<unknown, Answer>();
+    for (const a of body as Answer[]) if (a && typeof a === 'object') byId.set(a.id, a);
     const answers = calls.map((_, i): BatchAnswer => {
       const a = byId.get(first + i);
       if (!a) return { ok: false, error: new RpcCallError(-32603, 'no answer for this call in the batch') };

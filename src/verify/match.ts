@@ -56,7 +56,7 @@ export interface MatchVerdict {
   expected: MatchFacts | null;
   /** Exactly what disagrees or could not be checked; empty when verified. */
   problems: string[];
-  stats: { nodesOfType: number; candidates: number; rpcCalls: number; proofBytes: number; rangeParts: number; expiryChecked: number };
+  stats: { nodesOfType: number; candidates: number; rpcCalls: number; proofBytes: number; rangeParts: number; expiryUncertain: number };
 }
 
 class Refused extends Error {}
@@ -164,7 +164,7 @@ export function anchorFromGenesis(g: Genesis): VerifyAnchor {
  * Never throws for anything the node says: a lie or a malformed answer is a problem in the verdict.
  */
 export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: string): Promise<MatchVerdict> {
-  const stats = { nodesOfType: 0, candidates: 0, rpcCalls: 0, proofBytes: 0, rangeParts: 0, expiryChecked: 0 };
+  const stats = { nodesOfType: 0, candidates: 0, rpcCalls: 0, proofBytes: 0, rangeParts: 0, expiryUncertain: 0 };
   const verdict: MatchVerdict = { verified: false, txHash, height: null, index: null, claimed: null, expected: null, problems: [], stats };
   const rpc = async (method: string, params: unknown[]): Promise<Record<string, unknown>> => {
     stats.rpcCalls++;
@@ -269,16 +269,36 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
     else if (paid && verdict.claimed.status === ReceiptStatus.LEASE_CAP) {
       return fail(`cannot verify: the receipt says LEASE_CAP, which depends on how many active leases the device holds; the state does not commit to that count (docs/VERIFY.md)`);
     } else {
-      // 6a. leases that expired at the start of block h freed slots before every tx of the block
-      await accountForExpiry({ view, q, height, block, receipts, index, stats, proveAt: (key) => proveKeyAt(key, height, block.header.stateRoot) });
       const hit = bruteForceMatch(view.nodes.values(), q);
-      if (!hit) expected = noMatch(ReceiptStatus.NO_CANDIDATE);
+      const factsFor = (node: Cand): MatchFacts => {
+        const cost = paid ? (leaseCost(node.price, q.demand, q.durationS) ?? fail('the lease cost does not fit below 2^53')) : 0;
+        const distanceM = bruteForceMatch([{ ...node, used: 0, capacity: q.demand, online: true }], { ...q, maxPrice: 0 })!.distanceM;
+        return { status: ReceiptStatus.OK, nodeId: node.id, distanceM, price: node.price, leaseId: view.lastLeaseId + 1, demand: q.demand, cost, endsAt: paid ? time + q.durationS * 1000 : 0 };
+      };
+      // 6a. leases that expired at the start of block h freed slots before every tx of the block
+      const ex = paid ? expiryCouldDecide(view, q) : null;
+      if (ex) {
+        stats.expiryUncertain = ex.uncertain.length;
+        const c = verdict.claimed;
+        const why = `whether a lease on ${ex.uncertain.map((id) => `"${id}"`).join(', ')} (full at height ${parent}) expired at the start of block ${height} decides the winner, and which leases expired is not provable from the state (docs/VERIFY.md, "Lease expiry")`;
+        const named = c.status === ReceiptStatus.OK && c.nodeId !== null ? ex.possible.get(c.nodeId) : undefined;
+        if (named) {
+          expected = factsFor(named);
+          if ((Object.keys(expected) as (keyof MatchFacts)[]).every((k) => expected[k] === c[k])) return fail(`cannot verify: ${why}; the receipt (node "${named.id}") is consistent with the proven state if ${named.id === ex.base?.node.id ? 'none of them expired' : `the lease on "${named.id}" did`}`);
+        } else if (c.status === ReceiptStatus.NO_CANDIDATE && !ex.base) {
+          return fail(`cannot verify: ${why}; the receipt (NO_CANDIDATE) is consistent with the proven state if none expired`);
+        } else {
+          // no set of expiries gives this receipt: a problem whatever expired
+          const names = [...ex.possible.keys()].map((id) => `"${id}"`).join(' or ');
+          verdict.problems.push(c.status === ReceiptStatus.OK ? `nodeId: the certified receipt says ${JSON.stringify(c.nodeId)}, which no lease expiry at the start of block ${height} makes the winner (the proven state gives ${names})` : `status: the certified receipt says ${c.status}, the proven state gives an OK match on ${names} whatever expired at the start of block ${height}`);
+          expected = hit ? factsFor(hit.node) : noMatch(ReceiptStatus.NO_CANDIDATE);
+          verdict.expected = expected;
+          return verdict;
+        }
+      } else if (!hit) expected = noMatch(ReceiptStatus.NO_CANDIDATE);
       else if (paid && verdict.claimed.status === ReceiptStatus.INSUFFICIENT_FUNDS) {
         return fail(`cannot verify: the receipt says INSUFFICIENT_FUNDS (the winner "${hit.node.id}" is proven), which depends on the device's balance after the txs before it in the block; this verifier does not re-derive balances (docs/VERIFY.md)`);
-      } else {
-        const cost = paid ? (leaseCost(hit.node.price, q.demand, q.durationS) ?? fail('the lease cost does not fit below 2^53')) : 0;
-        expected = { status: ReceiptStatus.OK, nodeId: hit.node.id, distanceM: hit.distanceM, price: hit.node.price, leaseId: view.lastLeaseId + 1, demand: q.demand, cost, endsAt: paid ? time + q.durationS * 1000 : 0 };
-      }
+      } else expected = { ...factsFor(hit.node), distanceM: hit.distanceM };
     }
     stats.candidates = [...view.nodes.values()].filter((n) => n.online && n.capacity - n.used >= q.demand && (q.maxPrice === 0 || n.price <= q.maxPrice)).length;
     verdict.expected = expected;
@@ -295,83 +315,35 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
 
 /**
  * Leases expire at the start of a block, before its first tx (Leases.expireDue), and free
- * slots on their nodes. The expiry queue is derived, not part of the state, so which leases
- * expired cannot be proven from the parent state. Expiry only ever frees slots, so it can
- * change the outcome only through a node of the type that was too full without it. The
- * verifier computes the winner twice: with no expiry and with every slot held at h−1 on such
- * nodes freed. The same winner → no expiry can change the outcome (eligibility only grows
- * with freed slots, and the winner beats every node in the larger set). Otherwise it reads
- * each such node's record at h, proven against block h's certified state root, and derives
- * the slots freed at the start of the block from it: freed = used(h−1) + the certified
- * effects of the block's txs on the node − used(h); checked to lie in 0..used(h−1) together
- * with the lease count. A node removed or re-added in the block, or a kind this verifier does
- * not know anywhere in the block, makes it answer "cannot verify".
+ * slots on their nodes. Which leases expired is not provable from the parent state: the expiry
+ * queue is derived in memory, and the state has no index of leases by node or end time. But
+ * expiry only ever frees slots, so it can change the outcome only through a node of the type
+ * that is too full without it. Given the view without expiry, returns null when no set of
+ * expiries can change the winner (the winner with every such node's parent-height slots freed
+ * is the same: eligibility only grows with freed slots, and that winner beats every node of
+ * the larger set); otherwise the nodes that could win: the winner without expiry (or none)
+ * and each too-full node that beats it (docs/VERIFY.md, "Lease expiry").
  */
-async function accountForExpiry(a: {
-  view: PrefixView;
-  q: EdgeMatch;
-  height: number;
-  block: DecodedBlock;
-  receipts: Receipt[];
-  index: number;
-  stats: MatchVerdict['stats'];
-  proveAt: (key: Uint8Array) => Promise<Uint8Array | null>;
-}): Promise<void> {
-  const { view, q } = a;
+function expiryCouldDecide(view: PrefixView, q: EdgeMatch): { base: MatchHitOf | null; possible: Map<string, Cand>; uncertain: string[] } | null {
   const maxFreed = (n: Cand) => Math.min(n.used, view.usedAtParent.get(n.id)?.used ?? 0);
-  const full = (n: Cand) => n.capacity - n.used < q.demand;
-  const uncertain = [...view.nodes.values()].filter((n) => full(n) && maxFreed(n) > 0 && n.capacity - (n.used - maxFreed(n)) >= q.demand);
-  if (uncertain.length === 0) return;
+  const uncertain = [...view.nodes.values()].filter((n) => n.capacity - n.used < q.demand && maxFreed(n) > 0 && n.capacity - (n.used - maxFreed(n)) >= q.demand);
+  if (uncertain.length === 0) return null;
   const base = bruteForceMatch(view.nodes.values(), q);
   const widest = new Map(view.nodes);
   for (const n of uncertain) widest.set(n.id, { ...n, used: n.used - maxFreed(n) });
   const wide = bruteForceMatch(widest.values(), q);
-  if ((base?.node.id ?? null) === (wide?.node.id ?? null)) return;
-
-  // the whole block's certified effects on the nodes in question (matches and releases)
-  const ids = new Set(uncertain.map((n) => n.id));
-  const delta = new Map<string, { used: number; leases: number }>([...ids].map((id) => [id, { used: 0, leases: 0 }]));
-  const madeInBlock = new Map<number, { nodeId: string; demand: number }>();
-  for (let j = 0; j < a.block.txs.length; j++) {
-    const r = a.receipts[j];
-    if (r.status !== ReceiptStatus.OK) continue;
-    const body = a.block.txs[j].body;
-    const kind = body.kind;
-    if (!kind || !PREFIX_EFFECTS[kind]) return fail(`cannot verify: tx ${j} of the block (a ${kind}) has an effect on edge nodes this verifier does not know, and a lease expiry at the start of the block could decide the match`);
-    if (kind === 'edgeMatch' && r.match) {
-      madeInBlock.set(r.match.leaseId, { nodeId: r.match.nodeId, demand: r.match.demand });
-      const d = delta.get(r.match.nodeId);
-      if (d) {
-        d.used += r.match.demand;
-        d.leases++;
-      }
-    } else if (kind === 'releaseLease' && body.releaseLease) {
-      const id = body.releaseLease.leaseId;
-      const l = madeInBlock.get(id) ?? view.leases.get(id) ?? (await view.leaseAtParent(id)) ?? fail(`lease ${id} released in the block is not in the proven state`);
-      const d = delta.get(l.nodeId);
-      if (d) {
-        d.used -= l.demand;
-        d.leases--;
-      }
-    } else if ((kind === 'removeNode' && body.removeNode && ids.has(body.removeNode.id)) || (kind === 'addNode' && body.addNode && ids.has(body.addNode.id))) {
-      return fail(`cannot verify: edge node "${kind === 'removeNode' ? body.removeNode!.id : body.addNode!.id}" was full at height ${a.height - 1}, a lease on it may have expired at the start of block ${a.height}, and it is ${kind === 'removeNode' ? 'removed' : 're-added'} in that block, so its slots after the expiry cannot be derived`);
-    }
+  if ((base?.node.id ?? null) === (wide?.node.id ?? null)) return null;
+  const possible = new Map<string, Cand>();
+  if (base) possible.set(base.node.id, base.node);
+  for (const u of uncertain) {
+    // u wins if it is freed and beats the winner without expiry
+    const alone = bruteForceMatch([...(base ? [base.node] : []), { ...u, used: u.used - maxFreed(u) }], q);
+    if (alone?.node.id === u.id) possible.set(u.id, u);
   }
-  for (const n of uncertain) {
-    a.stats.expiryChecked++;
-    const v = await a.proveAt(nodeKey(n.id));
-    if (!v) return fail(`cannot verify: edge node "${n.id}" is not in the certified state of block ${a.height}`);
-    const after = nodeFromRecord(v, `node "${n.id}" at height ${a.height}`);
-    const before = view.usedAtParent.get(n.id)!;
-    const d = delta.get(n.id)!;
-    const freed = before.used + d.used - after.used;
-    const freedLeases = before.activeLeases + d.leases - after.activeLeases;
-    if (freed < 0 || freed > before.used || freedLeases < 0 || freedLeases > before.activeLeases || (freed > 0) !== (freedLeases > 0)) {
-      return fail(`the certified state of block ${a.height} is inconsistent for edge node "${n.id}": ${before.used} slots (${before.activeLeases} leases) at height ${a.height - 1}, ${d.used} (${d.leases}) by the block's txs, ${after.used} (${after.activeLeases}) after`);
-    }
-    view.nodes.set(n.id, { ...n, used: n.used - freed, activeLeases: n.activeLeases - freedLeases });
-  }
+  return { base, possible, uncertain: uncertain.map((n) => n.id) };
 }
+
+type MatchHitOf = NonNullable<ReturnType<typeof bruteForceMatch<Cand>>>;
 
 function hexField(o: Record<string, unknown>, name: string): Uint8Array {
   return parseBytes(o[name], name);

@@ -82,7 +82,7 @@ describe('docs/SDK.md examples', () => {
     expect((await client.rpc.getLease(1))?.status).toBe('released');
   }, 120_000);
 
-  it('voucher helpers: the payee refuses malformed, foreign-channel and forged vouchers (the node's verdict), closes with the best one', async () => {
+  it('voucher helpers: the payee refuses malformed, foreign-channel and forged vouchers (the node verdict), closes with the best one', async () => {
     const account = (name: string) => readKeyFile(n.layout.accounts.find((a) => a.name === name)!.keyPath);
     const client = new sdk.Client(n.url);
     const company = new sdk.Account(client, account('device-1'));
