@@ -35,13 +35,13 @@ afterAll(async () => {
 async function runExample(heading: string, scope: Record<string, unknown>, returns = ''): Promise<{ logged: string[]; value: unknown }> {
   const lines = block(heading);
   expect(lines.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(20);
-  const source = `${scope.prelude ?? ''}\n${lines}\n${returns}`.replaceAll("'http://127.0.0.1:8545'", JSON.stringify(n.url));
+  const source = `${scope.prelude ?? ''}\n${lines}`.replaceAll("'http://127.0.0.1:8545'", JSON.stringify(n.url));
   const { code } = await esbuild.transform(source, { loader: 'ts' });
   const logged: string[] = [];
   const names = ['Client', 'Account', 'tx', 'microDegrees', 'generateKeyPair', 'keyPairFromSecret', 'fromHex', 'parseGenesis', 'verifyMatch', 'anchorFromGenesis', 'ChannelPayer', 'ChannelPayee'];
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...a: string[]) => (...v: unknown[]) => Promise<unknown>;
   const vars = Object.keys(scope).filter((k) => k !== 'prelude');
-  const f = new AsyncFunction(...names, ...vars, 'console', code);
+  const f = new AsyncFunction(...names, ...vars, 'console', `${code}\n${returns}`);
   const value = await f(...names.map((k) => (sdk as Record<string, unknown>)[k]), ...vars.map((k) => scope[k]), { log: (s: string) => logged.push(s) });
   return { logged, value };
 }
