@@ -1,4 +1,4 @@
-import { decodeVoucher, encodeVoucher, signVoucher, type Voucher } from '../domain/vouchers.ts';
+import { decodeVoucher, encodeVoucher, signVoucher, type Voucher } from '../kinds/vouchers.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import type { Account, Receipt, SendOptions } from './account.ts';
 import type { RpcResult } from './api.ts';
@@ -8,7 +8,8 @@ import type { Client } from './client.ts';
 /**
  * Payment-channel vouchers in the SDK (docs/SDK.md, docs/PAYMENTS.md): the payer signs
  * cumulative vouchers off-chain, the payee checks each with the node (`verifyVoucher`), keeps
- * the best and claims it on chain. The format is the one of src/domain/vouchers.ts.
+ * the best and claims it on chain. The format is the one of src/domain/vouchers.ts (through
+ * src/kinds/vouchers.ts: the SDK does not import domain code directly).
  */
 export { signVoucher, type Voucher };
 
