@@ -12,17 +12,16 @@
  * run with --cpu-prof and are stopped gracefully so the profiles are written).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { Agent } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Testnet, waitFor } from '../test/e2e/harness.ts';
 import { keyPairFromLabel, sign, verify, type KeyPair } from '../src/crypto/index.ts';
-import { signTx } from '../src/chain/tx.ts';
+import { Account, Client } from '../src/sdk/index.ts';
 import type { TxPayload } from '../src/codec/types.ts';
 import { toHex, utf8, fromHex } from '../src/util/bytes.ts';
-import { rpc, type LoadJob, type LoadResult } from './loadgen.ts';
+import type { LoadJob, LoadResult } from './loadgen.ts';
 import { measureRate, cpuSeconds, killOnInterrupt } from './lib.ts';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
@@ -85,7 +84,6 @@ export async function run(opts: { quick: boolean; soak?: boolean; figures?: Reco
 async function mainRun(p: Plan, out: Record<string, number>, prior: Record<string, number>): Promise<void> {
   const t = await Testnet.create({ sealers: 4, observers: 1, devices: p.devices });
   live.nets.add(t);
-  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const sealers = t.nodes.filter((n) => n.node.role === 'sealer');
   const urls = sealers.map((n) => n.node.rpcUrl);
   const prof = process.env.EDGECHAIN_BENCH_CPU_PROF;
@@ -106,29 +104,26 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
     }, 30_000, 200);
 
     // ---- accounts and state: devices register, companies add edge nodes
-    const chainId = t.chainId;
-    const devices: KeyPair[] = Array.from({ length: p.devices }, (_, i) => t.account(`device-${i + 1}`));
-    const companies: KeyPair[] = ['company-a', 'company-b', 'company-c'].map((c) => t.account(c));
-    const nonces = new Map<string, number>();
-    const next = (k: KeyPair) => {
-      const n = nonces.get(k.address) ?? 0;
-      nonces.set(k.address, n + 1);
-      return n;
-    };
+    // SDK accounts sign with managed nonces (fresh keys: from 0), resynced from the node after losses
+    const clients = urls.map((u) => new Client(u, { timeoutMs: 30_000 }));
+    const chain = { chainId: t.chainId, genesisHash: t.genesisHash };
+    const account = (k: KeyPair) => new Account(clients[0], k, { chain, nonce: 0 });
+    const devices = Array.from({ length: p.devices }, (_, i) => account(t.account(`device-${i + 1}`)));
+    const companies = ['company-a', 'company-b', 'company-c'].map((c) => account(t.account(c)));
     const setup: { hex: string; node: number }[] = [];
-    devices.forEach((d, i) => setup.push({ hex: hexOf(signTx(d, chainId, next(d), { kind: 'registerDevice', registerDevice: { info: `bench-device-${i + 1}` } }, t.genesisHash).bytes), node: i % 4 }));
-    companies.forEach((c, j) => {
+    for (const [i, d] of devices.entries()) setup.push({ hex: hexOf((await d.sign({ kind: 'registerDevice', registerDevice: { info: `bench-device-${i + 1}` } })).bytes), node: i % 4 });
+    for (const [j, c] of companies.entries()) {
       for (let k = 0; k < 20; k++) {
         const payload: TxPayload = { kind: 'addNode', addNode: { id: `base-${j}-${k}`, lat: MELBOURNE.lat + ((k * 7919 + j * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 6271 + j * 130363) % 200_000) - 100_000, capacity: 1_000_000, serviceTypes: ['video', 'ml'], price: 1 + ((j + k) % 5) } };
-        setup.push({ hex: hexOf(signTx(c, chainId, next(c), payload, t.genesisHash).bytes), node: (j + 1) % 4 });
+        setup.push({ hex: hexOf((await c.sign(payload)).bytes), node: (j + 1) % 4 });
       }
-    });
+    }
     for (let node = 0; node < 4; node++) {
       const mine = setup.filter((s) => s.node === node);
       for (let s = 0; s < mine.length; s += 100) {
-        const res = await rpc(agent, urls[node], mine.slice(s, s + 100).map((x, k) => ({ jsonrpc: '2.0', id: k, method: 'sendRawTransaction', params: [x.hex] })));
-        const bad = res.find((r) => r.error);
-        if (bad) throw new Error(`setup tx refused: ${JSON.stringify(bad.error)}`);
+        const res = await clients[node].sendRawTransactions(mine.slice(s, s + 100).map((x) => x.hex));
+        const bad = res.find((r) => !r.ok);
+        if (bad && !bad.ok) throw new Error(`setup tx refused: ${bad.error.message} (${bad.error.reason})`);
       }
     }
     let expectedTxs = setup.length;
@@ -153,7 +148,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
           const j = (k / 20) % 3;
           const c = companies[j];
           const payload: TxPayload = { kind: 'addNode', addNode: { id: `n-${step}-${k}`, lat: MELBOURNE.lat + ((k * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((k * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (k % 5) } };
-          const stx = signTx(c, chainId, next(c), payload, t.genesisHash);
+          const stx = await c.sign(payload);
           txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: (j + 1) % 4, sender: c.address });
           continue;
         }
@@ -162,7 +157,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
         const payload: TxPayload = r <= 3
           ? { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % p.devices].address.slice(2))!, amount: 1 } }
           : { kind: 'edgeMatch', edgeMatch: { lat: MELBOURNE.lat + ((k * 104729) % 200_000) - 100_000, lon: MELBOURNE.lon + ((k * 130363) % 200_000) - 100_000, taskType: k % 2 ? 'video' : 'ml', demand: 1, maxPrice: 0, durationS: 60 } };
-        const stx = signTx(d, chainId, next(d), payload, t.genesisHash);
+        const stx = await d.sign(payload);
         txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 4, sender: d.address });
       }
       const job: LoadJob = { rate, durationS: p.durationS, drainS: p.drainS, warmupS: p.warmupS, urls, watchUrl: urls[0], txs };
@@ -213,12 +208,8 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       // a refused or unfinished tx leaves later nonces of its sender stuck: resync the nonces
       if (res.pendingHashes.length || res.unknownHashes.length || out[`${k}.rejected_txs`] || res.unsent) {
         await waitPoolsEmpty(sealers, 60_000);
-        for (const key of [...devices, ...companies]) nonces.delete(key.address);
         const all = [...devices, ...companies];
-        for (let s = 0; s < all.length; s += 100) {
-          const r = await rpc(agent, urls[0], all.slice(s, s + 100).map((key, i) => ({ jsonrpc: '2.0', id: i, method: 'getAccount', params: [key.address] })));
-          r.forEach((x, i) => nonces.set(all[s + i].address, (x.result as { nonce: number }).nonce));
-        }
+        for (let s = 0; s < all.length; s += 50) await Promise.all(all.slice(s, s + 50).map((a) => a.resync()));
       }
       if (stop) break; // higher rates only break down further (and take long to drain)
     }
@@ -230,14 +221,14 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       let found = 0;
       for (let s = 0; s < hashes.length; s += 100) {
         const part = hashes.slice(s, s + 100);
-        const r = await rpc(agent, urls[0], part.map((h, i) => ({ jsonrpc: '2.0', id: i, method: 'getTransactionReceipt', params: [h] })));
-        r.forEach((x, i) => (x.result ? found++ : missing.push(part[i])));
+        const { answers } = await clients[0].batch(part.map((h) => ({ method: 'getTransactionReceipt', params: [h] })));
+        answers.forEach((x, i) => (x.ok && x.result ? found++ : missing.push(part[i])));
       }
       return found;
     };
     // not finalized: still in some sealer's pool (e.g. queued behind a nonce its client never
     // got admitted), or lost (in no pool and not on chain: a bug)
-    const inSomePool = async (h: string) => (await Promise.all(urls.map((u) => rpc(agent, u, [{ jsonrpc: '2.0', id: 0, method: 'getTransactionByHash', params: [h] }])))).some((r) => r[0]?.result);
+    const inSomePool = async (h: string) => (await Promise.all(clients.map((c) => c.call('getTransactionByHash', [h])))).some((r) => r !== null);
     const notFinal = pendingAccepted.length - (await receipts(pendingAccepted));
     let stuck = 0;
     for (const h of missing) if (await inSomePool(h)) stuck++;
@@ -313,7 +304,6 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
 
     if (prof) for (const s of sealers) await t.stopNode(s.node.name); // graceful: --cpu-prof writes on exit
   } finally {
-    agent.destroy();
     await t.stop();
     live.nets.delete(t);
   }
@@ -333,13 +323,15 @@ async function n7Run(out: Record<string, number>): Promise<void> {
       const peers = await Promise.all(sealers.map((n) => n.rpc.call<unknown[]>('getPeers')));
       return peers.every((x) => x.length >= 6);
     }, 45_000, 200);
-    const devices = Array.from({ length: devicesN }, (_, i) => t.account(`device-${i + 1}`));
+    const client = new Client(t.nodes[0].node.rpcUrl);
+    const chain = { chainId: t.chainId, genesisHash: t.genesisHash };
+    const devices = Array.from({ length: devicesN }, (_, i) => new Account(client, t.account(`device-${i + 1}`), { chain, nonce: 0 }));
     const rate = 50;
     const durationS = 8;
     const txs: LoadJob['txs'] = [];
     for (let k = 0; k < rate * durationS; k++) {
       const di = k % devicesN;
-      const stx = signTx(devices[di], t.chainId, Math.floor(k / devicesN), { kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % devicesN].address.slice(2))!, amount: 1 } }, t.genesisHash);
+      const stx = await devices[di].sign({ kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % devicesN].address.slice(2))!, amount: 1 } }); // nonce k / devicesN
       txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 7, sender: devices[di].address });
     }
     const urls = sealers.map((n) => n.node.rpcUrl);

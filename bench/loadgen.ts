@@ -1,17 +1,19 @@
 /**
- * Open-loop load generator (its own process; started by bench/e2e.bench.ts).
+ * Open-loop load generator (its own process; started by bench/e2e.bench.ts), built on the SDK
+ * (src/sdk: `Client.sendRawTransactions` batches, `Client.followBlocks`, a `BusyPolicy`).
  *
- * `node bench/loadgen.ts <job.json> <result.json>`. The job holds pre-signed raw txs, each
- * with its hash and the RPC endpoint it goes to. The generator sends them through JSON-RPC
- * `sendRawTransaction` batches at a fixed offered rate for a fixed duration (the schedule
- * never waits for responses: a slow node makes the requests queue, and the latency counts
- * from the scheduled send time, so there is no coordinated omission). It follows `GET
- * /events` on one node and fetches each new block's tx hashes, timestamping finalization on
- * this process's clock. After the duration it waits (bounded) for every accepted tx to be
+ * `node bench/loadgen.ts <job.json> <result.json>`. The job holds txs signed beforehand (by
+ * SDK `Account`s with managed nonces, in bench/e2e.bench.ts), each with its hash and the RPC
+ * endpoint it goes to. The generator sends them in `sendRawTransaction` batches at a fixed
+ * offered rate for a fixed duration (the schedule never waits for responses: a slow node
+ * makes the requests queue, and the latency counts from the scheduled send time, so there is
+ * no coordinated omission). It follows finalized blocks on one node over server-sent events
+ * and fetches each new block's tx hashes, timestamping finalization on this process's clock
+ * when the event arrives. After the duration it waits (bounded) for every accepted tx to be
  * finalized and writes the result JSON.
  */
-import { request, Agent } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Client, busyFixedDelay, isBusy, type BusyPolicy } from '../src/sdk/index.ts';
 
 export interface LoadJob {
   rate: number;
@@ -56,8 +58,12 @@ export interface LoadResult {
 
 const BATCH = 100;
 const TICK_MS = 5;
-/** A client's wait before sending again a tx refused with NODE_BUSY. */
-const RETRY_MS = 250;
+/**
+ * A client's wait before sending again a tx refused with NODE_BUSY: the generator models
+ * devices with their own 250 ms retry timer (as before it used the SDK), not the node's
+ * `retryAfterMs` hint (1 s, the SDK's default policy for an interactive client).
+ */
+const BUSY: BusyPolicy = busyFixedDelay(250);
 
 async function main(): Promise<void> {
   const [jobPath, outPath] = process.argv.slice(2);
@@ -67,7 +73,10 @@ async function main(): Promise<void> {
 }
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  // a request that fails as a whole (connection reset, timeout) is sent again, up to 2 more
+  // times: resending a tx is harmless (TXPOOL_DUPLICATE if it was admitted: counted as taken),
+  // and a tx whose fate stays unknown would leave a nonce gap for its sender
+  const clients = job.urls.map((u) => new Client(u, { timeoutMs: 30_000, retries: 2, retryDelayMs: 200, checkResults: false }));
   const n = job.txs.length;
   const submitAt = new Float64Array(n).fill(NaN);
   const finalAt = new Float64Array(n).fill(NaN);
@@ -78,55 +87,20 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   let foreign = 0;
   let blocks = 0;
 
-  // ---- finalization watcher: SSE block events → getBlockByNumber(n) → tx hashes
-  const watch = new URL(job.watchUrl);
-  let lastBlock = (await rpc(agent, job.watchUrl, [{ jsonrpc: '2.0', id: 1, method: 'getBlockNumber', params: [] }]))[0].result as number;
-  let fetching = Promise.resolve();
-  const onBlock = (num: number, at: number) => {
-    if (num <= lastBlock) return;
-    const from = lastBlock + 1;
-    lastBlock = num;
-    fetching = fetching.then(async () => {
-      for (let h = from; h <= num; h += BATCH) {
-        const reqs = [];
-        for (let k = h; k <= Math.min(num, h + BATCH - 1); k++) reqs.push({ jsonrpc: '2.0', id: k, method: 'getBlockByNumber', params: [k, false] });
-        const out = await rpcRetry(agent, job.watchUrl, reqs);
-        for (const r of out) {
-          const b = r.result as { transactions: string[] } | null;
-          if (!b) throw new Error(`block ${r.id} missing on the watched node`);
-          blocks++;
-          for (const hsh of b.transactions) {
-            const i = index.get(hsh);
-            if (i === undefined) foreign++;
-            else if (Number.isNaN(finalAt[i])) finalAt[i] = at;
-          }
-        }
+  // ---- finalization watcher: SSE block events → getBlockByNumber batches → tx hashes
+  let followError: Error | null = null;
+  const follower = new Client(job.watchUrl, { timeoutMs: 30_000, retries: 3, retryDelayMs: 200 }).followBlocks(
+    (b, at) => {
+      blocks++;
+      for (const hsh of b.transactions) {
+        const i = index.get(hsh);
+        if (i === undefined) foreign++;
+        else if (Number.isNaN(finalAt[i])) finalAt[i] = at;
       }
-    });
-  };
-  const sse = request({ host: watch.hostname, port: watch.port, path: '/events', headers: { accept: 'text/event-stream' } });
-  const sseReady = new Promise<void>((resolve, reject) => {
-    sse.on('response', (r) => {
-      let buf = '';
-      r.setEncoding('utf8');
-      r.on('data', (chunk: string) => {
-        const at = performance.now();
-        buf += chunk;
-        let sep;
-        while ((sep = buf.indexOf('\n\n')) >= 0) {
-          const ev = buf.slice(0, sep);
-          buf = buf.slice(sep + 2);
-          if (!ev.startsWith('event: block')) continue;
-          const data = ev.split('\n').find((l) => l.startsWith('data: '));
-          if (data) onBlock(JSON.parse(data.slice(6)).number, at);
-        }
-      });
-      resolve();
-    });
-    sse.on('error', reject);
-  });
-  sse.end();
-  await sseReady;
+    },
+    { onError: (e) => (followError ??= e) },
+  );
+  await follower.ready;
 
   // ---- open-loop sender
   let inflight = 0;
@@ -138,8 +112,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const requests: Promise<void>[] = [];
   // Clients behave like devices that respect "busy": a sender has at most one tx in flight (a
   // tx due while its sender's previous one is unanswered waits), and a tx refused with
-  // NODE_BUSY is sent again after RETRY_MS, its sender's later txs waiting behind it (nonce
-  // order). Latency still counts from each tx's scheduled time.
+  // NODE_BUSY is sent again after the BUSY policy's delay, its sender's later txs waiting
+  // behind it (nonce order). Latency still counts from each tx's scheduled time.
   const retryAt = new Map<string, number>();
   const inflightSenders = new Set<string>();
   let deferred: number[] = [];
@@ -182,27 +156,26 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
           inflight++;
           maxInflight = Math.max(maxInflight, inflight);
           requests.push(
-            sendTxs(agent, job.urls[node], chunk.map((i) => ({ jsonrpc: '2.0', id: i, method: 'sendRawTransaction', params: [job.txs[i].hex] })))
-              .then(({ out, retried }) => {
-                for (const r of out) {
-                  const i = r.id as number;
-                  if (r.error) {
-                    const code = (r.error.data as { code?: string } | undefined)?.code ?? String(r.error.code);
-                    if (retried && code === 'TXPOOL_DUPLICATE') {
-                      status[i] = 2; // the failed attempt had been admitted after all
-                      continue;
-                    }
-                    if (code === 'NODE_BUSY') {
-                      busyRefusals++;
-                      status[i] = 0;
-                      retryAt.set(job.txs[i].sender, performance.now() + RETRY_MS);
-                      deferred.push(i);
-                      continue;
-                    }
-                    status[i] = 3;
-                    rejected[code] = (rejected[code] ?? 0) + 1;
-                  } else status[i] = 2;
-                }
+            clients[node]
+              .sendRawTransactions(chunk.map((i) => job.txs[i].hex))
+              .then((out) => {
+                out.forEach((r, k) => {
+                  const i = chunk[k];
+                  if (r.ok) {
+                    status[i] = 2; // taken (or, after a resend, a duplicate of the admitted first attempt)
+                    return;
+                  }
+                  if (isBusy(r.error)) {
+                    busyRefusals++;
+                    status[i] = 0;
+                    retryAt.set(job.txs[i].sender, performance.now() + BUSY(r.error, 0));
+                    deferred.push(i);
+                    return;
+                  }
+                  const code = r.error.reason ?? String(r.error.code);
+                  status[i] = 3;
+                  rejected[code] = (rejected[code] ?? 0) + 1;
+                });
               })
               .catch(() => {
                 for (const i of chunk) status[i] = 4;
@@ -234,11 +207,11 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     for (let i = 0; i < sent; i++) if ((status[i] === 2 || status[i] === 4) && Number.isNaN(finalAt[i])) c++;
     return c;
   };
-  while (outstanding() > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await fetching;
+  while (outstanding() > 0 && performance.now() < deadline && !followError) await new Promise((r) => setTimeout(r, 50));
+  await follower.idle();
   const drainMs = Math.round(performance.now() - tSendEnd);
-  sse.destroy();
-  agent.destroy();
+  follower.stop();
+  if (followError) throw followError;
 
   const lat: number[] = [];
   let accepted = 0;
@@ -280,59 +253,6 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     drainMs,
     maxInflightRequests: maxInflight,
   };
-}
-
-interface RpcReply { id: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } }
-
-/** One JSON-RPC batch over a keep-alive agent. */
-export function rpc(agent: Agent, url: string, body: unknown[], timeoutMs = 10_000): Promise<RpcReply[]> {
-  const u = new URL(url);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          const j = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          resolve(Array.isArray(j) ? j : [j]);
-        } catch (e) {
-          reject(e);
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-/**
- * sendRawTransaction batch; a request that fails as a whole (connection reset, timeout) is
- * sent again (up to 2 more times): resending a tx is harmless (TXPOOL_DUPLICATE if it was
- * admitted), and a tx whose fate stays unknown would leave a nonce gap for its sender.
- */
-async function sendTxs(agent: Agent, url: string, body: unknown[]): Promise<{ out: RpcReply[]; retried: boolean }> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return { out: await rpc(agent, url, body, 30_000), retried: attempt > 0 };
-    } catch (e) {
-      if (attempt >= 2) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-async function rpcRetry(agent: Agent, url: string, body: unknown[]): Promise<RpcReply[]> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await rpc(agent, url, body, 30_000);
-    } catch (e) {
-      if (attempt >= 3) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
 
 if (import.meta.main) {

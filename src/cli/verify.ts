@@ -30,9 +30,10 @@ export async function verifyCommand(args: Args, rpcUrl: string, print: (human: s
 function human(v: MatchVerdict, ms: number): string {
   const lines = [v.verified ? 'verified' : 'NOT VERIFIED', `tx           ${v.txHash}`];
   if (v.height !== null) lines.push(`block        ${v.height} (tx ${v.index ?? '?'}), checked against the state root of block ${v.height - 1}`);
-  if (v.claimed) lines.push(`receipt      status ${v.claimed.status}${v.claimed.nodeId ? `, node ${v.claimed.nodeId} at ${v.claimed.distanceM} m, price ${v.claimed.price}, lease ${v.claimed.leaseId}` : ''}`);
-  if (v.expected) lines.push(`re-derived   status ${v.expected.status}${v.expected.nodeId ? `, node ${v.expected.nodeId} at ${v.expected.distanceM} m, price ${v.expected.price}, lease ${v.expected.leaseId}` : ''}`);
-  lines.push(`evidence     ${v.stats.nodesOfType} nodes of the type proven (no omission possible), ${v.stats.candidates} eligible, ${v.stats.rpcCalls} RPC calls, ~${Math.round(v.stats.proofBytes / 1024)} KiB, ${ms} ms`);
+  const facts = (f: NonNullable<MatchVerdict['claimed']>) => `status ${f.status}${f.nodeId ? `, node ${f.nodeId} at ${f.distanceM} m, price ${f.price}, lease ${f.leaseId}${f.cost ? `, cost ${f.cost}` : ''}` : ''}`;
+  if (v.claimed) lines.push(`receipt      ${facts(v.claimed)}`);
+  if (v.expected) lines.push(`re-derived   ${facts(v.expected)}`);
+  lines.push(`evidence     ${v.stats.nodesOfType} nodes of the type proven (no omission possible), ${v.stats.candidates} eligible${v.stats.expiryUncertain ? `, ${v.stats.expiryUncertain} full whose lease expiry at block ${v.height} would decide` : ''}, ${v.stats.rpcCalls} RPC calls, ~${Math.round(v.stats.proofBytes / 1024)} KiB, ${ms} ms`);
   for (const p of v.problems) lines.push(`problem      ${p}`);
   return lines.join('\n');
 }

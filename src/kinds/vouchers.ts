@@ -3,6 +3,9 @@ import { fromHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import type { FlagReader } from './kind.ts';
 
+/** The voucher format for clients (the SDK reaches domain code through the kinds layer: docs/ARCHITECTURE.md). */
+export { signVoucher, encodeVoucher, decodeVoucher, type Voucher } from '../domain/vouchers.ts';
+
 /** The voucher of a `--voucher <hex>` flag (CLI_BAD_ARGS on anything malformed). */
 export function voucherFlag(f: FlagReader, name = 'voucher'): Voucher {
   const s = f.str(name);

@@ -96,7 +96,33 @@ export class ReceiptWatcher {
   }
 }
 
+/**
+ * How long to wait before sending again a tx the node refused with NODE_BUSY (its overload
+ * protection): given the error and how many busy refusals this tx had before, the delay in ms.
+ */
+export type BusyPolicy = (e: RpcCallError, attempt: number) => number;
+
+/** Wait as long as the node asks (`data.retryAfterMs`; `fallbackMs` if it does not say). The default. */
+export const busyRetryAfterNode = (fallbackMs = 1000): BusyPolicy => (e) => (typeof e.data.retryAfterMs === 'number' ? e.data.retryAfterMs : fallbackMs);
+
+/** Wait a fixed time (a load generator that models clients with their own retry timer). */
+export const busyFixedDelay = (ms: number): BusyPolicy => () => ms;
+
+/** Whether an error is the node's NODE_BUSY refusal (send the same tx again later). */
+export const isBusy = (e: unknown): boolean => e instanceof RpcCallError && e.reason === 'NODE_BUSY';
+
+export interface AccountOptions {
+  /** The receipt watcher to share (default: one per client). */
+  watcher?: ReceiptWatcher;
+  /** Chain id and genesis hash, if the caller has them (saves a getChainInfo call per account). */
+  chain?: { chainId: string; genesisHash: Uint8Array };
+  /** The next nonce, if the caller knows it (e.g. a fresh key: 0); otherwise read from the node's pendingNonce. */
+  nonce?: number;
+}
+
 export interface SendOptions {
+  /** NODE_BUSY back-off (default: the node's retryAfterMs). */
+  busy?: BusyPolicy;
   /** Use this nonce instead of the managed one (the managed sequence is not changed). */
   nonce?: number;
   /** Give up on NODE_BUSY after this long (ms). Default 60 s. */
@@ -129,11 +155,30 @@ export class Account {
   private next: number | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(client: Client, key: KeyPair, watcher?: ReceiptWatcher) {
+  constructor(client: Client, key: KeyPair, opts?: ReceiptWatcher | AccountOptions) {
+    const o: AccountOptions = opts instanceof ReceiptWatcher ? { watcher: opts } : (opts ?? {});
     this.client = client;
     this.key = key;
     this.address = key.address;
-    this.watcher = watcher ?? watcherOf(client);
+    this.watcher = o.watcher ?? watcherOf(client);
+    if (o.chain) this.chain = Promise.resolve(o.chain);
+    if (o.nonce !== undefined) this.next = o.nonce;
+  }
+
+  /** The nonce the next signed tx gets (null until read from the node). */
+  get nextNonce(): number | null {
+    return this.next;
+  }
+
+  /**
+   * Takes the next nonce from the node again (`pendingNonce`: its committed nonce plus the
+   * sender's txs in its pool), after txs of this key were refused or lost, or sets it to
+   * `nonce` if the caller read it elsewhere; in order with sends.
+   */
+  resync(nonce?: number): Promise<number> {
+    const p = this.queue.then(async () => (this.next = nonce ?? (await this.client.call('getAccount', [this.address])).pendingNonce));
+    this.queue = p.catch(() => {});
+    return p;
   }
 
   private chainInfo() {
@@ -193,8 +238,8 @@ export class Account {
           // a resend of a request that had arrived: the node holds it
         } else if (e.reason === 'NODE_BUSY') {
           if (Date.now() > deadline) throw e;
+          const after = (opts.busy ?? defaultBusy)(e, busyRetries);
           busyRetries++;
-          const after = typeof e.data.retryAfterMs === 'number' ? e.data.retryAfterMs : 1000;
           await sleep(Math.min(after, Math.max(0, deadline - Date.now())));
           continue;
         } else if ((e.reason === 'TXPOOL_NONCE_TOO_LOW' || e.reason === 'TXPOOL_NONCE_TAKEN') && !resynced) {
@@ -208,6 +253,8 @@ export class Account {
     }
   }
 }
+
+const defaultBusy = busyRetryAfterNode();
 
 const watchers = new WeakMap<Client, ReceiptWatcher>();
 function watcherOf(c: Client): ReceiptWatcher {

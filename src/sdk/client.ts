@@ -39,6 +39,26 @@ export interface ClientOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One answer of a batch: the result, or the node's error for that call. */
+export type BatchAnswer = { ok: true; result: unknown } | { ok: false; error: RpcCallError };
+
+/** A finalized block as `followBlocks` delivers it: its number and tx hashes. */
+export interface FollowedBlock {
+  number: number;
+  hash: string;
+  timestamp: number;
+  transactions: string[];
+}
+
+/** A running `followBlocks`: `ready` once the event stream is open; `idle()` once every announced block was delivered. */
+export interface BlockFollower {
+  ready: Promise<void>;
+  stop(): void;
+  idle(): Promise<void>;
+  /** The highest block delivered (or the starting height). */
+  readonly height: number;
+}
+
 /**
  * A typed JSON-RPC client of an edgechain node (Node and browsers: fetch only). Every method
  * of `RPC_API` is a typed call: `client.call('getAccount', [address])`, or the same through
@@ -71,10 +91,55 @@ export class Client {
 
   /** A call of any method name (no type or shape check): for methods this SDK does not know yet. */
   async raw(method: string, params: unknown[] = []): Promise<unknown> {
+    const { body } = await this.withRetries(() => this.post({ jsonrpc: '2.0', id: this.nextId++, method, params }, this.opts.timeoutMs));
+    const one = body as { result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> } };
+    if (one.error) throw new RpcCallError(one.error.code, one.error.message, one.error.data ?? {});
+    return one.result;
+  }
+
+  /**
+   * Many calls in one HTTP request (a JSON-RPC batch; the node's limit is rpc.maxBatch, 100 by
+   * default): the answers in call order, each a result or the node's error. A request that fails
+   * in transport is sent again as a whole (`retries`); `resent` says it was, so a caller can read
+   * a TXPOOL_DUPLICATE as "the first attempt arrived". No shape checks (raw results).
+   */
+  async batch(calls: readonly { method: string; params: unknown[] }[], timeoutMs = this.opts.timeoutMs): Promise<{ answers: BatchAnswer[]; resent: boolean }> {
+    if (calls.length === 0) return { answers: [], resent: false };
+    const first = this.nextId;
+    this.nextId += calls.length;
+    const request = calls.map((c, i) => ({ jsonrpc: '2.0', id: first + i, method: c.method, params: c.params }));
+    const { body, attempts } = await this.withRetries(() => this.post(request, timeoutMs));
+    if (!Array.isArray(body)) {
+      const e = (body as { error?: { code: number; message: string; data?: Record<string, unknown> } }).error;
+      const err = new RpcCallError(e?.code ?? -32603, e?.message ?? 'the node did not answer the batch with a list', e?.data ?? {});
+      return { answers: calls.map(() => ({ ok: false, error: err })), resent: attempts > 1 };
+    }
+    type Answer = { id?: unknown; result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> } };
+    const byId = new Map<unknown, Answer>();
+    for (const a of body as Answer[]) if (a && typeof a === 'object') byId.set(a.id, a);
+    const answers = calls.map((_, i): BatchAnswer => {
+      const a = byId.get(first + i);
+      if (!a) return { ok: false, error: new RpcCallError(-32603, 'no answer for this call in the batch') };
+      return a.error ? { ok: false, error: new RpcCallError(a.error.code, a.error.message, a.error.data ?? {}) } : { ok: true, result: a.result };
+    });
+    return { answers, resent: attempts > 1 };
+  }
+
+  /**
+   * `sendRawTransaction` for many signed txs (0x-hex) in one batch: per tx its hash, or the
+   * node's error (`NODE_BUSY`: send it again later, see `BusyPolicy`). After a resend of the
+   * whole request, TXPOOL_DUPLICATE counts as taken (the first attempt had arrived; hash null).
+   */
+  async sendRawTransactions(rawTxs: readonly string[], timeoutMs = this.opts.timeoutMs): Promise<({ ok: true; hash: string | null } | { ok: false; error: RpcCallError })[]> {
+    const { answers, resent } = await this.batch(rawTxs.map((hex) => ({ method: 'sendRawTransaction', params: [hex] })), timeoutMs);
+    return answers.map((a) => (a.ok ? { ok: true, hash: String(a.result) } : resent && a.error.reason === 'TXPOOL_DUPLICATE' ? { ok: true, hash: null } : a));
+  }
+
+  private async withRetries<T>(f: () => Promise<T>): Promise<{ body: T; attempts: number }> {
     let delay = this.opts.retryDelayMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once(method, params);
+        return { body: await f(), attempts: attempt + 1 };
       } catch (e) {
         if (!(e instanceof RpcTransportError) || attempt >= this.opts.retries) throw e;
         await sleep(delay);
@@ -83,27 +148,82 @@ export class Client {
     }
   }
 
-  private async once(method: string, params: unknown[]): Promise<unknown> {
+  private async post(payload: unknown, timeoutMs: number): Promise<unknown> {
     let res: Response;
     try {
       res = await this.opts.fetch(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: this.nextId++, method, params }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
       throw new RpcTransportError(`cannot reach ${this.url} (${cause}: ${(e as Error).message})`);
     }
-    let body: { result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> } };
     try {
-      body = (await res.json()) as typeof body;
+      return await res.json();
     } catch {
       throw new RpcTransportError(`${this.url} answered HTTP ${res.status} without JSON`);
     }
-    if (body.error) throw new RpcCallError(body.error.code, body.error.message, body.error.data ?? {});
-    return body.result;
+  }
+
+  /**
+   * Follows finalized blocks without polling: on each `block` server-sent event it fetches the
+   * blocks not yet seen (tx hashes only, in batches of 100) and calls `onBlock` for each in
+   * height order with `receivedAt` = `performance.now()` when the event arrived (the time a
+   * client learns of finalization). Starts after `from` (default: the head when called).
+   */
+  followBlocks(onBlock: (b: FollowedBlock, receivedAt: number) => void, opts: { from?: number; onError?: (e: Error) => void } = {}): BlockFollower {
+    let last = opts.from ?? -1;
+    let fetching: Promise<void> = Promise.resolve();
+    let stopSse: (() => void) | null = null;
+    let stopped = false;
+    const fail = (e: Error) => opts.onError?.(e);
+    const pull = (to: number, at: number) => {
+      if (to <= last) return;
+      const from = last + 1;
+      last = to;
+      fetching = fetching.then(async () => {
+        for (let h = from; h <= to; h += 100) {
+          const calls = [];
+          for (let k = h; k <= Math.min(to, h + 99); k++) calls.push({ method: 'getBlockByNumber', params: [k, false] });
+          const { answers } = await this.batch(calls, Math.max(this.opts.timeoutMs, 30_000));
+          answers.forEach((a, i) => {
+            if (!a.ok || !a.result) throw new RpcTransportError(`block ${h + i} missing on ${this.url}${a.ok ? '' : `: ${a.error.message}`}`);
+            const b = a.result as FollowedBlock;
+            onBlock({ number: b.number, hash: b.hash, timestamp: b.timestamp, transactions: (b.transactions ?? []).map(String) }, at);
+          });
+        }
+      }).catch((e: Error) => fail(e));
+    };
+    const ready = (async () => {
+      if (last < 0) last = await this.call('getBlockNumber', []);
+      if (stopped) return;
+      await new Promise<void>((resolve, reject) => {
+        stopSse = this.subscribe(
+          (event, data) => {
+            if (event === 'block') pull(Number((data as { number: number }).number), performance.now());
+          },
+          (e) => {
+            reject(e);
+            fail(e);
+          },
+          resolve,
+        );
+      });
+    })();
+    return {
+      ready,
+      stop: () => {
+        stopped = true;
+        stopSse?.();
+      },
+      idle: () => fetching,
+      get height() {
+        return last;
+      },
+    };
   }
 
   /**
@@ -153,14 +273,15 @@ export class Client {
 
   /**
    * Server-sent events of the node (GET /events): `block` ({number, hash, txCount, timestamp,
-   * view}) and `status`. Returns a function that stops the subscription.
+   * view}) and `status`. `onOpen` once the stream is open. Returns a function that stops the subscription.
    */
-  subscribe(onEvent: (event: string, data: unknown) => void, onError?: (e: Error) => void): () => void {
+  subscribe(onEvent: (event: string, data: unknown) => void, onError?: (e: Error) => void, onOpen?: () => void): () => void {
     const ctl = new AbortController();
     void (async () => {
       try {
         const res = await this.opts.fetch(this.url + '/events', { signal: ctl.signal, headers: { accept: 'text/event-stream' } });
         if (!res.ok || !res.body) throw new RpcTransportError(`/events answered HTTP ${res.status}`);
+        onOpen?.();
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buf = '';
         for (;;) {

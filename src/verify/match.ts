@@ -12,6 +12,7 @@ import { makeNode, type NodeRec } from '../domain/edge-nodes.ts';
 import { Counter, counterKey, deviceKey, leaseKey, nodeKey } from '../domain/keys.ts';
 import { ReceiptStatus } from '../domain/receipts.ts';
 import { bruteForceMatch } from '../domain/spatial.ts';
+import { leaseCost } from '../domain/leases.ts';
 import { parseBytes, parseKeyProof, parseRangeProof } from '../state/proof-json.ts';
 import { parseTypeIndexKey, pathOfKey, rangePrefix, verifyKeyProof, verifyRangeProof } from '../state/smt.ts';
 import { equalBytes, toHex } from '../util/bytes.ts';
@@ -37,6 +38,10 @@ export interface MatchFacts {
   price: number | null;
   leaseId: number | null;
   demand: number | null;
+  /** Paid leases: price × demand × durationS locked at the match (0 before params.paymentsFromHeight). */
+  cost: number | null;
+  /** Paid leases: ms of block time at which the lease expires (0: no term). */
+  endsAt: number | null;
 }
 
 export interface MatchVerdict {
@@ -51,7 +56,7 @@ export interface MatchVerdict {
   expected: MatchFacts | null;
   /** Exactly what disagrees or could not be checked; empty when verified. */
   problems: string[];
-  stats: { nodesOfType: number; candidates: number; rpcCalls: number; proofBytes: number; rangeParts: number };
+  stats: { nodesOfType: number; candidates: number; rpcCalls: number; proofBytes: number; rangeParts: number; expiryUncertain: number };
 }
 
 class Refused extends Error {}
@@ -71,6 +76,8 @@ interface PrefixView {
   isDevice: boolean;
   lastLeaseId: number;
   leases: Map<number, { nodeId: string; demand: number }>;
+  /** Slots in use on a node at the parent height (proven records read so far; absent: not read or no such node). */
+  usedAtParent: Map<string, { used: number; activeLeases: number }>;
   /** A node record at the parent height (proven), for nodes not of the task type. */
   nodeAtParent(id: string): Promise<Cand | null>;
   leaseAtParent(id: number): Promise<{ nodeId: string; demand: number } | null>;
@@ -112,6 +119,14 @@ const PREFIX_EFFECTS: Partial<Record<TxKind, Effect>> = {
     const n = v.nodes.get(l.nodeId) ?? (await v.nodeAtParent(l.nodeId));
     if (n) v.nodes.set(n.id, { ...n, used: n.used - l.demand, activeLeases: n.activeLeases - 1, updatedAt: height });
   },
+  // a renewal moves a lease's end and locks tokens: no edge node, lease node/demand, device or lease id changes
+  renewLease: () => {},
+  // payment channels move tokens between accounts only
+  channelOpen: () => {},
+  channelTopUp: () => {},
+  channelClaim: () => {},
+  channelClose: () => {},
+  channelRefund: () => {},
 };
 
 function nodeFromRecord(value: Uint8Array, where: string): Cand {
@@ -128,7 +143,11 @@ const factsOf = (r: Receipt): MatchFacts => ({
   price: r.match?.price ?? null,
   leaseId: r.match?.leaseId ?? null,
   demand: r.match?.demand ?? null,
+  cost: r.match?.cost ?? null,
+  endsAt: r.match?.endsAt ?? null,
 });
+
+const noMatch = (status: number): MatchFacts => ({ status, nodeId: null, distanceM: null, price: null, leaseId: null, demand: null, cost: null, endsAt: null });
 
 export interface VerifyAnchor {
   chainId: string;
@@ -145,7 +164,7 @@ export function anchorFromGenesis(g: Genesis): VerifyAnchor {
  * Never throws for anything the node says: a lie or a malformed answer is a problem in the verdict.
  */
 export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: string): Promise<MatchVerdict> {
-  const stats = { nodesOfType: 0, candidates: 0, rpcCalls: 0, proofBytes: 0, rangeParts: 0 };
+  const stats = { nodesOfType: 0, candidates: 0, rpcCalls: 0, proofBytes: 0, rangeParts: 0, expiryUncertain: 0 };
   const verdict: MatchVerdict = { verified: false, txHash, height: null, index: null, claimed: null, expected: null, problems: [], stats };
   const rpc = async (method: string, params: unknown[]): Promise<Record<string, unknown>> => {
     stats.rpcCalls++;
@@ -181,8 +200,8 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
     const parent = height - 1;
 
     // 4. proven facts at the parent height
-    const proveKey = async (key: Uint8Array): Promise<Uint8Array | null> => {
-      const r = await rpc('getProof', [toHex(key, true), parent]);
+    const proveKeyAt = async (key: Uint8Array, at: number, root: Uint8Array): Promise<Uint8Array | null> => {
+      const r = await rpc('getProof', [toHex(key, true), at]);
       stats.proofBytes += JSON.stringify(r).length / 2;
       const value = r.value === null ? null : parseBytes(r.value, 'proven value');
       let proof;
@@ -191,13 +210,18 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
       } catch (e) {
         return fail(`getProof ${toHex(key, true)}: ${(e as Error).message}`);
       }
-      const bad = verifyKeyProof(parentRoot, key, value, proof, pathOfKey);
-      if (bad) return fail(`proof of state key ${toHex(key, true)} at height ${parent} refused: ${bad}`);
+      const bad = verifyKeyProof(root, key, value, proof, pathOfKey);
+      if (bad) return fail(`proof of state key ${toHex(key, true)} at height ${at} refused: ${bad}`);
       return value;
     };
+    const proveKey = (key: Uint8Array) => proveKeyAt(key, parent, parentRoot);
+    const usedAtParent = new Map<string, { used: number; activeLeases: number }>();
     const sender = tx.sender;
+    const candidates = await provenCandidates(rpc, parentRoot, parent, q.taskType, stats);
+    for (const n of candidates.values()) usedAtParent.set(n.id, { used: n.used, activeLeases: n.activeLeases });
     const view: PrefixView = {
-      nodes: await provenCandidates(rpc, parentRoot, parent, q.taskType, stats),
+      nodes: candidates,
+      usedAtParent,
       serviceType: q.taskType,
       sender,
       isDevice: (await proveKey(deviceKey(addrBytes(sender)))) !== null,
@@ -210,7 +234,9 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
       leases: new Map(),
       nodeAtParent: async (id) => {
         const v = await proveKey(nodeKey(id));
-        return v ? nodeFromRecord(v, `node "${id}"`) : null;
+        const n = v ? nodeFromRecord(v, `node "${id}"`) : null;
+        if (n) usedAtParent.set(id, { used: n.used, activeLeases: n.activeLeases });
+        return n;
       },
       leaseAtParent: async (id) => {
         const v = await proveKey(leaseKey(id));
@@ -234,17 +260,47 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
     // a node of the type may have been added or changed by an earlier tx: keep only those of the type
     for (const [id, n] of view.nodes) if (!offers(n.serviceTypes, q.taskType)) view.nodes.delete(id);
 
-    // 6. re-derive the outcome
-    const eligible = [...view.nodes.values()].filter((n) => n.online && n.capacity - n.used >= q.demand && (q.maxPrice === 0 || n.price <= q.maxPrice));
-    stats.candidates = eligible.length;
+    // 6. re-derive the outcome (the order of checks of Leases.match)
+    const paid = height >= anchor.params.paymentsFromHeight;
+    const time = block.header.timestamp;
     let expected: MatchFacts;
-    if (!view.isDevice) expected = { status: ReceiptStatus.NOT_DEVICE, nodeId: null, distanceM: null, price: null, leaseId: null, demand: null };
-    else {
+    if (!view.isDevice) expected = noMatch(ReceiptStatus.NOT_DEVICE);
+    else if (paid && (q.durationS < 1 || q.durationS > anchor.params.maxLeaseDurationS)) expected = noMatch(ReceiptStatus.BAD_DURATION);
+    else if (paid && verdict.claimed.status === ReceiptStatus.LEASE_CAP) {
+      return fail(`cannot verify: the receipt says LEASE_CAP, which depends on how many active leases the device holds; the state does not commit to that count (docs/VERIFY.md)`);
+    } else {
       const hit = bruteForceMatch(view.nodes.values(), q);
-      expected = hit
-        ? { status: ReceiptStatus.OK, nodeId: hit.node.id, distanceM: hit.distanceM, price: hit.node.price, leaseId: view.lastLeaseId + 1, demand: q.demand }
-        : { status: ReceiptStatus.NO_CANDIDATE, nodeId: null, distanceM: null, price: null, leaseId: null, demand: null };
+      const factsFor = (node: Cand): MatchFacts => {
+        const cost = paid ? (leaseCost(node.price, q.demand, q.durationS) ?? fail('the lease cost does not fit below 2^53')) : 0;
+        const distanceM = bruteForceMatch([{ ...node, used: 0, capacity: q.demand, online: true }], { ...q, maxPrice: 0 })!.distanceM;
+        return { status: ReceiptStatus.OK, nodeId: node.id, distanceM, price: node.price, leaseId: view.lastLeaseId + 1, demand: q.demand, cost, endsAt: paid ? time + q.durationS * 1000 : 0 };
+      };
+      // 6a. leases that expired at the start of block h freed slots before every tx of the block
+      const ex = paid ? expiryCouldDecide(view, q) : null;
+      if (ex) {
+        stats.expiryUncertain = ex.uncertain.length;
+        const c = verdict.claimed;
+        const why = `whether a lease on ${ex.uncertain.map((id) => `"${id}"`).join(', ')} (full at height ${parent}) expired at the start of block ${height} decides the winner, and which leases expired is not provable from the state (docs/VERIFY.md, "Lease expiry")`;
+        const named = c.status === ReceiptStatus.OK && c.nodeId !== null ? ex.possible.get(c.nodeId) : undefined;
+        if (named) {
+          expected = factsFor(named);
+          if ((Object.keys(expected) as (keyof MatchFacts)[]).every((k) => expected[k] === c[k])) return fail(`cannot verify: ${why}; the receipt (node "${named.id}") is consistent with the proven state if ${named.id === ex.base?.node.id ? 'none of them expired' : `the lease on "${named.id}" did`}`);
+        } else if (c.status === ReceiptStatus.NO_CANDIDATE && !ex.base) {
+          return fail(`cannot verify: ${why}; the receipt (NO_CANDIDATE) is consistent with the proven state if none expired`);
+        } else {
+          // no set of expiries gives this receipt: a problem whatever expired
+          const names = [...ex.possible.keys()].map((id) => `"${id}"`).join(' or ');
+          verdict.problems.push(c.status === ReceiptStatus.OK ? `nodeId: the certified receipt says ${JSON.stringify(c.nodeId)}, which no lease expiry at the start of block ${height} makes the winner (the proven state gives ${names})` : `status: the certified receipt says ${c.status}, the proven state gives an OK match on ${names} whatever expired at the start of block ${height}`);
+          expected = hit ? factsFor(hit.node) : noMatch(ReceiptStatus.NO_CANDIDATE);
+          verdict.expected = expected;
+          return verdict;
+        }
+      } else if (!hit) expected = noMatch(ReceiptStatus.NO_CANDIDATE);
+      else if (paid && verdict.claimed.status === ReceiptStatus.INSUFFICIENT_FUNDS) {
+        return fail(`cannot verify: the receipt says INSUFFICIENT_FUNDS (the winner "${hit.node.id}" is proven), which depends on the device's balance after the txs before it in the block; this verifier does not re-derive balances (docs/VERIFY.md)`);
+      } else expected = { ...factsFor(hit.node), distanceM: hit.distanceM };
     }
+    stats.candidates = [...view.nodes.values()].filter((n) => n.online && n.capacity - n.used >= q.demand && (q.maxPrice === 0 || n.price <= q.maxPrice)).length;
     verdict.expected = expected;
     for (const k of Object.keys(expected) as (keyof MatchFacts)[]) {
       if (expected[k] !== verdict.claimed[k]) verdict.problems.push(`${k}: the certified receipt says ${JSON.stringify(verdict.claimed[k])}, the proven state gives ${JSON.stringify(expected[k])}`);
@@ -256,6 +312,38 @@ export async function verifyMatch(call: RpcCall, anchor: VerifyAnchor, txHash: s
     return verdict;
   }
 }
+
+/**
+ * Leases expire at the start of a block, before its first tx (Leases.expireDue), and free
+ * slots on their nodes. Which leases expired is not provable from the parent state: the expiry
+ * queue is derived in memory, and the state has no index of leases by node or end time. But
+ * expiry only ever frees slots, so it can change the outcome only through a node of the type
+ * that is too full without it. Given the view without expiry, returns null when no set of
+ * expiries can change the winner (the winner with every such node's parent-height slots freed
+ * is the same: eligibility only grows with freed slots, and that winner beats every node of
+ * the larger set); otherwise the nodes that could win: the winner without expiry (or none)
+ * and each too-full node that beats it (docs/VERIFY.md, "Lease expiry").
+ */
+function expiryCouldDecide(view: PrefixView, q: EdgeMatch): { base: MatchHitOf | null; possible: Map<string, Cand>; uncertain: string[] } | null {
+  const maxFreed = (n: Cand) => Math.min(n.used, view.usedAtParent.get(n.id)?.used ?? 0);
+  const uncertain = [...view.nodes.values()].filter((n) => n.capacity - n.used < q.demand && maxFreed(n) > 0 && n.capacity - (n.used - maxFreed(n)) >= q.demand);
+  if (uncertain.length === 0) return null;
+  const base = bruteForceMatch(view.nodes.values(), q);
+  const widest = new Map(view.nodes);
+  for (const n of uncertain) widest.set(n.id, { ...n, used: n.used - maxFreed(n) });
+  const wide = bruteForceMatch(widest.values(), q);
+  if ((base?.node.id ?? null) === (wide?.node.id ?? null)) return null;
+  const possible = new Map<string, Cand>();
+  if (base) possible.set(base.node.id, base.node);
+  for (const u of uncertain) {
+    // u wins if it is freed and beats the winner without expiry
+    const alone = bruteForceMatch([...(base ? [base.node] : []), { ...u, used: u.used - maxFreed(u) }], q);
+    if (alone?.node.id === u.id) possible.set(u.id, u);
+  }
+  return { base, possible, uncertain: uncertain.map((n) => n.id) };
+}
+
+type MatchHitOf = NonNullable<ReturnType<typeof bruteForceMatch<Cand>>>;
 
 function hexField(o: Record<string, unknown>, name: string): Uint8Array {
   return parseBytes(o[name], name);

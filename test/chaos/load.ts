@@ -8,11 +8,13 @@
  *
  * `accepted` = sendRawTransaction returned the hash on some node (or TXPOOL_DUPLICATE: some
  * node already had it). Those are the txs that must all be finalized.
+ *
+ * Built on the SDK: an `Account` per sender signs with managed nonces (resynced after a
+ * definite refusal), a `Client` per node (no transport resend: the two-node delivery below is
+ * this client's resend policy) sends and reads receipts in batches.
  */
-import { Agent } from 'node:http';
-import { rpc } from '../../bench/loadgen.ts';
-import { signTx } from '../../src/chain/tx.ts';
 import type { KeyPair } from '../../src/crypto/index.ts';
+import { Account, Client, RpcCallError } from '../../src/sdk/index.ts';
 import { toHex } from '../../src/util/bytes.ts';
 
 export interface AcceptedTx {
@@ -43,7 +45,7 @@ const SOFT_REFUSALS = new Set(['NODE_BUSY', 'NODE_UNAVAILABLE']);
 export class SteadyLoad {
   readonly txs = new Map<string, AcceptedTx>();
   readonly counters: LoadCounters = { attempts: 0, accepted: 0, rejected: {}, unreachable: 0, busy: 0, resent: 0 };
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly clients = new Map<string, Client>();
   private stopped = false;
   private loops: Promise<void>[] = [];
   private t0 = 0;
@@ -68,22 +70,29 @@ export class SteadyLoad {
 
   async start(): Promise<void> {
     this.t0 = performance.now();
+    const chain = { chainId: this.opts.chainId, genesisHash: this.opts.genesisHash };
     const nonces = await Promise.all(this.opts.senders.map((k) => this.pendingNonce(k.address)));
-    this.loops = this.opts.senders.map((k, i) => this.senderLoop(k, nonces[i], i));
+    const accounts = this.opts.senders.map((k, i) => new Account(this.client(this.opts.nodes()[0].url), k, { chain, nonce: nonces[i] }));
+    this.loops = accounts.map((a, i) => this.senderLoop(a, i));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.loops);
-    this.agent.destroy();
   }
 
+  private client(url: string): Client {
+    let c = this.clients.get(url);
+    if (!c) this.clients.set(url, (c = new Client(url, { timeoutMs: this.opts.requestTimeoutMs ?? 3_000, retries: 0, checkResults: false })));
+    return c;
+  }
+
+  /** The sender's pendingNonce from the first node that answers (any node may be down). */
   private async pendingNonce(address: string): Promise<number> {
     for (;;) {
       for (const n of this.opts.nodes()) {
         try {
-          const [r] = await rpc(this.agent, n.url, [{ jsonrpc: '2.0', id: 1, method: 'getAccount', params: [address] }], 3_000);
-          if (r.result) return (r.result as { pendingNonce: number }).pendingNonce;
+          return (await this.client(n.url).call('getAccount', [address])).pendingNonce;
         } catch {
           /* try the next node */
         }
@@ -92,9 +101,8 @@ export class SteadyLoad {
     }
   }
 
-  private async senderLoop(key: KeyPair, firstNonce: number, index: number): Promise<void> {
+  private async senderLoop(account: Account, index: number): Promise<void> {
     const period = (1000 * this.opts.senders.length) / this.opts.rate;
-    let nonce = firstNonce;
     let next = performance.now() + period * (index / this.opts.senders.length);
     const sink = new Uint8Array(20).fill(0xee);
     while (!this.stopped) {
@@ -102,15 +110,14 @@ export class SteadyLoad {
       if (wait > 0) await sleep(wait);
       next = Math.max(next + period, performance.now() - period);
       if (this.stopped) break;
-      const stx = signTx(key, this.opts.chainId, nonce, { kind: 'transfer', transfer: { to: sink, amount: 1 } }, this.opts.genesisHash);
+      const stx = await account.sign({ kind: 'transfer', transfer: { to: sink, amount: 1 } });
       const outcome = await this.deliver(stx.bytes, toHex(stx.hash, true));
       if (outcome.ok) {
         this.counters.accepted++;
-        this.txs.set(outcome.hash, { hash: outcome.hash, sender: key.address, nonce, acceptedAt: this.now(), acceptedBy: outcome.by, finalizedAt: null, block: null });
-        nonce++;
+        this.txs.set(outcome.hash, { hash: outcome.hash, sender: account.address, nonce: stx.body.nonce, acceptedAt: this.now(), acceptedBy: outcome.by, finalizedAt: null, block: null });
       } else if (!this.stopped) {
         this.counters.rejected[outcome.code] = (this.counters.rejected[outcome.code] ?? 0) + 1;
-        nonce = await this.pendingNonce(key.address);
+        await account.resync(await this.pendingNonce(account.address));
       }
     }
   }
@@ -125,11 +132,10 @@ export class SteadyLoad {
         nodes.map(async (n) => {
           this.counters.attempts++;
           try {
-            const [r] = await rpc(this.agent, n.url, [{ jsonrpc: '2.0', id: 1, method: 'sendRawTransaction', params: [hex] }], this.opts.requestTimeoutMs ?? 3_000);
-            if (!r.error) return { node: n.name, code: 'OK' };
-            const code = (r.error.data as { code?: string } | undefined)?.code ?? (r.error.code === -32002 ? 'NODE_UNAVAILABLE' : String(r.error.code));
-            return { node: n.name, code };
-          } catch {
+            await this.client(n.url).call('sendRawTransaction', [hex]);
+            return { node: n.name, code: 'OK' };
+          } catch (e) {
+            if (e instanceof RpcCallError) return { node: n.name, code: e.reason ?? (e.code === -32002 ? 'NODE_UNAVAILABLE' : String(e.code)) };
             this.counters.unreachable++;
             return { node: n.name, code: 'UNREACHABLE' };
           }
@@ -152,15 +158,15 @@ export class SteadyLoad {
     const open = [...this.txs.values()].filter((t) => t.finalizedAt === null);
     for (let i = 0; i < open.length; i += 100) {
       const chunk = open.slice(i, i + 100);
-      const out = await rpc(this.agent, url, chunk.map((t, k) => ({ jsonrpc: '2.0', id: k, method: 'getTransactionReceipt', params: [t.hash] })), 10_000);
-      for (const r of out) {
+      const { answers } = await this.client(url).batch(chunk.map((t) => ({ method: 'getTransactionReceipt', params: [t.hash] })), 10_000);
+      answers.forEach((r, k) => {
+        if (!r.ok) return; // an error for one tx: asked again next round
         const rec = r.result as { blockNumber: number } | null;
         if (rec) {
-          const t = chunk[r.id as number];
-          t.finalizedAt = this.now();
-          t.block = rec.blockNumber;
+          chunk[k].finalizedAt = this.now();
+          chunk[k].block = rec.blockNumber;
         }
-      }
+      });
     }
     return [...this.txs.values()].filter((t) => t.finalizedAt === null).length;
   }

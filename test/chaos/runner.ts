@@ -19,9 +19,8 @@
  */
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Agent } from 'node:http';
 import { Testnet } from '../e2e/harness.ts';
-import { rpc } from '../../bench/loadgen.ts';
+import { Client } from '../../src/sdk/index.ts';
 import { RpcClient } from '../../src/cli/rpc-client.ts';
 import { readKeyFile } from '../../src/crypto/keyfile.ts';
 import { fromHex } from '../../src/util/bytes.ts';
@@ -177,7 +176,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const lab = useNetns ? new NetnsLab(names.length) : null;
   let listener: VoteListener | null = null;
   let sealerNames: string[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  // one SDK client per node URL: no transport resend (a paused or cut-off node is an answer here)
+  const clients = new Map<string, Client>();
+  const clientOf = (u: string) => {
+    let c = clients.get(u);
+    if (!c) clients.set(u, (c = new Client(u, { timeoutMs: 3_000, retries: 0, checkResults: false })));
+    return c;
+  };
   let load: SteadyLoad | null = null;
   const expectedExit = new Set<string>();
   const cleanup = () => {
@@ -201,8 +206,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const url = (name: string) => t.byName(name).node.rpcUrl;
   const heightOf = async (name: string): Promise<number | null> => {
     try {
-      const [r] = await rpc(agent, url(name), [{ jsonrpc: '2.0', id: 1, method: 'getBlockNumber', params: [] }], 3_000);
-      return typeof r.result === 'number' ? r.result : null;
+      const r = await clientOf(url(name)).raw('getBlockNumber', []);
+      return typeof r === 'number' ? r : null;
     } catch {
       return null;
     }
@@ -229,12 +234,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const top = Math.min(...(live as number[]));
     const from = agreedUpTo + 1;
     for (let h = from; h <= top; h += 100) {
-      const reqs: { jsonrpc: string; id: number; method: string; params: unknown[] }[] = [];
-      for (let k = h; k <= Math.min(top, h + 99); k++) reqs.push({ jsonrpc: '2.0', id: k, method: 'getBlockByNumber', params: [k, false] });
-      const per = await Promise.all(names.map((n) => rpc(agent, url(n), reqs, 30_000)));
+      const reqs: { id: number; method: string; params: unknown[] }[] = [];
+      for (let k = h; k <= Math.min(top, h + 99); k++) reqs.push({ id: k, method: 'getBlockByNumber', params: [k, false] });
+      const per = await Promise.all(names.map((n) => clientOf(url(n)).batch(reqs, 30_000)));
+      const resultOf = (out: (typeof per)[number], k: number) => {
+        const a = out.answers[k];
+        return a?.ok ? (a.result as { hash?: string; timestamp?: number } | null) : null;
+      };
       for (let k = 0; k < reqs.length; k++) {
-        const hashes = per.map((out) => (out.find((r) => r.id === reqs[k].id)?.result as { hash?: string } | null)?.hash ?? null);
-        const b0 = per[0].find((r) => r.id === reqs[k].id)?.result as { timestamp?: number } | null;
+        const hashes = per.map((out) => resultOf(out, k)?.hash ?? null);
+        const b0 = resultOf(per[0], k);
         if (b0 && typeof b0.timestamp === 'number') stamps[reqs[k].id] = b0.timestamp;
         if (hashes.some((x) => x === null) || new Set(hashes).size !== 1) {
           throw new Error(`agreement: height ${reqs[k].id}: ${names.map((n, i) => `${n}=${hashes[i]}`).join(' ')}`);
@@ -508,7 +517,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     // a paused node must get SIGCONT before SIGTERM could matter; stop() uses SIGKILL
     await t.stop().catch(() => {});
     lab?.teardown();
-    agent.destroy();
   }
 }
 

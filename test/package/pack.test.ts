@@ -2,8 +2,9 @@
  * The installable package (docs/SDK.md, "Installing"): `npm pack` (its prepack builds dist/
  * with tsc), then `npm install -g` of the tarball into a temp prefix (dependencies from the
  * local npm cache where it has them), then the installed `edgechain` command walks through a
- * one-sealer testnet (keygen, testnet init, start, tx, receipt, verify match) and the
- * installed SDK is imported by its package name.
+ * one-sealer testnet (keygen, testnet init, start, tx, receipt, verify match, a payment
+ * channel opened and a voucher signed with the CLI) and the installed SDK is imported by its
+ * package name (its voucher helpers accept and claim that voucher).
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RPC_METHOD_NAMES } from '../../src/sdk/api.ts';
 import { KIND_LIST } from '../../src/kinds/registry.ts';
+import { readKeyFile } from '../../src/crypto/keyfile.ts';
+import { toHex } from '../../src/util/bytes.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'edgechain-pack-'));
@@ -97,6 +100,16 @@ describe('npm pack + npm install -g', () => {
     expect(reg.code, reg.err).toBe(0);
     const receipt = JSON.parse(reg.out);
     expect(receipt).toMatchObject({ kind: 'registerDevice', status: 0 });
+    // payment kinds through the installed CLI: device-1 opens a channel to the proxy account and signs a voucher off-chain
+    const proxyKey = readKeyFile(join(dir, 'keys', 'accounts', 'proxy.json'));
+    const open = await edgechain('channel', 'open', '--key', key, '--to', proxyKey.address, '--deposit', '50', '--expires', '600', '--rpc', rpc, '--json');
+    expect(open.code, open.err).toBe(0);
+    const opened = JSON.parse(open.out);
+    expect(opened).toMatchObject({ kind: 'channelOpen', status: 0 });
+    const channelId = opened.channel.channelId as number;
+    const voucher = await edgechain('channel', 'voucher', '--key', key, '--channel', String(channelId), '--amount', '20', '--rpc', rpc, '--json');
+    expect(voucher.code, voucher.err).toBe(0);
+    const voucherHex = JSON.parse(voucher.out).voucher as string;
     const status = await edgechain('status', '--rpc', rpc, '--json');
     expect(status.code, status.err).toBe(0);
     expect(JSON.stringify(JSON.parse(status.out))).toMatch(/"height":[1-9]/);
@@ -104,14 +117,17 @@ describe('npm pack + npm install -g', () => {
     const script = join(prefix, 'lib', 'sdk-check.mjs');
     writeFileSync(
       script,
-      `import { Client, tx, RPC_METHOD_NAMES } from 'edgechain';
+      `import { Client, Account, ChannelPayee, keyPairFromSecret, fromHex, tx, RPC_METHOD_NAMES } from 'edgechain';
        const c = new Client(${JSON.stringify(rpc)});
        const r = await c.rpc.getTransactionReceipt(${JSON.stringify(receipt.transactionHash)});
-       console.log(JSON.stringify({ status: r.status, methods: RPC_METHOD_NAMES.length, kinds: Object.keys(tx).length }));`,
+       const payee = new ChannelPayee(new Account(c, keyPairFromSecret(fromHex(${JSON.stringify(toHex(proxyKey.secretKey))}))), ${channelId});
+       const accepted = await payee.accept(${JSON.stringify(voucherHex)});
+       const claim = await payee.claim();
+       console.log(JSON.stringify({ status: r.status, methods: RPC_METHOD_NAMES.length, kinds: Object.keys(tx).length, accepted: accepted.accepted, claimed: claim.channel.paid }));`,
     );
     const sdk = await run(process.execPath, [script]);
     expect(sdk.code, sdk.err).toBe(0);
-    expect(JSON.parse(sdk.out)).toEqual({ status: 0, methods: RPC_METHOD_NAMES.length, kinds: KIND_LIST.length });
+    expect(JSON.parse(sdk.out)).toEqual({ status: 0, methods: RPC_METHOD_NAMES.length, kinds: KIND_LIST.length, accepted: true, claimed: 20 });
     const served = await fetch(`${rpc}/openrpc.json`);
     expect(served.status).toBe(200);
   }, 180_000);

@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readKeyFile } from '../../src/crypto/index.ts';
 import { rpcMethods, type RpcContext } from '../../src/rpc/methods.ts';
 import { RPC_PARAM_NAMES } from '../../src/sdk/api.ts';
-import { Account, Client, RPC_API, RPC_METHOD_NAMES, ReceiptTimeoutError, RpcCallError, microDegrees, tx, type Receipt } from '../../src/sdk/index.ts';
+import { Account, Client, RPC_API, RPC_METHOD_NAMES, ReceiptTimeoutError, RpcCallError, busyFixedDelay, isBusy, microDegrees, toHex, tx, type Receipt } from '../../src/sdk/index.ts';
 import { KIND_LIST } from '../../src/kinds/registry.ts';
 import { signVoucher } from '../../src/domain/vouchers.ts';
 import { generateKeyPair } from '../../src/crypto/keys.ts';
@@ -212,6 +212,51 @@ describe('the SDK against a live node', () => {
     expect((await client.watchReceipt(sent.hash, 10_000)).blockNumber).toBe(r.blockNumber);
     await expect(client.watchReceipt('0x' + 'cd'.repeat(32), 500)).rejects.toThrow(/no receipt/);
   }, 90_000);
+
+  it('the load generator\'s pieces: txs signed beforehand, sent in one batch, NODE_BUSY backed off by a policy, finalization followed over SSE', async () => {
+    // a fresh key (nonce 0, unfunded: its transfers are admitted and fail in execution, consuming their nonces)
+    const stranger = new Account(client, generateKeyPair(), { nonce: 0 });
+    const signed = [];
+    for (let i = 0; i < 90; i++) signed.push(await stranger.sign(tx.transfer({ to: new Uint8Array(20).fill(3), amount: 1 })));
+    expect(signed.map((t) => t.body.nonce)).toEqual([...Array(90).keys()]);
+    const hashes = new Set(signed.map((t) => t.hashHex));
+    const finalizedIn = new Map<string, number>();
+    let allSeen!: () => void;
+    const seen = new Promise<void>((r) => (allSeen = r));
+    const follower = client.followBlocks((b, at) => {
+      expect(at).toBeGreaterThan(0);
+      for (const h of b.transactions) if (hashes.has(h)) finalizedIn.set(h, b.number);
+      if (finalizedIn.size === hashes.size) allSeen();
+    });
+    await follower.ready;
+    // the node's pool takes 40 (busyPoolTxs): the rest of the batch is NODE_BUSY; those go again after the policy's delay
+    const policy = busyFixedDelay(50);
+    let pending = signed;
+    let busy = 0;
+    for (let round = 0; pending.length > 0; round++) {
+      expect(round).toBeLessThan(200);
+      const out = await client.sendRawTransactions(pending.map((t) => toHex(t.bytes, true)));
+      const again = pending.filter((_, i) => {
+        const r = out[i];
+        if (r.ok) return false;
+        if (!isBusy(r.error)) throw r.error;
+        return true;
+      });
+      busy += again.length;
+      pending = again;
+      if (pending.length) await new Promise((r) => setTimeout(r, policy(new RpcCallError(-32002, 'busy'), round)));
+    }
+    expect(busy).toBeGreaterThan(0);
+    await seen;
+    await follower.idle();
+    follower.stop();
+    expect(finalizedIn.size).toBe(90);
+    const { answers } = await client.batch([...hashes].map((h) => ({ method: 'getTransactionReceipt', params: [h] })));
+    expect(answers.map((a) => a.ok && (a.result as { statusText: string }).statusText)).toEqual([...hashes].map(() => 'INSUFFICIENT_BALANCE'));
+    expect((await client.rpc.getAccount(stranger.address)).nonce).toBe(90);
+    // a resync reads the node's pendingNonce
+    expect(await stranger.resync()).toBe(90);
+  }, 120_000);
 
   it('subscribes to new blocks over server-sent events', async () => {
     const company = acct('device-1');
