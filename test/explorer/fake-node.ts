@@ -489,6 +489,16 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
       const list = channels.filter((c) => o.status === undefined || c.status === o.status).sort((a, b) => b.id - a.id);
       return { total: list.length, channels: list.slice(0, optInt(o.limit, 'limit', 100, 1000)!).map((c) => ({ ...c })) };
     },
+    // one recorded offence: company-c signed two PREPAREs at height 3, view 0 (the bytes are placeholders; the real node's are signed envelopes)
+    getEvidence: (params) => {
+      const o = obj(params);
+      const all = [
+        { id: 1, sealer: sealers[3].address, sealerName: 'company-c', sealerKey: '0x' + sealers[3].publicKey.replace(/^0x/, ''), sealerIndex: 3, kind: 'prepare', height: 3, view: 0,
+          blockHashes: [h256('evidence', 'a'), h256('evidence', 'b')], first: '0x0a', second: '0x0b', reporter: sealers[0].address, recordedAt: 4 },
+      ];
+      const mine = typeof o.sealer === 'string' ? all.filter((e) => e.sealer === String(o.sealer).toLowerCase()) : all;
+      return { total: mine.length, height: head().number, evidence: mine };
+    },
     getRecentMatches: (params) => matches.slice(0, optInt(obj(params).limit, 'limit', 100, 500)).map((m) => ({ ...m })),
     search: (params) => {
       const q = params[0];
