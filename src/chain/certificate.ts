@@ -1,27 +1,13 @@
 import { verify } from '../crypto/keys.ts';
 import { CommitCertificateCodec } from '../codec/chain.ts';
+import { voteBytes } from '../codec/consensus.ts';
 import type { CommitCertificate, CommitSeal } from '../codec/types.ts';
-import { concatBytes, equalBytes, u32be, u64be, utf8 } from '../util/bytes.ts';
+import { equalBytes } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
 import { chainError, type ChainError } from './errors.ts';
 import type { SealerSet } from './sealers.ts';
 
-export type VoteKind = 'prepare' | 'commit';
-
-const VOTE_DOMAIN: Record<VoteKind, Uint8Array> = {
-  prepare: utf8('edgechain/prepare/v1'),
-  commit: utf8('edgechain/commit/v1'),
-};
-
-/**
- * The exact bytes a sealer signs for a PREPARE or COMMIT vote: a fixed layout, not a
- * protobuf encoding, so any verifier rebuilds them bit for bit:
- *   domain || u8 len(chainId) || chainId || u64be height || u32be view || blockHash(32)
- */
-export function voteBytes(kind: VoteKind, chainId: string, height: number, view: number, blockHash: Uint8Array): Uint8Array {
-  const cid = utf8(chainId);
-  return concatBytes(VOTE_DOMAIN[kind], new Uint8Array([cid.length & 0xff]), cid, u64be(height), u32be(view), blockHash);
-}
+export { voteBytes, type VoteKind } from '../codec/consensus.ts';
 
 export function encodeCertificate(cert: CommitCertificate): Uint8Array {
   return CommitCertificateCodec.encode(cert);

@@ -1,4 +1,5 @@
 import { messageCodec } from './codec.ts';
+import { concatBytes, u32be, u64be, utf8 } from '../util/bytes.ts';
 import { LIMITS } from './chain.ts';
 import {
   ConsensusPayloadKinds,
@@ -86,4 +87,40 @@ export function payloadPosition(p: ConsensusPayload): { kind: ConsensusKind; hei
     default:
       return { kind: 'newView', height: p.newView!.height, view: p.newView!.view, blockHash: p.newView!.blockHash };
   }
+}
+
+// ---------------------------------------------------------------- what consensus signatures cover
+// The byte layouts below are the messages sealers sign. They live here, below chain/ and
+// kinds/, because the evidence kind (kinds/evidence.ts) checks consensus signatures too;
+// chain/certificate.ts and consensus/engine.ts re-export them.
+
+export type VoteKind = 'prepare' | 'commit';
+
+const VOTE_DOMAIN: Record<VoteKind, Uint8Array> = {
+  prepare: utf8('edgechain/prepare/v1'),
+  commit: utf8('edgechain/commit/v1'),
+};
+
+/**
+ * The exact bytes a sealer signs for a PREPARE or COMMIT vote: a fixed layout, not a
+ * protobuf encoding, so any verifier rebuilds them bit for bit:
+ *   domain || u8 len(chainId) || chainId || u64be height || u32be view || blockHash(32)
+ */
+export function voteBytes(kind: VoteKind, chainId: string, height: number, view: number, blockHash: Uint8Array): Uint8Array {
+  const cid = utf8(chainId);
+  return concatBytes(VOTE_DOMAIN[kind], new Uint8Array([cid.length & 0xff]), cid, u64be(height), u32be(view), blockHash);
+}
+
+/** Domain tag of every consensus signature that is not a PREPARE/COMMIT vote. */
+export const CONSENSUS_SIGN_DOMAIN = utf8('edgechain/consensus/v1');
+
+/** What a non-vote consensus message's signature covers: the domain tag, then the encoded payload. */
+export function signedBytes(payload: Uint8Array): Uint8Array {
+  return concatBytes(CONSENSUS_SIGN_DOMAIN, payload);
+}
+
+/** The bytes an envelope's signature covers: votes over voteBytes, every other kind over signedBytes(payload). */
+export function envelopeSignBytes(chainId: string, env: ConsensusMessage, p: ConsensusPayload): Uint8Array {
+  const pos = payloadPosition(p);
+  return pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, chainId, pos.height, pos.view, pos.blockHash!) : signedBytes(env.payload);
 }

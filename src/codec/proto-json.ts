@@ -38,7 +38,8 @@ export const PROTO_JSON = {
                 "channelTopUp",
                 "channelClaim",
                 "channelClose",
-                "channelRefund"
+                "channelRefund",
+                "evidence"
               ]
             }
           },
@@ -115,6 +116,22 @@ export const PROTO_JSON = {
               "type": "ChannelRefund",
               "id": 22,
               "protoName": "channel_refund"
+            },
+            "evidence": {
+              "type": "Evidence",
+              "id": 40
+            }
+          }
+        },
+        "Evidence": {
+          "fields": {
+            "first": {
+              "type": "bytes",
+              "id": 1
+            },
+            "second": {
+              "type": "bytes",
+              "id": 2
             }
           }
         },
@@ -1173,6 +1190,57 @@ export const PROTO_JSON = {
               "type": "uint64",
               "id": 13,
               "protoName": "last_claim_at"
+            }
+          }
+        },
+        "StateEvidence": {
+          "fields": {
+            "id": {
+              "type": "uint64",
+              "id": 1
+            },
+            "sealer": {
+              "type": "bytes",
+              "id": 2
+            },
+            "sealerKey": {
+              "type": "bytes",
+              "id": 3,
+              "protoName": "sealer_key"
+            },
+            "sealerIndex": {
+              "type": "uint32",
+              "id": 4,
+              "protoName": "sealer_index"
+            },
+            "kind": {
+              "type": "uint32",
+              "id": 5
+            },
+            "height": {
+              "type": "uint64",
+              "id": 6
+            },
+            "view": {
+              "type": "uint32",
+              "id": 7
+            },
+            "first": {
+              "type": "bytes",
+              "id": 8
+            },
+            "second": {
+              "type": "bytes",
+              "id": 9
+            },
+            "reporter": {
+              "type": "bytes",
+              "id": 10
+            },
+            "recordedAt": {
+              "type": "uint64",
+              "id": 11,
+              "protoName": "recorded_at"
             }
           }
         },

@@ -15,7 +15,7 @@ export interface Tx {
 }
 
 /** Members of the oneof `TxBody.kind`, in declaration order. */
-export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund'] as const;
+export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'evidence'] as const;
 export type TxBodyKind = (typeof TxBodyKinds)[number];
 
 /** `edgechain.TxBody` (proto/chain.proto). */
@@ -36,6 +36,13 @@ export interface TxBody {
   channelClaim?: ChannelClaim | null;
   channelClose?: ChannelClose | null;
   channelRefund?: ChannelRefund | null;
+  evidence?: Evidence | null;
+}
+
+/** `edgechain.Evidence` (proto/chain.proto). */
+export interface Evidence {
+  first: Uint8Array;
+  second: Uint8Array;
 }
 
 /** `edgechain.RegisterDevice` (proto/chain.proto). */
@@ -425,6 +432,21 @@ export interface StateChannel {
   closedAt: number;
   refunded: number;
   lastClaimAt: number;
+}
+
+/** `edgechain.StateEvidence` (proto/state.proto). */
+export interface StateEvidence {
+  id: number;
+  sealer: Uint8Array;
+  sealerKey: Uint8Array;
+  sealerIndex: number;
+  kind: number;
+  height: number;
+  view: number;
+  first: Uint8Array;
+  second: Uint8Array;
+  reporter: Uint8Array;
+  recordedAt: number;
 }
 
 /** `edgechain.StateCounter` (proto/state.proto). */

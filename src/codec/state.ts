@@ -1,9 +1,9 @@
 import { messageCodec } from './codec.ts';
 
-import type { StateAccount, StateDevice, StateDeviceInfo, StateEdgeNode, StateLease, StateCounter, StateChannel } from './proto-types.ts';
+import type { StateAccount, StateDevice, StateDeviceInfo, StateEdgeNode, StateLease, StateCounter, StateChannel, StateEvidence } from './proto-types.ts';
 
 /** Shapes of proto/state.proto (generated, proto-types.ts): the values of the native state's records. */
-export type { StateAccount, StateDevice, StateDeviceInfo, StateEdgeNode, StateLease, StateCounter, StateChannel };
+export type { StateAccount, StateDevice, StateDeviceInfo, StateEdgeNode, StateLease, StateCounter, StateChannel, StateEvidence };
 
 const addr = (b: Uint8Array, what: string) => (b.length === 20 ? null : `${what} must be a 20-byte address`);
 
@@ -25,3 +25,11 @@ export const StateChannelCodec = messageCodec<StateChannel>('StateChannel', {
     (v.claimed <= v.deposit ? null : 'claimed exceeds the deposit'),
 });
 export const StateCounterCodec = messageCodec<StateCounter>('StateCounter', { maxBytes: 16 });
+export const StateEvidenceCodec = messageCodec<StateEvidence>('StateEvidence', {
+  maxBytes: 2048,
+  check: (v) =>
+    addr(v.sealer, 'sealer') ??
+    addr(v.reporter, 'reporter') ??
+    (v.sealerKey.length === 32 ? null : 'sealer key must be 32 bytes') ??
+    (v.kind >= 1 && v.kind <= 3 ? null : 'unknown evidence kind'),
+});

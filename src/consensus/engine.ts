@@ -6,6 +6,7 @@ import {
   ConsensusPayloadCodec,
   ConsensusWalRecordCodec,
   payloadPosition,
+  signedBytes,
   type ConsensusKind,
   type ConsensusMessage,
   type ConsensusPayload,
@@ -15,15 +16,10 @@ import {
 import { decodeBlock, type DecodedBlock } from '../chain/block.ts';
 import { buildCertificate, verifyCertificate, voteBytes, type VoteKind } from '../chain/certificate.ts';
 import type { SealerSet } from '../chain/sealers.ts';
-import { compareBytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../util/bytes.ts';
+import { compareBytes, equalBytes, fromHex, toHex } from '../util/bytes.ts';
 import type { EngineDeps, EngineInput, EngineOptions, EngineOutput, EngineStatus, Head, Phase, Verdict } from './types.ts';
 
-/** Domain tag of every consensus signature that is not a PREPARE/COMMIT vote. */
-export const CONSENSUS_SIGN_DOMAIN = utf8('edgechain/consensus/v1');
-
-export function signedBytes(payload: Uint8Array): Uint8Array {
-  return concatBytes(CONSENSUS_SIGN_DOMAIN, payload);
-}
+export { CONSENSUS_SIGN_DOMAIN, signedBytes } from '../codec/consensus.ts';
 
 type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
 

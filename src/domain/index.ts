@@ -1,15 +1,17 @@
-import type { ChainParams } from '../codec/types.ts';
+import type { ChainParams, Genesis } from '../codec/types.ts';
 import { Accounts } from './accounts.ts';
 import { Channels } from './channels.ts';
 import { Counters } from './counters.ts';
 import { Devices } from './devices.ts';
 import { EdgeNodes } from './edge-nodes.ts';
+import { Evidence, type SealerKeysAt } from './evidence.ts';
 import { Leases } from './leases.ts';
 import type { StateTable } from './table.ts';
 
 export * from './accounts.ts';
 export * from './channels.ts';
 export * from './expiry-queue.ts';
+export * from './evidence.ts';
 export * from './vouchers.ts';
 export * from './address.ts';
 export * from './counters.ts';
@@ -27,6 +29,18 @@ export * from './table.ts';
 export interface ChainRules {
   readonly chainId: string;
   readonly params: ChainParams;
+  /**
+   * The sealer public keys of a height, in set order (evidence checks the accused's key
+   * against it). The genesis set today (rulesOf); absent: no set is known and evidence is
+   * refused. When sealer sets become state (issue 12) this answers from it.
+   */
+  readonly sealerKeysAt?: SealerKeysAt;
+}
+
+/** The rules of the chain of a genesis: its id, parameters and (fixed) sealer set. */
+export function rulesOf(genesis: Genesis): ChainRules {
+  const keys = genesis.sealers.map((s) => s.publicKey);
+  return { chainId: genesis.chainId, params: genesis.params, sealerKeysAt: () => keys };
 }
 
 /** The domain modules of the native state, as one state machine instance holds them. */
@@ -38,6 +52,7 @@ export interface Domains {
   readonly leases: Leases;
   readonly channels: Channels;
   readonly counters: Counters;
+  readonly evidence: Evidence;
 }
 
 /** A fresh, empty set of domain modules for a chain. */
@@ -48,12 +63,13 @@ export function newDomains(rules: ChainRules): Domains {
   const counters = new Counters();
   const leases = new Leases({ nodes, counters, accounts });
   const channels = new Channels({ chainId: rules.chainId }, { accounts, counters });
-  return { rules, accounts, devices, nodes, leases, channels, counters };
+  const evidence = new Evidence({ chainId: rules.chainId, sealerKeysAt: rules.sealerKeysAt ?? (() => null) }, { counters });
+  return { rules, accounts, devices, nodes, leases, channels, counters, evidence };
 }
 
 /** Every table of a set of domain modules (each key prefix once). */
 export function tablesOf(d: Domains): StateTable[] {
-  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table, d.channels.table];
+  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table, d.channels.table, d.evidence.table];
   const prefixes = new Set(tables.map((t) => t.spec.prefix));
   if (prefixes.size !== tables.length) throw new Error('two state tables share a key prefix');
   return tables;

@@ -69,6 +69,15 @@ export const ReceiptStatus = {
   SELF_CHANNEL: 31,
   /** A payer's close of a channel already in its settle window. */
   CHANNEL_CLOSING: 32,
+  // ---- evidence of equivocation (issue 11, docs/CONSENSUS.md "Evidence on chain"); 33..47 left for governance (issue 12)
+  /** Evidence whose sender index is not a sealer of the offence's height (or no set is known for it). */
+  EVIDENCE_NOT_SEALER: 48,
+  /** Evidence whose two signatures are not both the accused sealer's over this chain's sign bytes. */
+  EVIDENCE_BAD_SIGNATURE: 49,
+  /** Evidence of an offence (sealer, height, view, kind) already recorded. */
+  EVIDENCE_DUPLICATE: 50,
+  /** Evidence for a height above the block that would record it. */
+  EVIDENCE_FUTURE_HEIGHT: 51,
 } as const;
 export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
 

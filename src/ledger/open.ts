@@ -1,6 +1,7 @@
 import { genesisBlock, genesisHash } from '../chain/index.ts';
 import type { Genesis } from '../codec/types.ts';
 import { WorldState } from '../state/world.ts';
+import { rulesOf } from '../domain/index.ts';
 import type { ChainStore } from '../storage/chain-store.ts';
 
 /**
@@ -18,5 +19,5 @@ export async function openState(store: ChainStore, genesis: Genesis): Promise<{ 
   }
   const entries: [Uint8Array, Uint8Array][] = [];
   for await (const e of store.iterateState()) entries.push(e);
-  return { state: WorldState.load(entries, { height: head.height, stateRoot: head.stateRoot, rules: { chainId: genesis.chainId, params: genesis.params } }), fresh: false };
+  return { state: WorldState.load(entries, { height: head.height, stateRoot: head.stateRoot, rules: rulesOf(genesis) }), fresh: false };
 }

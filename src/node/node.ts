@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { openNetwork } from './network.ts';
 import { nodeRpcServer } from './rpc.ts';
 import { SignGuard } from './sign-guard.ts';
+import { EvidenceReporter } from './evidence-reporter.ts';
 
 export const VERSION = '0.1.0';
 
@@ -57,6 +58,8 @@ export class EdgeNode {
   readonly rpc: RpcServer;
   readonly status: StatusJson;
   readonly intake: TxIntake;
+  /** Turns the engine's equivocation outputs into evidence txs from the node's own account. */
+  readonly evidence: EvidenceReporter;
   rpcAddress: { host: string; port: number } | null = null;
   /** Verifies the tx signatures of synced blocks off the main thread (workers start on first use). */
   private readonly syncVerifyPool: VerifyPool;
@@ -139,6 +142,16 @@ export class EdgeNode {
       this.network.publishTx(batch).catch((e) => this.log.node.debug({ err: (e as Error).message }, 'tx batch publish failed'));
     });
     this.intake = new TxIntake(cfg.load, { pool: this.pool, gossip: (tx) => this.txBatcher.push(tx), refused: (reason, n = 1) => this.metrics.rejectedTxs.inc({ reason }, n) });
+    this.evidence = new EvidenceReporter({
+      key: this.key,
+      chainId,
+      genesisHash: id.genesisHash,
+      state,
+      pool: this.pool,
+      gossip: (tx) => this.txBatcher.push(tx.bytes),
+      sealersAt: (h) => this.ledger.sealersAt(h),
+      log: (level, fields, msg) => this.log.consensus[level](fields, msg),
+    });
     this.metrics.rejectedSource = () => rejectedCounts(this.engine.verdictCounts(), this.gossipRejects, this.network.getCounters().rejected ?? {});
 
     this.syncVerifyPool = new VerifyPool({ workers: cfg.sync.verifyWorkers });
@@ -241,8 +254,9 @@ export class EdgeNode {
           break;
         }
         case 'equivocation':
-          // two conflicting signed messages of one sealer (o.messages): what an evidence tx carries
+          // two conflicting signed messages of one sealer (o.messages): reported on chain as an evidence tx
           this.log.consensus.warn({ sealer: this.sealers.sealers[o.sender]?.name, kind: o.kind, height: o.height, view: o.view }, 'equivocation: a sealer signed two blocks at one height and view');
+          this.evidence.report(o);
           break;
         case 'set-timer':
           this.setTimer(o.at);
@@ -263,6 +277,7 @@ export class EdgeNode {
     const { block, result: res, viaSync } = f;
     const { durable } = await this.ledger.write(f);
     durable.catch((e) => this.fatal(e));
+    this.evidence.onBlock();
     this.metrics.poolSize.set(this.pool.size);
     this.feed.finalized(block, res, viaSync, this.engine.status().view, durable);
     // synced blocks are logged at debug: the syncer logs its progress per batch at info

@@ -310,6 +310,19 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       const r = ctx.state.verifyVoucher(b);
       return { ...r, statusText: receiptStatusName(r.status), height: ctx.state.height };
     },
+    // evidence of equivocation (docs/CONSENSUS.md "Evidence on chain"), ascending id
+    getEvidence: (p) => {
+      const o = obj(p, 0);
+      let sealer: string | undefined;
+      if (o.sealer !== undefined && o.sealer !== null) {
+        sealer = typeof o.sealer === 'string' ? (parseAddress(o.sealer) ?? undefined) : undefined;
+        if (!sealer) throw invalidParams('sealer must be an address');
+      }
+      const offset = optUint(o, 'offset', 0, Number.MAX_SAFE_INTEGER);
+      const limit = Math.max(1, optUint(o, 'limit', 100, 1000));
+      const all = ctx.state.evidence(sealer);
+      return { total: all.length, height: ctx.state.height, evidence: all.slice(offset, offset + limit).map((e) => ({ ...e, sealerName: ctx.accountName(e.sealer) })) };
+    },
     getRecentMatches: (p) => ctx.matches.recent(Math.max(1, optUint(obj(p, 0), 'limit', 100, 500))),
 
     search: async (p) => {
@@ -348,6 +361,7 @@ export function rpcCost(method: string, params: RpcParams): number {
       return 10;
     case 'getPendingTransactions':
     case 'getEdgeNodes':
+    case 'getEvidence':
     case 'getRecentMatches':
       return 5;
     default:

@@ -40,6 +40,10 @@ const receipt = loose({
 const edgeNode = loose({ id: z.string(), owner: address, lat: z.number(), lon: z.number(), capacity: uint, used: uint, free: uint, serviceTypes: z.array(z.string()), price: uint, online: z.boolean(), activeLeases: uint });
 const lease = loose({ id: uint, device: address, nodeId: z.string(), demand: uint, price: uint, distanceM: uint, status: z.enum(['active', 'released', 'terminated', 'expired']), createdAt: uint, startTime: uint, endTime: uint, durationS: uint, cost: uint, paid: uint, refund: uint });
 const channel = loose({ id: uint, payer: address, payee: address, deposit: uint, claimed: uint, remaining: uint, expiresAt: uint, status: z.enum(['open', 'closing', 'closed']), settleAt: uint });
+const evidence = loose({
+  id: uint, sealer: address, sealerName: z.string().nullable(), sealerKey: hex, sealerIndex: uint, kind: z.enum(['prePrepare', 'prepare', 'commit']), height: uint, view: uint,
+  blockHashes: z.tuple([hash, hash]), first: hex, second: hex, reporter: address, recordedAt: uint,
+});
 const witness = loose({ path: hash, keyHash: hash, valueHash: hash }).nullable();
 
 const none = z.tuple([]);
@@ -72,6 +76,7 @@ export const RPC_API = {
   getChannel: method('One payment channel (docs/PAYMENTS.md).', z.tuple([uint]), channel.nullable()),
   getChannels: method('Payment channels, newest first, optionally of one address (payer or payee) or status.', z.tuple([opt(loose({ address: opt(address), status: opt(z.enum(['open', 'closing', 'closed'])), offset: opt(uint), limit: opt(uint) }))]), loose({ total: uint, channels: z.array(channel) })),
   verifyVoucher: method('Whether a voucher (hex) is valid now and how much a claim of it would pay, without a tx.', z.tuple([hex]), loose({ valid: z.boolean(), status: uint, statusText: z.string(), reason: z.string(), pays: uint, chainId: z.string().nullable(), channelId: uint.nullable(), amount: uint.nullable(), height: uint })),
+  getEvidence: method('Evidence of equivocation recorded on chain (docs/CONSENSUS.md), ascending id, optionally of one sealer (address).', z.tuple([opt(loose({ sealer: opt(address), offset: opt(uint), limit: opt(uint) }))]), loose({ total: uint, height: uint, evidence: z.array(evidence) })),
   getRecentMatches: method('Recent matches, newest first (the explorer map).', z.tuple([opt(loose({ limit: opt(uint) }))]), z.array(loose({ txHash: hash, nodeId: z.string(), leaseId: uint }))),
   search: method('What a query names: a block, tx, account or edge node.', z.tuple([z.string()]), loose({ type: z.enum(['block', 'transaction', 'account', 'edgeNode']), id: z.union([z.string(), uint]) }).nullable()),
   getProof: method('A state record at a committed height with its proof (docs/VERIFY.md).', z.tuple([hex, opt(uint)]), loose({ height: uint, stateRoot: hash, key: hex, value: hex.nullable(), proof: loose({ siblings: z.array(hash), leaf: witness }) })),
@@ -117,6 +122,7 @@ export const RPC_PARAM_NAMES: { readonly [M in RpcMethod]: readonly string[] } =
   getChannel: ['id'],
   getChannels: ['options'],
   verifyVoucher: ['voucher'],
+  getEvidence: ['options'],
   getRecentMatches: ['options'],
   search: ['query'],
   getProof: ['key', 'height'],

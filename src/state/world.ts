@@ -2,7 +2,8 @@ import { sha256, ZERO_HASH } from '../crypto/hash.ts';
 import { merkleRoot } from '../crypto/merkle.ts';
 import type { Genesis, Receipt } from '../codec/types.ts';
 import type { SignedTx } from '../chain/tx.ts';
-import { newDomains, tablesOf, type ChainRules, type Domains } from '../domain/index.ts';
+import { newDomains, rulesOf, tablesOf, type ChainRules, type Domains } from '../domain/index.ts';
+import type { EvidenceKind, EvidenceView } from '../domain/evidence.ts';
 import type { ChannelStatus, ChannelView, VoucherVerdict } from '../domain/channels.ts';
 import { decodeVoucher } from '../domain/vouchers.ts';
 import type { BlockEnv } from '../domain/leases.ts';
@@ -29,6 +30,7 @@ export type { NodeRec, EdgeNodeView, EdgeNodePage } from '../domain/edge-nodes.t
 export type { LeaseStatus, LeaseView } from '../domain/leases.ts';
 export type { ChannelStatus, ChannelView, VoucherVerdict } from '../domain/channels.ts';
 export type { ChainRules } from '../domain/index.ts';
+export type { EvidenceKind, EvidenceView } from '../domain/evidence.ts';
 
 /**
  * The native state: a dispatcher over the domain modules (accounts, devices, edge nodes with
@@ -78,7 +80,7 @@ export class WorldState implements StateView {
 
   /** The initial state of a chain: genesis accounts with their roles and balances (height 0). */
   static fromGenesis(genesis: Genesis): { state: WorldState; result: ExecutionResult } {
-    const s = new WorldState({ chainId: genesis.chainId, params: genesis.params });
+    const s = new WorldState(rulesOf(genesis));
     s.begin();
     s.d.accounts.genesis(genesis.accounts);
     const writes = s.collectWrites();
@@ -313,6 +315,26 @@ export class WorldState implements StateView {
   /** Channels newest first, optionally only those of one payer or payee, or of one status. */
   channels(opts: { address?: string; status?: ChannelStatus; offset?: number; limit?: number } = {}): { total: number; channels: ChannelView[] } {
     return this.d.channels.list(opts);
+  }
+
+  /** Evidence of equivocation (docs/CONSENSUS.md "Evidence on chain"), ascending id; of one sealer address when given. */
+  evidence(sealer?: string): EvidenceView[] {
+    return this.d.evidence.list(sealer);
+  }
+
+  /** One evidence record by id, or null. */
+  evidenceById(id: number): EvidenceView | null {
+    return this.d.evidence.get(id);
+  }
+
+  /** The id of the committed record of an offence (accused address, height, view, kind), if recorded. */
+  evidenceOf(sealer: string, height: number, view: number, kind: EvidenceKind): number | undefined {
+    return this.d.evidence.offenceId(sealer, height, view, kind);
+  }
+
+  /** The chain's id and rules (evidence verification off the chain: the node's reporter). */
+  get rules(): ChainRules {
+    return this.d.rules;
   }
 
   /** Channels ever opened (= the last channel id). */

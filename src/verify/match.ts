@@ -89,6 +89,8 @@ const offers = (types: readonly string[], t: string) => types.includes(t);
 
 const PREFIX_EFFECTS: Partial<Record<TxKind, Effect>> = {
   transfer: () => {},
+  // evidence of equivocation records an offence: no edge node, lease or device changes
+  evidence: () => {},
   registerDevice: (v, _b, sender) => {
     if (sender === v.sender) v.isDevice = true;
   },

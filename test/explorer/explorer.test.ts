@@ -251,6 +251,10 @@ describe('explorer in Chromium', () => {
     await go(page, '#/consortium');
     expect(await page.$$eval('#sealers tr.sealer td:nth-child(2)', (t) => t.map((x) => x.textContent))).toEqual(['proxy', 'company-a', 'company-b', 'company-c']);
     expect(await page.$$eval('#observers tr.observer', (r) => r.length)).toBe(1);
+    // evidence on chain is counted against its sealer and listed
+    expect(await page.$$eval('#sealers tr.sealer td.evidence-count', (t) => t.map((x) => x.textContent))).toEqual(['none', 'none', 'none', '1 offence']);
+    expect(await page.$$eval('#evidence tr.offence td:nth-child(2)', (t) => t.map((x) => x.textContent))).toEqual(['company-c']);
+    expect(await page.$$eval('#evidence tr.offence td:nth-child(3)', (t) => t.map((x) => x.textContent))).toEqual(['PREPARE']);
     await shot(page, 'consortium');
   });
 

@@ -93,6 +93,7 @@ const BAD: Record<string, unknown[]> = {
   getServiceTypeProof: [[], [12], [null], [{}], ['gpu', -1], ['gpu', 'x'], ['gpu', 1, { part: -1 }], ['gpu', 1, { parts: 'x' }]],
   getBlockEvidence: [[], ['x'], [-1], [1.5], [null], [{}]],
   getRecentMatches: ['x', [1], [{ limit: -1 }], [{ limit: 'x' }]],
+  getEvidence: ['x', [1], [{ sealer: 'alice' }], [{ sealer: 5 }], [{ limit: -1 }], [{ limit: 'all' }], [{ offset: -1 }], [{ offset: 1.5 }]],
   search: [[], [''], [5], [null], [{}], ['x'.repeat(300)], [['3']]],
 };
 /** Methods without parameters: extra or odd parameters are ignored, never an internal error. */
@@ -143,9 +144,10 @@ describe('every JSON-RPC method against the real store, state and pool', () => {
       call('getRecentMatches', [{ limit: 3 }]),
       call('search', ['3']),
       call('getBlockNumber', []),
+      call('getEvidence', [{ sealer: someDevice }]),
     ]);
     for (const r of results) expect(r.error).toBeUndefined();
-    const [block, byHash, list, tx, receipt, txList, pending, , account, nodes, lease, , search, height] = results.map((r) => r.result as any);
+    const [block, byHash, list, tx, receipt, txList, pending, , account, nodes, lease, , search, height, evidence] = results.map((r) => r.result as any);
     expect(block.number).toBe(3);
     expect(byHash.hash).toBe(run.chain[4].hashHex);
     expect(list.blocks).toHaveLength(5);
@@ -159,5 +161,6 @@ describe('every JSON-RPC method against the real store, state and pool', () => {
     expect(lease.id).toBe(1);
     expect(search).toEqual({ type: 'block', id: 3 });
     expect(height).toBe(30);
+    expect(evidence).toEqual({ total: 0, height: 30, evidence: [] });
   });
 });

@@ -17,6 +17,10 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, voteBytes } from '../../src/codec/consensus.ts';
+import { sign } from '../../src/crypto/keys.ts';
 
 let n: SingleNode;
 let client: Client;
@@ -102,7 +106,18 @@ describe('the SDK against a live node', () => {
     receipts.push(await dev.sendAndWait(tx.channelRefund({ channelId: short.channel!.channelId as number })));
     receipts.push(await company.sendAndWait(tx.removeNode({ id: 'sdk-b' })));
     receipts.push(await dev.sendAndWait(tx.transfer({ to: Buffer.from(company.address.slice(2), 'hex'), amount: 5 })));
+    // evidence (docs/CONSENSUS.md "Evidence on chain"): two PREPAREs the sealer signed for two blocks at (1, 5)
+    const cfgPath = n.layout.nodes[0].configPath;
+    const sealerKey = readKeyFile(resolve(dirname(cfgPath), JSON.parse(readFileSync(cfgPath, 'utf8')).key));
+    const vote = (fill: number) => {
+      const blockHash = new Uint8Array(32).fill(fill);
+      const payload = ConsensusPayloadCodec.encode({ prepare: { height: 1, view: 5, blockHash } });
+      return ConsensusMessageCodec.encode({ payload, sender: 0, signature: sign(voteBytes('prepare', chainId, 1, 5, blockHash), sealerKey.secretKey), block: new Uint8Array(0) });
+    };
+    receipts.push(await dev.sendAndWait(tx.evidence({ first: vote(1), second: vote(2) })));
     expect(receipts.map((r) => r.statusText)).toEqual(receipts.map(() => 'OK'));
+    const ev = await client.rpc.getEvidence({ sealer: sealerKey.address });
+    expect(ev.evidence.map((e) => [e.kind, e.height, e.view, e.sealer, e.reporter])).toEqual([['prepare', 1, 5, sealerKey.address, dev.address]]);
     expect(new Set(receipts.map((r) => r.kind))).toEqual(new Set(KIND_LIST.map((k) => k.kind)));
   }, 120_000);
 
@@ -142,6 +157,7 @@ describe('the SDK against a live node', () => {
       getChannels: () => client.rpc.getChannels({ limit: 5 }),
       verifyVoucher: () => client.rpc.verifyVoucher('0x' + '00'.repeat(80)),
       getRecentMatches: () => client.rpc.getRecentMatches({ limit: 5 }),
+      getEvidence: () => client.rpc.getEvidence({}),
       search: () => client.rpc.search('sdk-a'),
       getProof: () => client.rpc.getProof('0x04' + Buffer.from('sdk-a').toString('hex')),
       getServiceTypeProof: () => client.rpc.getServiceTypeProof('gpu'),

@@ -195,8 +195,13 @@ export function scenarioConfig(name: string, n: number, seed: number, mutant?: M
   const c = base(name, n, seed);
   c.mutant = mutant;
   shape(c, Prng.from('scenario', name, n, seed));
+  // the equivocation scenarios also take the evidence to the chain (docs/CONSENSUS.md "Evidence on chain")
+  if (EVIDENCE_SCENARIOS.includes(name)) c.reportEvidence = true;
   return c;
 }
+
+/** Scenarios whose honest sealers submit the equivocation they see as evidence txs (SimConfig.reportEvidence). */
+export const EVIDENCE_SCENARIOS: readonly string[] = ['byz-equivocate', 'byz-bad-votes'];
 
 export function runScenario(name: string, n: number, seed: number, mutant?: Mutant): SimResult {
   return new Simulation(scenarioConfig(name, n, seed, mutant)).run();
@@ -216,6 +221,9 @@ export interface Summary {
   crashPoints: Record<string, number>;
   /** Equivocation evidence emitted by honest engines over all seeds (each one checked). */
   evidence: number;
+  /** Evidence records on chain at the end, over all seeds (reportEvidence scenarios), and the seeds with at least one. */
+  evidenceOnChain: number;
+  evidenceOnChainSeeds: number;
   /** Faults injected over all seeds, by kind (SimResult.faults). */
   faults: Record<string, number>;
   /** Seeds in which every fault the scenario is about (SCENARIO_FAULTS) was actually injected. */
@@ -267,12 +275,16 @@ export function runSeeds(name: string, n: number, first: number, count: number, 
   const faults: Record<string, number> = {};
   let hitSeeds = 0;
   let evidence = 0;
+  let evidenceOnChain = 0;
+  let evidenceOnChainSeeds = 0;
   for (let seed = first; seed < first + count; seed++) {
     const r = runScenario(name, n, seed, opts.mutant);
     seeds++;
     for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
     if (hits(name, r.faults)) hitSeeds++;
     evidence += r.evidence;
+    evidenceOnChain += r.evidenceOnChain;
+    if (r.evidenceOnChain > 0) evidenceOnChainSeeds++;
     for (const l of r.latencies) lat.push(l);
     msgs += r.messages;
     bytes += r.bytes;
@@ -299,6 +311,8 @@ export function runSeeds(name: string, n: number, first: number, count: number, 
     faults: Object.fromEntries(Object.entries(faults).sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     hitSeeds,
     evidence,
+    evidenceOnChain,
+    evidenceOnChainSeeds,
   };
 }
 
@@ -314,5 +328,5 @@ export function faultLine(s: Summary): string {
   const want = SCENARIO_FAULTS[s.scenario] ?? [];
   const share = want.length ? `${s.hitSeeds}/${s.seeds} seeds hit [${want.join(', ')}] (${((100 * s.hitSeeds) / Math.max(1, s.seeds)).toFixed(1)} %)` : 'no faults (baseline)';
   const totals = Object.entries(s.faults).map(([k, v]) => `${k}=${v}`).join(' ');
-  return `  faults: ${share}${totals ? '; injected ' + totals : ''}${s.evidence ? `; equivocation evidence: ${s.evidence}` : ''}`;
+  return `  faults: ${share}${totals ? '; injected ' + totals : ''}${s.evidence ? `; equivocation evidence: ${s.evidence}` : ''}${s.evidenceOnChain ? `; on chain: ${s.evidenceOnChain} records in ${s.evidenceOnChainSeeds} seeds` : ''}`;
 }

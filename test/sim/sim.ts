@@ -17,6 +17,8 @@ import type { TxPool } from '../../src/txpool/pool.ts';
 import { EventQueue, Prng } from './prng.ts';
 import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, nextWorkloadTx, junkTx, simChain, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
 import { verify as realVerify } from '../../src/crypto/keys.ts';
+import { NO_GENESIS } from '../../src/chain/tx.ts';
+import { EvidenceReporter } from '../../src/node/evidence-reporter.ts';
 
 export { SIM_PARAMS, T0 };
 
@@ -85,6 +87,12 @@ export interface SimConfig {
   txStart?: number;
   /** Never-executable txs (nonce gaps, ledger-node.ts junkTx) put into every pool at start. */
   junkTxs?: number;
+  /**
+   * Honest sealers report equivocation on chain (src/node/evidence-reporter.ts, as a node does):
+   * an evidence tx from the sealer's own account into its pool, gossiped to every other pool.
+   * The run then checks that every evidence record on chain accuses a Byzantine sealer.
+   */
+  reportEvidence?: boolean;
 }
 
 export interface SimResult {
@@ -110,6 +118,8 @@ export interface SimResult {
   faults: Record<string, number>;
   /** Equivocation evidence honest engines emitted (each checked: both signatures valid, same slot, two blocks, a Byzantine sender). */
   evidence: number;
+  /** reportEvidence: evidence records in the committed state of the most advanced honest node at the end. */
+  evidenceOnChain: number;
   /** The highest honest height when the faults stopped (null: the run ended before), and the height liveness then required. */
   healHeight: number | null;
   liveTarget: number;
@@ -135,6 +145,9 @@ interface SimNode {
   pool: TxPool | null;
   /** The ledger asked for a 'work' input (see Ledger onWork). */
   wake: boolean;
+  /** reportEvidence: the node's evidence reporter (new per start, like the pool), and its calls waiting for the step to end. */
+  reporter: EvidenceReporter | null;
+  afterStep: (() => void)[];
   /** The double-sign guard (src/consensus/guard.ts), kept across crashes and wipes. */
   guard: GuardState | null;
   amnesic: number | null;
@@ -146,7 +159,7 @@ type Ev =
   | { k: 'deliver'; to: number; bytes: Uint8Array }
   | { k: 'timer'; node: number; gen: number }
   | { k: 'tx'; i: number }
-  | { k: 'pool'; node: number; i: number; junk?: boolean }
+  | { k: 'pool'; node: number; i: number; junk?: boolean; bytes?: Uint8Array }
   | { k: 'crash'; node: number }
   | { k: 'restart'; node: number }
   | { k: 'sync'; node: number; blocks: { bytes: Uint8Array; cert: CommitCertificate }[] }
@@ -196,12 +209,15 @@ export class Simulation {
   /** When the first valid tx was submitted (idle-start scenarios). */
   private firstTxAt: number | null = null;
   private readonly faults: Record<string, number> = {};
+  /** Delays of evidence gossip (reportEvidence), apart from the scenario's PRNG. */
+  private readonly evidenceRng: Prng;
   private evidence = 0;
 
   constructor(cfg: SimConfig) {
     this.cfg = cfg;
     this.rng = Prng.from(cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.timerRng = Prng.from('timer', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
+    this.evidenceRng = Prng.from('evidence', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.sealers = simSealers(cfg.n);
     this.verifyFn = cfg.realVerify ? realVerify : memoVerify;
     this.genesisHash = simChain(cfg.n).block0Hash;
@@ -223,6 +239,8 @@ export class Simulation {
       ledger: null,
       pool: null,
       wake: false,
+      reporter: null,
+      afterStep: [],
       guard: null,
       amnesic: null,
       proposals: 0,
@@ -287,6 +305,7 @@ export class Simulation {
       const lag = this.honestNodes().map((nd) => `node${nd.id}@${nd.chain.length}`).join(' ');
       this.violations.push(`liveness: not every honest node reached height ${liveTarget} (heal at height ${healHeight}) within ${cfg.livenessBound} ms after faults stopped (${lag})`);
     }
+    const evidenceOnChain = this.cfg.reportEvidence ? this.checkEvidenceOnChain() : 0;
     return {
       violations: this.violations,
       latencies: this.latencies,
@@ -299,6 +318,7 @@ export class Simulation {
       walCrashAt: this.walCrashAt,
       faults: { ...this.faults },
       evidence: this.evidence,
+      evidenceOnChain,
       healHeight: healed ? healHeight : null,
       liveTarget,
     };
@@ -345,7 +365,7 @@ export class Simulation {
       case 'pool': {
         const nd = this.nodes[e.node];
         if (!nd.up || !nd.ledger || !nd.pool) break;
-        nd.pool.add(e.junk ? junkTx(e.i) : workloadTx(e.i));
+        nd.pool.add(e.bytes ?? (e.junk ? junkTx(e.i) : workloadTx(e.i)));
         if (nd.wake) this.drive(nd, nd.ledger.workInput());
         break;
       }
@@ -404,6 +424,22 @@ export class Simulation {
     nd.ledger = parts.ledger;
     nd.pool = parts.pool;
     nd.engine = parts.engine;
+    nd.afterStep = [];
+    nd.reporter =
+      this.cfg.reportEvidence && nd.honest && nd.key
+        ? new EvidenceReporter({
+            key: nd.key,
+            chainId: SIM_CHAIN_ID,
+            genesisHash: NO_GENESIS,
+            state: nd.disk.state,
+            pool: parts.pool,
+            // gossip: every other node's pool, after a network delay (its own PRNG: the scenario's draws stay as they were)
+            gossip: (tx) => {
+              for (const other of this.nodes) if (other.id !== nd.id) this.q.push(this.t + this.evidenceRng.int(1, 30), { k: 'pool', node: other.id, i: -1, bytes: tx.bytes });
+            },
+            sealersAt: () => this.sealers,
+          })
+        : null;
     // a restarted node's pool is empty, as a real node's: clients re-send their txs to it
     // (those already committed are refused as stale), or their later nonces would wait forever
     for (let i = 0; i < this.txCount; i++) this.q.push(this.t + 1, { k: 'pool', node: nd.id, i });
@@ -422,6 +458,8 @@ export class Simulation {
     nd.ledger = null;
     nd.pool = null;
     nd.engine = null;
+    nd.reporter = null;
+    nd.afterStep = [];
     nd.timerGen++;
   }
 
@@ -489,6 +527,7 @@ export class Simulation {
             break;
           }
           case 'finalized':
+            if (nd.reporter) nd.afterStep.push(() => nd.reporter?.onBlock());
             this.onFinalize(nd, o.block, o.certificate);
             nd.disk.write(o.block, o.result.stateRoot);
             if (nd.disk.writeErrors.length) this.violate(`node${nd.id}: ${nd.disk.writeErrors[0]}`);
@@ -511,6 +550,8 @@ export class Simulation {
             break;
           case 'equivocation':
             if (nd.honest) this.checkEvidence(nd, o);
+            // reported once the step is over (the pool must not change under the ledger's step)
+            if (nd.reporter) nd.afterStep.push(() => nd.reporter?.report(o));
             break;
         }
         return true;
@@ -522,6 +563,7 @@ export class Simulation {
         return this.violate(`validity: node${nd.id} could not apply a finalized block: ${(e as Error).message}`);
       }
       this.steps++;
+      if (nd.up && nd.ledger === ledger) for (const f of nd.afterStep.splice(0)) f();
       if (nd.wake && nd.up && nd.ledger === ledger) inputs.push(ledger.workInput());
     }
   }
@@ -651,6 +693,26 @@ export class Simulation {
     if (hashes[0] === hashes[1]) return this.violate(`node${nd.id} emitted evidence of one block only against sealer ${o.sender}`);
     if (this.nodes[o.sender]?.honest) return this.violate(`evidence against honest sealer ${o.sender} (node${nd.id})`);
     this.evidence++;
+  }
+
+  /**
+   * Evidence on chain (reportEvidence): every record in an honest node's committed state accuses
+   * a Byzantine sealer, once per offence; the count of the most advanced honest node's.
+   */
+  private checkEvidenceOnChain(): number {
+    let best: SimNode | null = null;
+    for (const nd of this.honestNodes()) if (!best || nd.disk.state.height > best.disk.state.height) best = nd;
+    for (const nd of this.honestNodes()) {
+      const seen = new Set<string>();
+      for (const e of nd.disk.state.evidence()) {
+        const accused = this.nodes.find((x) => x.sealer === e.sealerIndex && x.key?.address === e.sealer);
+        if (!accused || accused.honest) this.violate(`evidence on chain against honest sealer ${e.sealerIndex} (node${nd.id}, evidence ${e.id})`);
+        const k = `${e.sealer}/${e.height}/${e.view}/${e.kind}`;
+        if (seen.has(k)) this.violate(`evidence recorded twice for one offence ${k} (node${nd.id})`);
+        seen.add(k);
+      }
+    }
+    return best ? best.disk.state.evidence().length : 0;
   }
 
   private onFinalize(nd: SimNode, block: DecodedBlock, cert: CommitCertificate): void {

@@ -47,7 +47,7 @@ export const STD_GENESIS = () => genesis(STD_ACCOUNTS, LEGACY_RULES);
 export const PAID_GENESIS = (params: Partial<ChainParams> = {}) => genesis(STD_ACCOUNTS, params);
 
 /** The chain rules of a genesis (what WorldState.load needs). */
-export const rulesOf = (g: Genesis) => ({ chainId: g.chainId, params: g.params });
+export { rulesOf } from '../../src/domain/index.ts';
 
 /** Builds signed txs with automatic per-sender nonces. */
 export class TxMaker {

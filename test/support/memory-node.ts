@@ -50,7 +50,10 @@ import type { PeerInfo, PeerStatus } from '../../src/p2p/network.ts';
 import { loadConfig } from '../../src/node/config.ts';
 import { readIdentity } from '../../src/node/identity.ts';
 import { tx } from '../../src/sdk/builders.ts';
-import { toHex } from '../../src/util/bytes.ts';
+import { toHex, utf8 } from '../../src/util/bytes.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, voteBytes } from '../../src/codec/consensus.ts';
+import { sign as signBytes } from '../../src/crypto/keys.ts';
+import { sha256 } from '../../src/crypto/hash.ts';
 import { ok, err } from '../../src/util/errors.ts';
 import { Prng } from '../sim/prng.ts';
 
@@ -337,6 +340,15 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
         const v = signVoucher(c.payer.key.secretKey, chainId, c.id, amount);
         return sign(c.payee, kind === 'channelClaim' ? tx.channelClaim({ channelId: c.id, amount, signature: v.signature }) : tx.channelClose({ channelId: c.id, amount, signature: v.signature }));
       }
+      case 'evidence': {
+        // company-c (sealer 3) signed PREPAREs for two blocks at height 2, view 0: one offence, so only the first report succeeds (EVIDENCE_DUPLICATE after)
+        const prepare = (label: string) => {
+          const blockHash = sha256(utf8(`explorer/equivocation/${label}`));
+          const payload = ConsensusPayloadCodec.encode({ prepare: { height: 2, view: 0, blockHash } });
+          return ConsensusMessageCodec.encode({ payload, sender: 3, signature: signBytes(voteBytes('prepare', chainId, 2, 0, blockHash), sealers[3].key.secretKey), block: new Uint8Array(0) });
+        };
+        return sign(proxyAcc, tx.evidence({ first: prepare('a'), second: prepare('b') }));
+      }
       case 'channelRefund': {
         const c = channels.find((x) => me.state.channel(x.id)?.status === 'open');
         return c ? sign(c.payer, tx.channelRefund({ channelId: c.id })) : sign(rng.pick(devices), tx.channelRefund({ channelId: 999 }));
@@ -420,7 +432,7 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
   nodeOwner.set('tmp-showcase', companies[0]);
   const u = userAt();
   const showcase = [lease(d4), lease(d5)];
-  await sealNoting([...showcase, sign(companies[0], tx.addNode({ id: 'tmp-showcase', lat: e6(u.Latitude), lon: e6(u.Longitude), capacity: 4, serviceTypes: ['ml'], price: 9 })), txOf('transfer'), txOf('channelOpen'), txOf('channelClaim')], t0 - 10 * 60_000);
+  await sealNoting([...showcase, sign(companies[0], tx.addNode({ id: 'tmp-showcase', lat: e6(u.Latitude), lon: e6(u.Longitude), capacity: 4, serviceTypes: ['ml'], price: 9 })), txOf('transfer'), txOf('channelOpen'), txOf('channelClaim'), txOf('evidence')], t0 - 10 * 60_000);
   const [l4, l5] = showcase.map((t) => {
     const m = receipts.get(t.hashHex)!.match;
     if (!m) throw new Error(`memory node: the showcase match failed: ${receipts.get(t.hashHex)!.reason}`);

@@ -1,5 +1,6 @@
 import { encodeVoucher, signVoucher } from '../../src/domain/vouchers.ts';
-import { keyPairFromLabel } from '../../src/crypto/keys.ts';
+import { keyPairFromLabel, sign } from '../../src/crypto/keys.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, voteBytes } from '../../src/codec/consensus.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { KIND_LIST } from '../../src/kinds/registry.ts';
 import { describe, it, expect } from 'vitest';
@@ -42,6 +43,12 @@ describe('CLI argument parsing', () => {
   });
 });
 
+/** Two PREPAREs of sealer 2 for two blocks at (3, 0): well-formed evidence (signatures are checked against the state, not here). */
+const vote = (fill: number) => {
+  const blockHash = new Uint8Array(32).fill(fill);
+  const payload = ConsensusPayloadCodec.encode({ prepare: { height: 3, view: 0, blockHash } });
+  return toHex(ConsensusMessageCodec.encode({ payload, sender: 2, signature: sign(voteBytes('prepare', 'x', 3, 0, blockHash), keyPairFromLabel('cli-sealer').secretKey), block: new Uint8Array(0) }));
+};
 const VOUCHER = toHex(encodeVoucher(signVoucher(keyPairFromLabel('cli-payer').secretKey, 'x', 1, 7)));
 
 describe('tx payloads from flags, for every kind', () => {
@@ -60,6 +67,7 @@ describe('tx payloads from flags, for every kind', () => {
     ['channel-refund', ['--channel', '1'], 'channelRefund'],
     ['release', ['--lease', '3'], 'releaseLease'],
     ['transfer', ['--to', '0x' + 'ab'.repeat(20), '--amount', '10'], 'transfer'],
+    ['evidence', ['--first', vote(1), '--second', vote(2)], 'evidence'],
   ];
   it('covers every kind', () => {
     expect(cases.map((c) => c[2]).sort()).toEqual(KIND_LIST.map((k) => k.kind).sort());

@@ -89,13 +89,15 @@ async function rpcOrNull(method, ...params) {
 // ---------------------------------------------------------------------------------------
 // Formatting
 
-const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund'];
-// Receipt status names by code (src/domain/receipts.ts ReceiptStatus; test/explorer/explorer-route.test.ts keeps them equal)
+const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'evidence'];
+// Receipt status names by code, '' for an unused code (src/domain/receipts.ts ReceiptStatus; test/explorer/explorer-route.test.ts keeps them equal)
 const STATUS_NAMES = ['OK', 'NOT_COMPANY', 'NOT_OWNER', 'NODE_EXISTS', 'UNKNOWN_NODE', 'NOT_DEVICE', 'DEVICE_EXISTS', 'INFO_TAKEN',
   'ROLE_NOT_ALLOWED', 'NO_CANDIDATE', 'UNKNOWN_LEASE', 'LEASE_NOT_ACTIVE', 'NOT_LEASE_PARTY', 'CAPACITY_BELOW_USED',
   'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX', 'INSUFFICIENT_FUNDS', 'BAD_DURATION', 'LEASE_CAP', 'NOT_LEASE_DEVICE',
   'LEASE_NOT_RENEWABLE', 'UNKNOWN_CHANNEL', 'NOT_PAYER', 'NOT_PAYEE', 'CHANNEL_CLOSED', 'BAD_VOUCHER', 'STALE_VOUCHER',
-  'VOUCHER_OVER_DEPOSIT', 'CHANNEL_NOT_EXPIRED', 'CHANNEL_EXPIRED', 'SELF_CHANNEL', 'CHANNEL_CLOSING'];
+  'VOUCHER_OVER_DEPOSIT', 'CHANNEL_NOT_EXPIRED', 'CHANNEL_EXPIRED', 'SELF_CHANNEL', 'CHANNEL_CLOSING',
+  '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+  'EVIDENCE_NOT_SEALER', 'EVIDENCE_BAD_SIGNATURE', 'EVIDENCE_DUPLICATE', 'EVIDENCE_FUTURE_HEIGHT'];
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 const ADDR_RE = /^0x[0-9a-fA-F]{40}$/;
 const HEIGHT_RE = /^[0-9]{1,15}$/;
@@ -578,7 +580,7 @@ async function pageAccount(ctx) {
 }
 
 async function pageConsortium() {
-  const [info, sealers, observers, peers, cons] = await batch([['getChainInfo'], ['getSealerList'], ['getObserverList'], ['getPeers'], ['getConsensusStatus']]);
+  const [info, sealers, observers, peers, cons, ev] = await batch([['getChainInfo'], ['getSealerList'], ['getObserverList'], ['getPeers'], ['getConsensusStatus'], ['getEvidence', { limit: 1000 }]]);
   const peerBy = new Map();
   for (const p of peers) { peerBy.set(p.peerId, p); peerBy.set(p.publicKey, p); }
   const conn = (s) => {
@@ -586,12 +588,26 @@ async function pageConsortium() {
     const p = peerBy.get(s.peerId) || peerBy.get(s.publicKey);
     return p ? (p.connected ? html`<span class="badge up">connected</span> <span class="muted">h ${int(p.height)}</span>` : html`<span class="badge down">down</span>`) : html`<span class="badge down">unknown</span>`;
   };
+  // evidence of equivocation on chain, counted against each sealer (docs/CONSENSUS.md "Evidence on chain")
+  const evBy = new Map();
+  for (const e of ev.evidence) evBy.set(e.sealer, (evBy.get(e.sealer) || 0) + 1);
+  const nameOf = new Map(sealers.map((s) => [s.address, s.name]));
+  const evCell = (s) => {
+    const n = evBy.get(s.address) || 0;
+    return n ? html`<a class="badge fail" href="#/consortium" title="${n} recorded offence(s): see Evidence below">${int(n)} offence${n === 1 ? '' : 's'}</a>` : html`<span class="muted">none</span>`;
+  };
+  const KIND_LABEL = { prePrepare: 'PRE-PREPARE', prepare: 'PREPARE', commit: 'COMMIT' };
   const body = html`<h1>Consortium</h1>
     <p class="muted">Chain ${info.chainId} · genesis <span class="mono" title="${info.genesisHash}">${short(info.genesisHash)}</span> · ${int(info.sealerCount)} sealers (quorum ${int(2 * Math.floor((info.sealerCount - 1) / 3) + 1)}) · ${int(info.observerCount)} observers</p>
     <section class="card" id="sealers"><h2>Sealers <span class="muted">in leader-rotation order</span></h2>
-      ${table([{ label: '#', cls: 'num' }, 'Name', 'Role', 'Address', { label: 'Public key', cls: 'opt' }, { label: 'Peer id', cls: 'opt' }, 'Connection'],
+      ${table([{ label: '#', cls: 'num' }, 'Name', 'Role', 'Address', { label: 'Public key', cls: 'opt' }, { label: 'Peer id', cls: 'opt' }, 'Connection', 'Evidence'],
         sealers.map((s) => html`<tr class="sealer"><td class="num">${int(s.index)}${s.index === cons.leaderIndex ? html` <span class="badge" title="leader of the current round">leader</span>` : ''}</td><td>${s.name}</td><td>${s.role}</td>
-          <td>${addrLink(s.address)}</td><td class="opt mono" title="${s.publicKey}">${short(s.publicKey)}</td><td class="opt mono" title="${s.peerId}">${short(s.peerId, 5)}</td><td>${conn(s)}</td></tr>`))}</section>
+          <td>${addrLink(s.address)}</td><td class="opt mono" title="${s.publicKey}">${short(s.publicKey)}</td><td class="opt mono" title="${s.peerId}">${short(s.peerId, 5)}</td><td>${conn(s)}</td><td class="evidence-count">${evCell(s)}</td></tr>`))}</section>
+    <section class="card" id="evidence"><h2>Evidence of equivocation <span class="muted">two conflicting signed votes of one sealer, proven on chain</span></h2>
+      ${table([{ label: 'Id', cls: 'num' }, 'Sealer', 'Offence', { label: 'Height', cls: 'num' }, { label: 'View', cls: 'num' }, { label: 'Blocks signed', cls: 'opt' }, 'Reported by', 'Recorded in'],
+        ev.evidence.map((e) => html`<tr class="offence"><td class="num">${int(e.id)}</td><td>${addrLink(e.sealer, e.sealerName || nameOf.get(e.sealer))}</td><td>${KIND_LABEL[e.kind] || e.kind}</td>
+          <td class="num">${blockLink(e.height)}</td><td class="num">${int(e.view)}</td><td class="opt mono">${e.blockHashes.map((h, i) => html`${i ? ' · ' : ''}<span title="${h}">${short(h)}</span>`)}</td>
+          <td>${addrLink(e.reporter, nameOf.get(e.reporter))}</td><td>${blockLink(e.recordedAt)}</td></tr>`), 'No evidence: no sealer has been caught signing two blocks at one height and view.')}</section>
     <section class="card" id="observers"><h2>Observers</h2>
       ${table(['Name', { label: 'Public key', cls: 'opt' }, { label: 'Peer id', cls: 'opt' }, 'Connection'],
         observers.map((o) => html`<tr class="observer"><td>${o.name}</td><td class="opt mono" title="${o.publicKey}">${short(o.publicKey)}</td><td class="opt mono" title="${o.peerId}">${short(o.peerId, 5)}</td>
