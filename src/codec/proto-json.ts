@@ -38,7 +38,9 @@ export const PROTO_JSON = {
                 "channelTopUp",
                 "channelClaim",
                 "channelClose",
-                "channelRefund"
+                "channelRefund",
+                "propose",
+                "vote"
               ]
             }
           },
@@ -115,6 +117,14 @@ export const PROTO_JSON = {
               "type": "ChannelRefund",
               "id": 22,
               "protoName": "channel_refund"
+            },
+            "propose": {
+              "type": "GovPropose",
+              "id": 23
+            },
+            "vote": {
+              "type": "GovVote",
+              "id": 24
             }
           }
         },
@@ -123,6 +133,39 @@ export const PROTO_JSON = {
             "info": {
               "type": "string",
               "id": 1
+            }
+          }
+        },
+        "GovPropose": {
+          "fields": {
+            "action": {
+              "type": "uint32",
+              "id": 1
+            },
+            "address": {
+              "type": "bytes",
+              "id": 2
+            },
+            "publicKey": {
+              "type": "bytes",
+              "id": 3,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 4
+            }
+          }
+        },
+        "GovVote": {
+          "fields": {
+            "proposal": {
+              "type": "uint64",
+              "id": 1
+            },
+            "reject": {
+              "type": "bool",
+              "id": 2
             }
           }
         },
@@ -452,7 +495,8 @@ export const PROTO_JSON = {
               "oneof": [
                 "match",
                 "lease",
-                "channel"
+                "channel",
+                "proposal"
               ]
             }
           },
@@ -493,6 +537,36 @@ export const PROTO_JSON = {
             "channel": {
               "type": "ChannelResult",
               "id": 12
+            },
+            "proposal": {
+              "type": "ProposalResult",
+              "id": 13
+            }
+          }
+        },
+        "ProposalResult": {
+          "fields": {
+            "proposalId": {
+              "type": "uint64",
+              "id": 1,
+              "protoName": "proposal_id"
+            },
+            "status": {
+              "type": "uint32",
+              "id": 2
+            },
+            "approvals": {
+              "type": "uint32",
+              "id": 3
+            },
+            "needed": {
+              "type": "uint32",
+              "id": 4
+            },
+            "effectiveAt": {
+              "type": "uint64",
+              "id": 5,
+              "protoName": "effective_at"
             }
           }
         },
@@ -607,6 +681,24 @@ export const PROTO_JSON = {
             "params": {
               "type": "ChainParams",
               "id": 5
+            },
+            "observers": {
+              "rule": "repeated",
+              "type": "GenesisObserver",
+              "id": 6
+            }
+          }
+        },
+        "GenesisObserver": {
+          "fields": {
+            "name": {
+              "type": "string",
+              "id": 1
+            },
+            "publicKey": {
+              "type": "bytes",
+              "id": 2,
+              "protoName": "public_key"
             }
           }
         },
@@ -624,6 +716,10 @@ export const PROTO_JSON = {
             "role": {
               "type": "string",
               "id": 3
+            },
+            "operator": {
+              "type": "bytes",
+              "id": 4
             }
           }
         },
@@ -1179,6 +1275,155 @@ export const PROTO_JSON = {
         "StateCounter": {
           "fields": {
             "value": {
+              "type": "uint64",
+              "id": 1
+            }
+          }
+        },
+        "StateMembership": {
+          "fields": {
+            "fromHeight": {
+              "type": "uint64",
+              "id": 1,
+              "protoName": "from_height"
+            },
+            "proxy": {
+              "type": "bytes",
+              "id": 2
+            },
+            "companies": {
+              "rule": "repeated",
+              "type": "StateCompany",
+              "id": 3
+            },
+            "sealers": {
+              "rule": "repeated",
+              "type": "StateSealer",
+              "id": 4
+            },
+            "observers": {
+              "rule": "repeated",
+              "type": "StateObserver",
+              "id": 5
+            },
+            "proposal": {
+              "type": "uint64",
+              "id": 6
+            }
+          }
+        },
+        "StateCompany": {
+          "fields": {
+            "address": {
+              "type": "bytes",
+              "id": 1
+            },
+            "name": {
+              "type": "string",
+              "id": 2
+            }
+          }
+        },
+        "StateSealer": {
+          "fields": {
+            "publicKey": {
+              "type": "bytes",
+              "id": 1,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 2
+            },
+            "operator": {
+              "type": "bytes",
+              "id": 3
+            },
+            "role": {
+              "type": "uint32",
+              "id": 4
+            }
+          }
+        },
+        "StateObserver": {
+          "fields": {
+            "publicKey": {
+              "type": "bytes",
+              "id": 1,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 2
+            }
+          }
+        },
+        "StateProposal": {
+          "fields": {
+            "id": {
+              "type": "uint64",
+              "id": 1
+            },
+            "action": {
+              "type": "uint32",
+              "id": 2
+            },
+            "address": {
+              "type": "bytes",
+              "id": 3
+            },
+            "publicKey": {
+              "type": "bytes",
+              "id": 4,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 5
+            },
+            "proposer": {
+              "type": "bytes",
+              "id": 6
+            },
+            "createdAt": {
+              "type": "uint64",
+              "id": 7,
+              "protoName": "created_at"
+            },
+            "expiresAt": {
+              "type": "uint64",
+              "id": 8,
+              "protoName": "expires_at"
+            },
+            "approvals": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 9
+            },
+            "rejections": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 10
+            },
+            "status": {
+              "type": "uint32",
+              "id": 11
+            },
+            "decidedAt": {
+              "type": "uint64",
+              "id": 12,
+              "protoName": "decided_at"
+            },
+            "effectiveAt": {
+              "type": "uint64",
+              "id": 13,
+              "protoName": "effective_at"
+            }
+          }
+        },
+        "StateLiveness": {
+          "fields": {
+            "height": {
               "type": "uint64",
               "id": 1
             }

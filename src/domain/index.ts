@@ -4,6 +4,7 @@ import { Channels } from './channels.ts';
 import { Counters } from './counters.ts';
 import { Devices } from './devices.ts';
 import { EdgeNodes } from './edge-nodes.ts';
+import { Governance } from './governance.ts';
 import { Leases } from './leases.ts';
 import type { StateTable } from './table.ts';
 
@@ -17,6 +18,7 @@ export * from './devices.ts';
 export * from './edge-nodes.ts';
 export * from './errors.ts';
 export * from './geo.ts';
+export * from './governance.ts';
 export * from './keys.ts';
 export * from './leases.ts';
 export * from './receipts.ts';
@@ -38,6 +40,7 @@ export interface Domains {
   readonly leases: Leases;
   readonly channels: Channels;
   readonly counters: Counters;
+  readonly gov: Governance;
 }
 
 /** A fresh, empty set of domain modules for a chain. */
@@ -48,12 +51,13 @@ export function newDomains(rules: ChainRules): Domains {
   const counters = new Counters();
   const leases = new Leases({ nodes, counters, accounts });
   const channels = new Channels({ chainId: rules.chainId }, { accounts, counters });
-  return { rules, accounts, devices, nodes, leases, channels, counters };
+  const gov = new Governance({ counters, accounts });
+  return { rules, accounts, devices, nodes, leases, channels, counters, gov };
 }
 
 /** Every table of a set of domain modules (each key prefix once). */
 export function tablesOf(d: Domains): StateTable[] {
-  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table, d.channels.table];
+  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table, d.channels.table, d.gov.memberships, d.gov.proposals, d.gov.liveness];
   const prefixes = new Set(tables.map((t) => t.spec.prefix));
   if (prefixes.size !== tables.length) throw new Error('two state tables share a key prefix');
   return tables;

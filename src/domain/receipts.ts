@@ -1,5 +1,5 @@
 import { ReceiptCodec } from '../codec/chain.ts';
-import type { ChannelResult, LeaseResult, MatchResult, Receipt } from '../codec/types.ts';
+import type { ChannelResult, LeaseResult, MatchResult, ProposalResult, Receipt } from '../codec/types.ts';
 
 /** Receipt status codes (Receipt.status). 0 is success; codes are never reused. */
 export const ReceiptStatus = {
@@ -69,6 +69,25 @@ export const ReceiptStatus = {
   SELF_CHANNEL: 31,
   /** A payer's close of a channel already in its settle window. */
   CHANNEL_CLOSING: 32,
+  // ---- consortium governance (issue 12, docs/GOVERNANCE.md)
+  /** A proposal or vote by an account that is not a company of the consortium at that height. */
+  NOT_MEMBER: 33,
+  /** A vote on a proposal id that does not exist. */
+  UNKNOWN_PROPOSAL: 34,
+  /** A vote on a proposal that already passed or was rejected. */
+  PROPOSAL_CLOSED: 35,
+  /** A vote on a proposal past its last voting height. */
+  PROPOSAL_EXPIRED: 36,
+  /** A second vote of a company on one proposal. */
+  ALREADY_VOTED: 37,
+  /** A removal of a company, sealer or observer that is not a member. */
+  UNKNOWN_MEMBER: 38,
+  /** An addition of a member (or a name) that is already there. */
+  MEMBER_EXISTS: 39,
+  /** A change the quorum guard refuses (too few sealers, a quorum the recent proposers cannot reach, the last company). */
+  MEMBERSHIP_GUARD: 40,
+  /** A proposal for the same action and member as another open proposal. */
+  DUPLICATE_PROPOSAL: 41,
 } as const;
 export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
 
@@ -85,6 +104,7 @@ export interface TxOutcome {
   match?: MatchResult;
   lease?: LeaseResult;
   channel?: ChannelResult;
+  proposal?: ProposalResult;
 }
 
 export function buildReceipt(txHash: Uint8Array, height: number, index: number, sender: Uint8Array, o: TxOutcome): Receipt {
@@ -98,6 +118,9 @@ export function buildReceipt(txHash: Uint8Array, height: number, index: number, 
   } else if (o.channel) {
     r.result = 'channel';
     r.channel = o.channel;
+  } else if (o.proposal) {
+    r.result = 'proposal';
+    r.proposal = o.proposal;
   }
   return r;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyPair } from '../crypto/index.ts';
-import { toHex, equalBytes } from '../util/bytes.ts';
+import { toHex, fromHex, equalBytes } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import type { Genesis } from '../codec/index.ts';
 import { TxVerifier, type SealerSet } from '../chain/index.ts';
@@ -76,6 +76,10 @@ export class EdgeNode {
   private readonly sigMemo = new SignatureMemo();
   /** Sealers: the double-sign guard every outgoing signed consensus message passes. */
   private signGuard: SignGuard | null = null;
+  /** The admitted keys last handed to the network (sorted hex, comma-joined; '' before the first). */
+  private admittedSig = '';
+  /** Whether this node's key is in the sealer set of the next height. */
+  private memberNow = false;
   private heightStartedAt = Date.now();
   /** For /health/ready: running, last finalization (or start), since when the pool has had executable work. */
   private running = false;
@@ -198,7 +202,8 @@ export class EdgeNode {
           store,
           state,
           pool: this.pool,
-          sealers: () => this.sealers,
+          sealers: () => this.ledger.sealersAt(this.state.height + 1),
+          sealersAt: (h) => this.ledger.sealersAt(h),
           ...this.status.context(),
           submitTx: (b) => this.intake.submit(b),
           accountName: (a) => this.accountNames.get(a) ?? null,
@@ -231,6 +236,7 @@ export class EdgeNode {
     this.metrics.height.set(head.height);
     this.metrics.blockTimestamp.set(hb!.header.timestamp / 1000); // a restarted idle node is not "stalled since 1970"
     this.enqueue({ type: 'start', now: Date.now(), head: { height: head.height, hash: head.hash, timestamp: hb!.header.timestamp }, wal });
+    await this.followMembership();
     this.rpcAddress = await this.rpc.start();
     this.running = true;
     this.statusTimer = setInterval(() => this.pollPeers(), 2000);
@@ -313,6 +319,39 @@ export class EdgeNode {
     this.log.consensus[viaSync ? 'debug' : 'info']({ height, txs: block.txs.length, failed: res.failed, view: block.header.view, sync: viaSync || undefined, hash: block.hashHex.slice(0, 18) }, 'finalized block');
     const event = { number: height, hash: block.hashHex, txCount: block.txs.length, timestamp: block.header.timestamp, view };
     durable.then(() => this.events.publish('block', event), () => {});
+    await this.followMembership();
+  }
+
+  /**
+   * Live membership (docs/GOVERNANCE.md): the peers admitted are the sealers and observers of
+   * the next two heights on chain (a change passed in block H is in effect from H + 2, so an
+   * admitted sealer can connect before the height it votes at), plus the config's extra
+   * observers. Called at start and after every finalized block: a removed member is hung up on
+   * within the block that takes it out.
+   */
+  private async followMembership(): Promise<void> {
+    const h = this.state.height;
+    const keys = new Map<string, Uint8Array>();
+    const add = (hex: string) => keys.set(hex, fromHex(hex)!);
+    for (const at of [h + 1, h + 2]) {
+      const m = this.state.membershipAt(at);
+      if (m) {
+        for (const s of m.sealers) add(s.publicKey);
+        for (const o of m.observers) add(o.publicKey);
+      } else for (const s of this.ledger.sealersAt(at).sealers) add(toHex(s.publicKey));
+    }
+    for (const o of this.cfg.p2p.observers) keys.set(toHex(o), o);
+    const sig = [...keys.keys()].sort().join(',');
+    if (sig === this.admittedSig) return;
+    const first = this.admittedSig === '';
+    this.admittedSig = sig;
+    const mine = toHex(this.key.publicKey);
+    const wasMember = this.memberNow;
+    this.memberNow = this.ledger.sealersAt(h + 1).indexOfKey(this.key.publicKey) >= 0;
+    if (this.isSealer && !first && wasMember !== this.memberNow) {
+      this.log.consensus.warn({ height: h + 1, key: mine }, this.memberNow ? 'this node is a sealer from this height on: it votes' : 'this node was removed from the sealer set: it stops voting and keeps serving as a plain node');
+    }
+    await this.network.setAllowedPublicKeys([...keys.values()]);
   }
 
   /**

@@ -11,6 +11,7 @@ import type { AccountView } from '../domain/accounts.ts';
 import type { DeviceView } from '../domain/devices.ts';
 import type { EdgeNodePage, EdgeNodeView } from '../domain/edge-nodes.ts';
 import type { LeaseView } from '../domain/leases.ts';
+import type { MembershipRec, ProposalView } from '../domain/governance.ts';
 import { StateError, stateError } from '../domain/errors.ts';
 import { ReceiptStatus, buildReceipt, encodeReceipt } from '../domain/receipts.ts';
 import type { MatchQuery } from '../domain/spatial.ts';
@@ -29,6 +30,7 @@ export type { NodeRec, EdgeNodeView, EdgeNodePage } from '../domain/edge-nodes.t
 export type { LeaseStatus, LeaseView } from '../domain/leases.ts';
 export type { ChannelStatus, ChannelView, VoucherVerdict } from '../domain/channels.ts';
 export type { ChainRules } from '../domain/index.ts';
+export type { MembershipRec, ProposalView, SealerRec, CompanyRec, ObserverRec } from '../domain/governance.ts';
 
 /**
  * The native state: a dispatcher over the domain modules (accounts, devices, edge nodes with
@@ -81,6 +83,7 @@ export class WorldState implements StateView {
     const s = new WorldState({ chainId: genesis.chainId, params: genesis.params });
     s.begin();
     s.d.accounts.genesis(genesis.accounts);
+    s.d.gov.genesis(genesis);
     const writes = s.collectWrites();
     s.tree = applyWrites(null, writes);
     const result: ExecutionResult = {
@@ -162,6 +165,8 @@ export class WorldState implements StateView {
     const env: BlockEnv = { height: ctx.height, time: ctx.timestamp, params: this.d.rules.params };
     // leases whose term ended by this block's time end first, with no tx (expiry queue, not a scan)
     this._expired = this.d.leases.expireDue(env);
+    // the guard's liveness evidence: which sealer proposed this block (docs/GOVERNANCE.md)
+    this.d.gov.noteProposer(ctx.height, ctx.proposer.toLowerCase());
     const receipts: Receipt[] = [];
     const receiptBytes: Uint8Array[] = [];
     const receiptHashes: Uint8Array[] = [];
@@ -316,6 +321,32 @@ export class WorldState implements StateView {
   }
 
   /** Channels ever opened (= the last channel id). */
+  // ------------------------------------------------------------ governance (docs/GOVERNANCE.md)
+
+  /** The committed members in effect at `height` (entries scheduled ahead included: a height up to two past the head is already decided). */
+  membershipAt(height: number): MembershipRec | null {
+    return this.d.gov.committedAt(height);
+  }
+
+  /** Every committed membership entry, oldest first. */
+  membershipHistory(): MembershipRec[] {
+    return this.d.gov.history();
+  }
+
+  /** A proposal as of the committed head (an open one past its last voting height reads 'expired'). */
+  proposal(id: number): ProposalView | null {
+    return this.d.gov.proposal(id, this._height);
+  }
+
+  proposals(opts: { status?: string; offset?: number; limit?: number } = {}): { total: number; proposals: ProposalView[] } {
+    return this.d.gov.proposalList(this._height, opts);
+  }
+
+  /** The last committed height a sealer key's address proposed a block, or null. */
+  lastProposed(address: string): number | null {
+    return this.d.gov.lastProposed(address.toLowerCase());
+  }
+
   get channelCount(): number {
     return this.d.channels.count;
   }

@@ -82,6 +82,9 @@ const offers = (types: readonly string[], t: string) => types.includes(t);
 
 const PREFIX_EFFECTS: Partial<Record<TxKind, Effect>> = {
   transfer: () => {},
+  // governance (docs/GOVERNANCE.md) changes members and account roles, never edge nodes, leases or devices
+  propose: () => {},
+  vote: () => {},
   registerDevice: (v, _b, sender) => {
     if (sender === v.sender) v.isDevice = true;
   },

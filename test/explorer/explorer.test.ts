@@ -220,6 +220,13 @@ describe('explorer in Chromium', () => {
     await go(page, '#/consortium');
     expect(await page.$$eval('#sealers tr.sealer td:nth-child(2)', (t) => t.map((x) => x.textContent))).toEqual(['proxy', 'company-a', 'company-b', 'company-c']);
     expect(await page.$$eval('#observers tr.observer', (r) => r.length)).toBe(1);
+    // governance: the companies, the proposals with their votes, the sealer-set history
+    expect(await page.$$eval('#companies tr.company td:first-child', (t) => t.map((x) => x.textContent))).toEqual(['company-a', 'company-b', 'company-c']);
+    expect(await page.$$eval('#proposals tr.proposal', (r) => r.map((x) => [x.children[0].textContent, x.children[2].textContent, x.children[3].textContent, x.children[4].textContent]))).toEqual([
+      ['2', 'open', 'company-b', 'company-c'],
+      ['1', 'passed', 'company-a, company-b, company-c', '—'],
+    ]);
+    expect(await page.$$eval('#sealer-history tr.sealer-set td:first-child', (t) => t.map((x) => x.textContent))).toEqual(['12', 'genesis']);
     await shot(page, 'consortium');
   });
 

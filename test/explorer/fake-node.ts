@@ -112,10 +112,15 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
   const sealerNames = ['proxy', 'company-a', 'company-b', 'company-c'] as const;
   const sealers = sealerNames.map((name, index) => {
     const kp = keyPairFromLabel(name);
-    return { index, name, role: name === 'proxy' ? 'proxy' : 'company', publicKey: hex(kp.publicKey), address: kp.address, peerId: peerIdOf(name) };
+    return { index, name, role: name === 'proxy' ? 'proxy' : 'company', publicKey: hex(kp.publicKey), address: kp.address, operator: keyPairFromLabel('account/' + name).address, fromHeight: 0, peerId: peerIdOf(name) };
   });
   const observer = { name: 'observer-1', publicKey: hex(keyPairFromLabel('observer-1').publicKey), peerId: peerIdOf('observer-1'), connected: false };
   const genesisHash = h256('genesis', CHAIN_ID);
+  const co = (name: string) => keyPairFromLabel('account/' + name).address;
+  const proposals = [
+    { id: 2, action: 'add-company', address: keyPairFromLabel('account/company-d').address, publicKey: null, name: 'company-d', proposer: co('company-b'), createdAt: 14, expiresAt: 1014, approvals: [co('company-b')], rejections: [co('company-c')], status: 'open', decidedAt: 0, effectiveAt: 0 },
+    { id: 1, action: 'add-observer', address: null, publicKey: observer.publicKey, name: 'observer-1', proposer: co('company-a'), createdAt: 8, expiresAt: 1008, approvals: [co('company-a'), co('company-b'), co('company-c')], rejections: [], status: 'passed', decidedAt: 10, effectiveAt: 12 },
+  ];
 
   // ---- state
   const accounts = new Map<string, Account>();
@@ -333,7 +338,7 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
   const txView = (t: TxRec) => ({ hash: t.hash, blockNumber: t.blockNumber, blockHash: t.blockHash, index: t.index, timestamp: t.timestamp, from: t.from, nonce: t.nonce, kind: t.kind, payload: t.payload, size: t.size });
   const receiptView = (t: TxRec) => t.receipt && ({
     transactionHash: t.hash, blockNumber: t.blockNumber, blockHash: t.blockHash, index: t.index, from: t.from, kind: t.kind,
-    status: t.receipt.status, statusText: STATUS_TEXT[t.receipt.status] ?? `UNKNOWN_${t.receipt.status}`, reason: t.receipt.reason, match: t.receipt.match, lease: null, channel: null,
+    status: t.receipt.status, statusText: STATUS_TEXT[t.receipt.status] ?? `UNKNOWN_${t.receipt.status}`, reason: t.receipt.reason, match: t.receipt.match, lease: null, channel: null, proposal: null,
   });
   const summary = (b: BlockRec) => ({ number: b.number, hash: b.hash, timestamp: b.timestamp, proposer: sealers[b.proposerIndex].address, proposerName: sealers[b.proposerIndex].name, view: b.view, txCount: b.txs.length });
   const blockView = (b: BlockRec, full: boolean) => ({
@@ -385,6 +390,19 @@ export async function startFakeNode(opts: FakeNodeOptions = {}): Promise<FakeNod
     getPbftView: () => view,
     getSealerList: () => sealers,
     getObserverList: () => [observer],
+    // governance (docs/GOVERNANCE.md): the three companies, one passed and one open proposal
+    getConsortium: () => {
+      const companies = ['company-a', 'company-b', 'company-c'].map((name) => ({ address: keyPairFromLabel('account/' + name).address, name }));
+      const entry = (fromHeight: number, proposal: number, observers: number) => ({ fromHeight, proposal, n: 4, quorum: 3, sealers: sealers.map((x) => ({ name: x.name, publicKey: x.publicKey })), companies: 3, observers });
+      return {
+        height: head().number + 1, fromHeight: 12, proxy: keyPairFromLabel('account/proxy').address, companies,
+        sealers: sealers.map((x) => ({ index: x.index, name: x.name, role: x.role, publicKey: x.publicKey, address: x.address, operator: x.operator, lastProposed: head().number - x.index })),
+        observers: [{ name: observer.name, publicKey: observer.publicKey }], approvalsNeeded: 3,
+        history: [entry(0, 0, 0), entry(12, 1, 1)],
+      };
+    },
+    getProposals: () => ({ total: proposals.length, proposals }),
+    getProposal: (params) => proposals.find((x) => x.id === params[0]) ?? null,
     getConsensusStatus: consensus,
     getSyncStatus: () => {
       const ps = peers();

@@ -30,6 +30,8 @@ beforeAll(async () => {
     config: { load: { busyPoolTxs: 40, proposalMaxTxs: 25 } },
     editGenesis: (g) => {
       (g.accounts as { name: string; role: string }[]).find((a) => a.name === 'device-1')!.role = 'company';
+      // a second company: a governance proposal stays open until the other one votes (docs/GOVERNANCE.md)
+      (g.accounts as { name: string; role: string }[]).find((a) => a.name === 'faucet')!.role = 'company';
     },
   });
   client = new Client(n.url);
@@ -102,6 +104,12 @@ describe('the SDK against a live node', () => {
     receipts.push(await dev.sendAndWait(tx.channelRefund({ channelId: short.channel!.channelId as number })));
     receipts.push(await company.sendAndWait(tx.removeNode({ id: 'sdk-b' })));
     receipts.push(await dev.sendAndWait(tx.transfer({ to: Buffer.from(company.address.slice(2), 'hex'), amount: 5 })));
+    // governance: 2 companies, so the proposal is open until the second approves it
+    const proposed = await company.sendAndWait(tx.propose({ action: 5, address: new Uint8Array(0), publicKey: generateKeyPair().publicKey, name: 'sdk-observer' }));
+    expect(proposed.proposal).toMatchObject({ status: 'open', approvals: 1, needed: 2 });
+    const voted = await acct('faucet').sendAndWait(tx.vote({ proposal: proposed.proposalId as number, reject: false }));
+    expect(voted.proposal).toMatchObject({ status: 'passed', approvals: 2 });
+    receipts.push(proposed, voted);
     expect(receipts.map((r) => r.statusText)).toEqual(receipts.map(() => 'OK'));
     expect(new Set(receipts.map((r) => r.kind))).toEqual(new Set(KIND_LIST.map((k) => k.kind)));
   }, 120_000);
@@ -146,6 +154,9 @@ describe('the SDK against a live node', () => {
       getProof: () => client.rpc.getProof('0x04' + Buffer.from('sdk-a').toString('hex')),
       getServiceTypeProof: () => client.rpc.getServiceTypeProof('gpu'),
       getBlockEvidence: () => client.rpc.getBlockEvidence(receipts[0].blockNumber),
+      getConsortium: () => client.rpc.getConsortium(),
+      getProposals: () => client.rpc.getProposals({ limit: 5 }),
+      getProposal: () => client.rpc.getProposal(1),
     };
     for (const [m, f] of Object.entries(calls)) {
       const v = await f().catch((e) => new Error(`${m}: ${(e as Error).message}`));

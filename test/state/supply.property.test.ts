@@ -50,6 +50,13 @@ const tx: fc.Arbitrary<[string, TxPayload]> = fc.oneof(
     ([s, payer, c, a]) => [s, a === null ? P.close(c) : P.close(c, a + 1, signVoucher(key(payer).secretKey, CHAIN, c, a + 1).signature)] as [string, TxPayload],
   ) },
   fc.tuple(anyone, id).map(([s, c]) => [s, P.refund(c)] as [string, TxPayload]),
+  // governance (docs/GOVERNANCE.md): moves no balance; its records revert and replay like the rest (one slot for both kinds)
+  fc.oneof(
+    fc.tuple(company, fc.integer({ min: 0, max: 3 }), fc.boolean()).map(
+      ([s, i, add]) => [s, { kind: 'propose', propose: { action: add ? 5 : 6, address: new Uint8Array(0), publicKey: key('observer-' + i).publicKey, name: add ? 'observer-' + i : '' } }] as [string, TxPayload],
+    ),
+    fc.tuple(company, id, fc.boolean()).map(([s, p, reject]) => [s, { kind: 'vote', vote: { proposal: p, reject } }] as [string, TxPayload]),
+  ),
 );
 
 const block = fc.record({ dtMs: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max: 12_000 }) }), txs: fc.array(tx, { maxLength: 10 }) });

@@ -60,6 +60,8 @@ describe('tx payloads from flags, for every kind', () => {
     ['channel-refund', ['--channel', '1'], 'channelRefund'],
     ['release', ['--lease', '3'], 'releaseLease'],
     ['transfer', ['--to', '0x' + 'ab'.repeat(20), '--amount', '10'], 'transfer'],
+    ['propose', ['--action', 'add-observer', '--node', 'ab'.repeat(32), '--name', 'o1'], 'propose'],
+    ['vote', ['--proposal', '1', '--reject'], 'vote'],
   ];
   it('covers every kind', () => {
     expect(cases.map((c) => c[2]).sort()).toEqual(KIND_LIST.map((k) => k.kind).sort());
