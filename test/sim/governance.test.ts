@@ -61,8 +61,8 @@ function check(seed: number, opts: { faults: boolean; byzantine: boolean }) {
 }
 
 describe('PBFT simulator: the sealer set changes by governance (4 → 5 → 6 → 7 → 6 → 5 → 4)', () => {
-  it('calm network, 2 seeds', () => {
-    for (const seed of [1, 2]) check(seed, { faults: false, byzantine: false });
+  it('calm network', () => {
+    check(1, { faults: false, byzantine: false });
   });
 
   it('a partition and crashes straddling the boundaries, 2 seeds', () => {
