@@ -43,7 +43,7 @@ function entriesFor(n: number): [Uint8Array, Uint8Array][] {
   for (const k of deviceKeys) {
     const a = fromHex(k.address)!;
     entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 0, role: 0 })]);
-    entries.push([deviceKey(a), StateDeviceCodec.encode({ info: k.address, registeredAt: 0 })]);
+    entries.push([deviceKey(a), StateDeviceCodec.encode({ info: k.address, registeredAt: 0, deposit: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(k.address))), StateDeviceInfoCodec.encode({ device: a })]);
   }
   return entries;

@@ -40,7 +40,8 @@ export const PROTO_JSON = {
                 "channelClose",
                 "channelRefund",
                 "propose",
-                "vote"
+                "vote",
+                "unregisterDevice"
               ]
             }
           },
@@ -125,6 +126,11 @@ export const PROTO_JSON = {
             "vote": {
               "type": "GovVote",
               "id": 24
+            },
+            "unregisterDevice": {
+              "type": "UnregisterDevice",
+              "id": 25,
+              "protoName": "unregister_device"
             }
           }
         },
@@ -135,6 +141,9 @@ export const PROTO_JSON = {
               "id": 1
             }
           }
+        },
+        "UnregisterDevice": {
+          "fields": {}
         },
         "GovPropose": {
           "fields": {
@@ -799,6 +808,11 @@ export const PROTO_JSON = {
               "type": "uint32",
               "id": 11,
               "protoName": "max_lease_duration_s"
+            },
+            "registrationDeposit": {
+              "type": "uint32",
+              "id": 12,
+              "protoName": "registration_deposit"
             }
           }
         },
@@ -1071,6 +1085,10 @@ export const PROTO_JSON = {
               "type": "uint64",
               "id": 2,
               "protoName": "registered_at"
+            },
+            "deposit": {
+              "type": "uint64",
+              "id": 3
             }
           }
         },

@@ -15,7 +15,7 @@ export interface Tx {
 }
 
 /** Members of the oneof `TxBody.kind`, in declaration order. */
-export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'propose', 'vote'] as const;
+export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'propose', 'vote', 'unregisterDevice'] as const;
 export type TxBodyKind = (typeof TxBodyKinds)[number];
 
 /** `edgechain.TxBody` (proto/chain.proto). */
@@ -38,11 +38,16 @@ export interface TxBody {
   channelRefund?: ChannelRefund | null;
   propose?: GovPropose | null;
   vote?: GovVote | null;
+  unregisterDevice?: UnregisterDevice | null;
 }
 
 /** `edgechain.RegisterDevice` (proto/chain.proto). */
 export interface RegisterDevice {
   info: string;
+}
+
+/** `edgechain.UnregisterDevice` (proto/chain.proto). */
+export interface UnregisterDevice {
 }
 
 /** `edgechain.GovPropose` (proto/chain.proto). */
@@ -286,6 +291,7 @@ export interface ChainParams {
   settleWindowS: number;
   maxLeasesPerDevice: number;
   maxLeaseDurationS: number;
+  registrationDeposit: number;
 }
 
 // ---------------------------------------------------------------- proto/consensus.proto
@@ -402,6 +408,7 @@ export interface StateAccount {
 export interface StateDevice {
   info: string;
   registeredAt: number;
+  deposit: number;
 }
 
 /** `edgechain.StateDeviceInfo` (proto/state.proto). */

@@ -12,7 +12,7 @@ export const ReceiptStatus = {
   NODE_EXISTS: 3,
   /** UpdateNode/RemoveNode of an unknown EN id. */
   UNKNOWN_NODE: 4,
-  /** EdgeMatch by an address that is not a registered device. */
+  /** EdgeMatch (or UnregisterDevice) by an address that is not a registered device. */
   NOT_DEVICE: 5,
   /** RegisterDevice by an address that already is a device. */
   DEVICE_EXISTS: 6,
@@ -88,6 +88,8 @@ export const ReceiptStatus = {
   MEMBERSHIP_GUARD: 40,
   /** A proposal for the same action and member as another open proposal. */
   DUPLICATE_PROPOSAL: 41,
+  /** UnregisterDevice by a device that still holds active leases. */
+  DEVICE_HAS_LEASES: 42,
 } as const;
 export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus];
 

@@ -16,6 +16,7 @@ import channelClose from './channel-close.ts';
 import channelRefund from './channel-refund.ts';
 import propose from './propose.ts';
 import vote from './vote.ts';
+import unregisterDevice from './unregister-device.ts';
 
 /** Every kind module with its file name, in the order of the TxBody.kind oneof. */
 export const KIND_MODULES: readonly { file: string; module: TxKindModule }[] = [
@@ -34,4 +35,5 @@ export const KIND_MODULES: readonly { file: string; module: TxKindModule }[] = [
   { file: 'channel-refund.ts', module: channelRefund as TxKindModule },
   { file: 'propose.ts', module: propose as TxKindModule },
   { file: 'vote.ts', module: vote as TxKindModule },
+  { file: 'unregister-device.ts', module: unregisterDevice as TxKindModule },
 ];

@@ -370,11 +370,12 @@ export class WorldState implements StateView {
    * Every token of the chain as last executed: balances + active lease escrows + channel
    * deposits not yet claimed or refunded. Conserved by every block (a scan; tests and checks).
    */
-  supply(): { balances: number; leaseEscrow: number; channelEscrow: number; total: number } {
+  supply(): { balances: number; leaseEscrow: number; channelEscrow: number; deviceDeposits: number; total: number } {
     const balances = this.d.accounts.totalBalances();
     const leaseEscrow = this.d.leases.escrowed();
     const channelEscrow = this.d.channels.escrowed();
-    return { balances, leaseEscrow, channelEscrow, total: balances + leaseEscrow + channelEscrow };
+    const deviceDeposits = this.d.devices.escrowed();
+    return { balances, leaseEscrow, channelEscrow, deviceDeposits, total: balances + leaseEscrow + channelEscrow + deviceDeposits };
   }
 
   /** Active leases of a device (state as last executed). */

@@ -88,6 +88,9 @@ const PREFIX_EFFECTS: Partial<Record<TxKind, Effect>> = {
   registerDevice: (v, _b, sender) => {
     if (sender === v.sender) v.isDevice = true;
   },
+  unregisterDevice: (v, _b, sender) => {
+    if (sender === v.sender) v.isDevice = false;
+  },
   addNode: (v, b, sender, _r, height) => {
     const p = b as { id: string; lat: number; lon: number; capacity: number; serviceTypes: string[]; price: number };
     const n = makeNode({ id: p.id, owner: sender, lat: p.lat, lon: p.lon, capacity: p.capacity, used: 0, serviceTypes: [...p.serviceTypes], price: p.price, online: true, activeLeases: 0, addedAt: height, updatedAt: height });

@@ -110,6 +110,9 @@ describe('the SDK against a live node', () => {
     const voted = await acct('faucet').sendAndWait(tx.vote({ proposal: proposed.proposalId as number, reject: false }));
     expect(voted.proposal).toMatchObject({ status: 'passed', approvals: 2 });
     receipts.push(proposed, voted);
+    // a device leaves: its registration deposit comes back (docs/GOVERNANCE.md)
+    const leaver = acct('device-3');
+    receipts.push(await leaver.sendAndWait(tx.registerDevice({ info: 'sdk-leaver' })), await leaver.sendAndWait(tx.unregisterDevice({})));
     expect(receipts.map((r) => r.statusText)).toEqual(receipts.map(() => 'OK'));
     expect(new Set(receipts.map((r) => r.kind))).toEqual(new Set(KIND_LIST.map((k) => k.kind)));
   }, 120_000);

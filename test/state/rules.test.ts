@@ -58,7 +58,7 @@ describe('RegisterDevice', () => {
       t.tx('proxy', P.register('serial-D')),
     ]);
     expect(r.receipts.map((x) => x.status)).toEqual([S.OK, S.DEVICE_EXISTS, S.INFO_TAKEN, S.OK, S.ROLE_NOT_ALLOWED, S.ROLE_NOT_ALLOWED]);
-    expect(ws.device(addr('alice'))).toEqual({ address: addr('alice'), info: 'serial-A', registeredAt: 1 });
+    expect(ws.device(addr('alice'))).toEqual({ address: addr('alice'), info: 'serial-A', registeredAt: 1, deposit: 0 });
     expect(ws.deviceByInfo('serial-B')).toBe(addr('bob'));
     expect(ws.device(addr('acme'))).toBeNull();
     // every tx consumed its nonce, failed or not

@@ -50,6 +50,7 @@ const tx: fc.Arbitrary<[string, TxPayload]> = fc.oneof(
     ([s, payer, c, a]) => [s, a === null ? P.close(c) : P.close(c, a + 1, signVoucher(key(payer).secretKey, CHAIN, c, a + 1).signature)] as [string, TxPayload],
   ) },
   fc.tuple(anyone, id).map(([s, c]) => [s, P.refund(c)] as [string, TxPayload]),
+  fc.oneof(user, anyone).map((s) => [s, { kind: 'unregisterDevice', unregisterDevice: {} }] as [string, TxPayload]),
   // governance (docs/GOVERNANCE.md): moves no balance; its records revert and replay like the rest (one slot for both kinds)
   fc.oneof(
     fc.tuple(company, fc.integer({ min: 0, max: 3 }), fc.boolean()).map(
@@ -71,7 +72,7 @@ const genesis = () =>
       bob: { role: 'user', balance: 200 },
       carol: { role: 'user', balance: 20 },
     },
-    { settleWindowS: 5, maxLeasesPerDevice: 3, maxLeaseDurationS: 20 },
+    { settleWindowS: 5, maxLeasesPerDevice: 3, maxLeaseDurationS: 20, registrationDeposit: 7 },
   );
 
 function fullSnapshot(ws: WorldState) {

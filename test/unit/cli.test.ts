@@ -62,6 +62,7 @@ describe('tx payloads from flags, for every kind', () => {
     ['transfer', ['--to', '0x' + 'ab'.repeat(20), '--amount', '10'], 'transfer'],
     ['propose', ['--action', 'add-observer', '--node', 'ab'.repeat(32), '--name', 'o1'], 'propose'],
     ['vote', ['--proposal', '1', '--reject'], 'vote'],
+    ['unregister-device', [], 'unregisterDevice'],
   ];
   it('covers every kind', () => {
     expect(cases.map((c) => c[2]).sort()).toEqual(KIND_LIST.map((k) => k.kind).sort());

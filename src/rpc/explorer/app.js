@@ -89,7 +89,7 @@ async function rpcOrNull(method, ...params) {
 // ---------------------------------------------------------------------------------------
 // Formatting
 
-const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'propose', 'vote'];
+const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'propose', 'vote', 'unregisterDevice'];
 const STATUS_NAMES = ['OK', 'NOT_COMPANY', 'NOT_OWNER', 'NODE_EXISTS', 'UNKNOWN_NODE', 'NOT_DEVICE', 'DEVICE_EXISTS', 'INFO_TAKEN',
   'ROLE_NOT_ALLOWED', 'NO_CANDIDATE', 'UNKNOWN_LEASE', 'LEASE_NOT_ACTIVE', 'NOT_LEASE_PARTY', 'CAPACITY_BELOW_USED',
   'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX'];
