@@ -359,11 +359,12 @@ export class EdgeNode {
    * checked before it is delivered or forwarded (a forged one stops at the first honest node and
    * counts against the peer); protocol rules are the engine's.
    */
-  private onConsensus(bytes: Uint8Array, from: string): 'accept' | 'reject' {
-    const c = gossipCheck(bytes, { chainId: this.genesis.chainId, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify });
+  private onConsensus(bytes: Uint8Array, from: string): 'accept' | 'reject' | 'ignore' {
+    const c = gossipCheck(bytes, { chainId: this.genesis.chainId, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify, decidedThrough: this.state.height + 2 });
     if (!c.ok) {
       this.gossipRejects.set(c.reason, (this.gossipRejects.get(c.reason) ?? 0) + 1);
-      return 'reject';
+      // a lagging node cannot judge a height whose sealer set it does not know yet: no blame
+      return c.reason === 'undecided-set' ? 'ignore' : 'reject';
     }
     this.enqueue({ type: 'message', now: Date.now(), bytes, from });
     return 'accept';
