@@ -141,7 +141,7 @@ export function loadedState(nodes: BNode[], deviceLabels: string[], params: Part
   }
   for (const d of deviceLabels) {
     const a = fromHex(keyPairFromLabel(d).address)!;
-    entries.push([deviceKey(a), StateDeviceCodec.encode({ info: d, registeredAt: 0 })]);
+    entries.push([deviceKey(a), StateDeviceCodec.encode({ info: d, registeredAt: 0, deposit: 0 })]);
     entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 1e12, role: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(d))), StateDeviceInfoCodec.encode({ device: a })]);
   }

@@ -44,7 +44,7 @@ function entriesFor(n: number): [Uint8Array, Uint8Array][] {
     const a = fromHex(k.address)!;
     // paid leases: each match locks price × 1 slot × 60 s from the device's balance
     entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 1_000_000, role: 0 })]);
-    entries.push([deviceKey(a), StateDeviceCodec.encode({ info: k.address, registeredAt: 0 })]);
+    entries.push([deviceKey(a), StateDeviceCodec.encode({ info: k.address, registeredAt: 0, deposit: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(k.address))), StateDeviceInfoCodec.encode({ device: a })]);
   }
   return entries;

@@ -20,9 +20,19 @@ export const GenesisSchema = z
           name: z.string().min(1),
           publicKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters'),
           role: z.enum(['proxy', 'company']),
+          operator: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x + 40 hex characters').optional().describe('Address of the operating company (default: the proxy or company account of the same name)'),
         }),
       )
       .min(1),
+    observers: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          publicKey: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters'),
+        }),
+      )
+      .optional()
+      .describe('The initial observer set (docs/GOVERNANCE.md); governance votes change it'),
     accounts: z
       .array(
         z.strictObject({

@@ -25,7 +25,9 @@ export type AccountRole = 'proxy' | 'company' | 'user';
 export interface GenesisJson {
   chainId: string;
   timestamp: number;
-  sealers: { name: string; publicKey: string; role: SealerRole }[];
+  sealers: { name: string; publicKey: string; role: SealerRole; operator?: string }[];
+  /** The initial observer set (docs/GOVERNANCE.md). */
+  observers?: { name: string; publicKey: string }[];
   accounts?: { name?: string; address: string; role: AccountRole; balance?: number }[];
   params?: Partial<ChainParams>;
 }
@@ -47,7 +49,13 @@ export function parseGenesis(json: unknown): Genesis {
     if (!pk || pk.length !== PUBLIC_KEY_LENGTH) throw bad(`sealers[${i}].publicKey must be 64 hex characters`);
     if (s.role !== 'proxy' && s.role !== 'company') throw bad(`sealers[${i}].role must be "proxy" or "company"`);
     if (typeof s.name !== 'string' || !s.name) throw bad(`sealers[${i}].name is required`);
-    return { name: s.name, publicKey: pk, role: s.role };
+    let operator: Uint8Array = new Uint8Array(0);
+    if (s.operator !== undefined) {
+      const op = typeof s.operator === 'string' ? parseAddress(s.operator) : null;
+      if (!op) throw bad(`sealers[${i}].operator must be 0x + 40 hex characters`);
+      operator = fromHex(op)!;
+    }
+    return { name: s.name, publicKey: pk, role: s.role, operator };
   });
   if (new Set(sealers.map((s) => toHex(s.publicKey))).size !== sealers.length) throw bad('a sealer key appears twice');
   const accounts = (g.accounts ?? []).map((a, i) => {
@@ -59,6 +67,13 @@ export function parseGenesis(json: unknown): Genesis {
     return { address: fromHex(addr)!, role: a.role, balance, name: a.name ?? '' };
   });
   if (new Set(accounts.map((a) => toHex(a.address))).size !== accounts.length) throw bad('an account address appears twice');
+  const observers = (g.observers ?? []).map((o, i) => {
+    const pk = typeof o?.publicKey === 'string' ? fromHex(o.publicKey) : null;
+    if (!pk || pk.length !== PUBLIC_KEY_LENGTH) throw bad(`observers[${i}].publicKey must be 64 hex characters`);
+    if (typeof o.name !== 'string' || !o.name) throw bad(`observers[${i}].name is required`);
+    return { name: o.name, publicKey: pk };
+  });
+  if (new Set(observers.map((o) => toHex(o.publicKey))).size !== observers.length) throw bad('an observer key appears twice');
   // total supply must fit below 2^53 so that no payout of escrowed tokens can overflow (docs/PAYMENTS.md)
   if (accounts.reduce((s, a) => s + a.balance, 0) > Number.MAX_SAFE_INTEGER) throw bad('the sum of the account balances must be at most 2^53 - 1');
   const params: ChainParams = { ...DEFAULT_PARAMS };
@@ -69,14 +84,15 @@ export function parseGenesis(json: unknown): Genesis {
   }
   if (params.maxBlockTxs < 1 || params.maxTxBytes < 200 || params.maxBlockBytes < params.maxTxBytes) throw bad('params: block limits too small');
   if (params.viewTimeoutMs < 1 || params.maxViewTimeoutMs < params.viewTimeoutMs) throw bad('params: maxViewTimeoutMs must be >= viewTimeoutMs >= 1');
-  return { chainId: g.chainId, timestamp: g.timestamp as number, sealers, accounts, params };
+  return { chainId: g.chainId, timestamp: g.timestamp as number, sealers, accounts, params, observers };
 }
 
 export function genesisToJson(g: Genesis): GenesisJson {
   return {
     chainId: g.chainId,
     timestamp: g.timestamp,
-    sealers: g.sealers.map((s) => ({ name: s.name, publicKey: toHex(s.publicKey), role: s.role as SealerRole })),
+    sealers: g.sealers.map((s) => ({ name: s.name, publicKey: toHex(s.publicKey), role: s.role as SealerRole, ...(s.operator?.length ? { operator: toHex(s.operator, true) } : {}) })),
+    ...(g.observers?.length ? { observers: g.observers.map((o) => ({ name: o.name, publicKey: toHex(o.publicKey) })) } : {}),
     accounts: g.accounts.map((a) => ({ name: a.name, address: toHex(a.address, true), role: a.role as AccountRole, balance: a.balance })),
     params: { ...g.params },
   };

@@ -15,6 +15,8 @@ export const DEFAULT_PARAMS: ChainParams = {
   settleWindowS: 3600,
   maxLeasesPerDevice: 16,
   maxLeaseDurationS: 30 * 24 * 3600,
+  // registration against DDoS (docs/GOVERNANCE.md): 0 = registration costs nothing (the demo genesis sets one)
+  registrationDeposit: 0,
 };
 
 /** Field bounds every transaction must meet (defined with the kinds that use them). */

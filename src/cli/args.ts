@@ -3,7 +3,7 @@ import { EdgeError } from '../util/errors.ts';
 export type Flags = Record<string, string | true>;
 
 /** Flags that never take a value. */
-const BOOLEAN_FLAGS = new Set(['json', 'no-wait', 'force', 'offline', 'help']);
+const BOOLEAN_FLAGS = new Set(['json', 'no-wait', 'force', 'offline', 'help', 'reject']);
 
 export interface ParsedArgs {
   positionals: string[];

@@ -40,6 +40,10 @@ export function receipt(r: Record<string, any>): string {
   }
   if (r.lease) lines.push(`lease     ${r.lease.leaseId}: cost ${r.lease.cost}, paid ${r.lease.paid}, refund ${r.lease.refund}, ends ${new Date(r.lease.endsAt).toISOString()}`);
   if (r.channel) lines.push(`channel   ${r.channel.channelId}: deposit ${r.channel.deposit}, claimed ${r.channel.claimed}, paid now ${r.channel.paid}, refunded ${r.channel.refunded}`);
+  if (r.proposal) {
+    const p = r.proposal;
+    lines.push(`proposal  ${p.proposalId}: ${p.status}, ${p.approvals} of ${p.needed} approvals needed${p.effectiveAt ? `, in effect from height ${p.effectiveAt}` : ''}`);
+  }
   return lines.join('\n');
 }
 

@@ -9,6 +9,7 @@ import { RpcClient } from './rpc-client.ts';
 import * as fmt from './format.ts';
 import { CHANNEL_TX_SUBCOMMANDS, CHANNEL_USAGE, channelShow, channelVerify, channelVoucher, channelsList, checkVoucherChain, leaseHuman } from './payments.ts';
 import { VERIFY_USAGE, verifyCommand } from './verify.ts';
+import { GOV_USAGE, govCommand, sealersCommand } from './gov.ts';
 import { Account } from '../sdk/account.ts';
 import { Client, RpcCallError, RpcTransportError } from '../sdk/client.ts';
 import { ReceiptTimeoutError } from '../sdk/account.ts';
@@ -37,6 +38,8 @@ queries
   account <address>                           nonce, balance, role, device registration
 
 ${CHANNEL_USAGE}
+
+${GOV_USAGE}
 
 verification (docs/VERIFY.md)
 ${VERIFY_USAGE}
@@ -116,6 +119,10 @@ export async function main(argv: string[]): Promise<void> {
     }
     case 'channels':
       return channelsList(args, rpc, print);
+    case 'gov':
+      return govCommand(args, rpc, print, (payload) => sendPayload(payload, args, print));
+    case 'sealers':
+      return sealersCommand(args, rpc, print);
     case 'status': {
       args.rejectUnknown(['rpc']);
       const c = rpc();
@@ -206,9 +213,14 @@ export function txPayload(command: string, args: Args): TxPayload {
 }
 
 /** Signs, sends and (unless --no-wait) waits for the receipt of an `edgechain tx <kind>` (also `channel <sub>`). */
-async function sendTxCommand(kind: string, args: Args, rpc: () => RpcClient, print: (h: string, o: unknown) => void): Promise<void> {
+async function sendTxCommand(kind: string, args: Args, _rpc: () => RpcClient, print: (h: string, o: unknown) => void): Promise<void> {
   const key: KeyPair = readKeyFile(args.str('key'));
-  const payload = txPayload(kind, args);
+  return sendPayload(txPayload(kind, args), args, print, key);
+}
+
+/** Signs and sends a payload with `--key` (also `gov propose|vote`), waiting for the receipt unless --no-wait. */
+async function sendPayload(payload: TxPayload, args: Args, print: (h: string, o: unknown) => void, signer?: KeyPair): Promise<void> {
+  const key: KeyPair = signer ?? readKeyFile(args.str('key'));
   const noWait = args.has('no-wait');
   const timeoutS = args.int('timeout', 30, 1, 3600);
   const explicitNonce = args.has('nonce') ? args.int('nonce') : undefined;

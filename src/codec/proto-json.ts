@@ -39,6 +39,9 @@ export const PROTO_JSON = {
                 "channelClaim",
                 "channelClose",
                 "channelRefund",
+                "propose",
+                "vote",
+                "unregisterDevice",
                 "evidence"
               ]
             }
@@ -117,6 +120,19 @@ export const PROTO_JSON = {
               "id": 22,
               "protoName": "channel_refund"
             },
+            "propose": {
+              "type": "GovPropose",
+              "id": 23
+            },
+            "vote": {
+              "type": "GovVote",
+              "id": 24
+            },
+            "unregisterDevice": {
+              "type": "UnregisterDevice",
+              "id": 25,
+              "protoName": "unregister_device"
+            },
             "evidence": {
               "type": "Evidence",
               "id": 40
@@ -140,6 +156,42 @@ export const PROTO_JSON = {
             "info": {
               "type": "string",
               "id": 1
+            }
+          }
+        },
+        "UnregisterDevice": {
+          "fields": {}
+        },
+        "GovPropose": {
+          "fields": {
+            "action": {
+              "type": "uint32",
+              "id": 1
+            },
+            "address": {
+              "type": "bytes",
+              "id": 2
+            },
+            "publicKey": {
+              "type": "bytes",
+              "id": 3,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 4
+            }
+          }
+        },
+        "GovVote": {
+          "fields": {
+            "proposal": {
+              "type": "uint64",
+              "id": 1
+            },
+            "reject": {
+              "type": "bool",
+              "id": 2
             }
           }
         },
@@ -469,7 +521,8 @@ export const PROTO_JSON = {
               "oneof": [
                 "match",
                 "lease",
-                "channel"
+                "channel",
+                "proposal"
               ]
             }
           },
@@ -510,6 +563,36 @@ export const PROTO_JSON = {
             "channel": {
               "type": "ChannelResult",
               "id": 12
+            },
+            "proposal": {
+              "type": "ProposalResult",
+              "id": 13
+            }
+          }
+        },
+        "ProposalResult": {
+          "fields": {
+            "proposalId": {
+              "type": "uint64",
+              "id": 1,
+              "protoName": "proposal_id"
+            },
+            "status": {
+              "type": "uint32",
+              "id": 2
+            },
+            "approvals": {
+              "type": "uint32",
+              "id": 3
+            },
+            "needed": {
+              "type": "uint32",
+              "id": 4
+            },
+            "effectiveAt": {
+              "type": "uint64",
+              "id": 5,
+              "protoName": "effective_at"
             }
           }
         },
@@ -624,6 +707,24 @@ export const PROTO_JSON = {
             "params": {
               "type": "ChainParams",
               "id": 5
+            },
+            "observers": {
+              "rule": "repeated",
+              "type": "GenesisObserver",
+              "id": 6
+            }
+          }
+        },
+        "GenesisObserver": {
+          "fields": {
+            "name": {
+              "type": "string",
+              "id": 1
+            },
+            "publicKey": {
+              "type": "bytes",
+              "id": 2,
+              "protoName": "public_key"
             }
           }
         },
@@ -641,6 +742,10 @@ export const PROTO_JSON = {
             "role": {
               "type": "string",
               "id": 3
+            },
+            "operator": {
+              "type": "bytes",
+              "id": 4
             }
           }
         },
@@ -720,6 +825,11 @@ export const PROTO_JSON = {
               "type": "uint32",
               "id": 11,
               "protoName": "max_lease_duration_s"
+            },
+            "registrationDeposit": {
+              "type": "uint32",
+              "id": 12,
+              "protoName": "registration_deposit"
             }
           }
         },
@@ -992,6 +1102,10 @@ export const PROTO_JSON = {
               "type": "uint64",
               "id": 2,
               "protoName": "registered_at"
+            },
+            "deposit": {
+              "type": "uint64",
+              "id": 3
             }
           }
         },
@@ -1247,6 +1361,155 @@ export const PROTO_JSON = {
         "StateCounter": {
           "fields": {
             "value": {
+              "type": "uint64",
+              "id": 1
+            }
+          }
+        },
+        "StateMembership": {
+          "fields": {
+            "fromHeight": {
+              "type": "uint64",
+              "id": 1,
+              "protoName": "from_height"
+            },
+            "proxy": {
+              "type": "bytes",
+              "id": 2
+            },
+            "companies": {
+              "rule": "repeated",
+              "type": "StateCompany",
+              "id": 3
+            },
+            "sealers": {
+              "rule": "repeated",
+              "type": "StateSealer",
+              "id": 4
+            },
+            "observers": {
+              "rule": "repeated",
+              "type": "StateObserver",
+              "id": 5
+            },
+            "proposal": {
+              "type": "uint64",
+              "id": 6
+            }
+          }
+        },
+        "StateCompany": {
+          "fields": {
+            "address": {
+              "type": "bytes",
+              "id": 1
+            },
+            "name": {
+              "type": "string",
+              "id": 2
+            }
+          }
+        },
+        "StateSealer": {
+          "fields": {
+            "publicKey": {
+              "type": "bytes",
+              "id": 1,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 2
+            },
+            "operator": {
+              "type": "bytes",
+              "id": 3
+            },
+            "role": {
+              "type": "uint32",
+              "id": 4
+            }
+          }
+        },
+        "StateObserver": {
+          "fields": {
+            "publicKey": {
+              "type": "bytes",
+              "id": 1,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 2
+            }
+          }
+        },
+        "StateProposal": {
+          "fields": {
+            "id": {
+              "type": "uint64",
+              "id": 1
+            },
+            "action": {
+              "type": "uint32",
+              "id": 2
+            },
+            "address": {
+              "type": "bytes",
+              "id": 3
+            },
+            "publicKey": {
+              "type": "bytes",
+              "id": 4,
+              "protoName": "public_key"
+            },
+            "name": {
+              "type": "string",
+              "id": 5
+            },
+            "proposer": {
+              "type": "bytes",
+              "id": 6
+            },
+            "createdAt": {
+              "type": "uint64",
+              "id": 7,
+              "protoName": "created_at"
+            },
+            "expiresAt": {
+              "type": "uint64",
+              "id": 8,
+              "protoName": "expires_at"
+            },
+            "approvals": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 9
+            },
+            "rejections": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 10
+            },
+            "status": {
+              "type": "uint32",
+              "id": 11
+            },
+            "decidedAt": {
+              "type": "uint64",
+              "id": 12,
+              "protoName": "decided_at"
+            },
+            "effectiveAt": {
+              "type": "uint64",
+              "id": 13,
+              "protoName": "effective_at"
+            }
+          }
+        },
+        "StateLiveness": {
+          "fields": {
+            "height": {
               "type": "uint64",
               "id": 1
             }

@@ -15,7 +15,7 @@ export interface Tx {
 }
 
 /** Members of the oneof `TxBody.kind`, in declaration order. */
-export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'evidence'] as const;
+export const TxBodyKinds = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'propose', 'vote', 'unregisterDevice', 'evidence'] as const;
 export type TxBodyKind = (typeof TxBodyKinds)[number];
 
 /** `edgechain.TxBody` (proto/chain.proto). */
@@ -36,6 +36,9 @@ export interface TxBody {
   channelClaim?: ChannelClaim | null;
   channelClose?: ChannelClose | null;
   channelRefund?: ChannelRefund | null;
+  propose?: GovPropose | null;
+  vote?: GovVote | null;
+  unregisterDevice?: UnregisterDevice | null;
   evidence?: Evidence | null;
 }
 
@@ -48,6 +51,24 @@ export interface Evidence {
 /** `edgechain.RegisterDevice` (proto/chain.proto). */
 export interface RegisterDevice {
   info: string;
+}
+
+/** `edgechain.UnregisterDevice` (proto/chain.proto). */
+export interface UnregisterDevice {
+}
+
+/** `edgechain.GovPropose` (proto/chain.proto). */
+export interface GovPropose {
+  action: number;
+  address: Uint8Array;
+  publicKey: Uint8Array;
+  name: string;
+}
+
+/** `edgechain.GovVote` (proto/chain.proto). */
+export interface GovVote {
+  proposal: number;
+  reject: boolean;
 }
 
 /** `edgechain.AddNode` (proto/chain.proto). */
@@ -176,7 +197,7 @@ export interface FinalizedBlock {
 }
 
 /** Members of the oneof `Receipt.result`, in declaration order. */
-export const ReceiptResults = ['match', 'lease', 'channel'] as const;
+export const ReceiptResults = ['match', 'lease', 'channel', 'proposal'] as const;
 export type ReceiptResult = (typeof ReceiptResults)[number];
 
 /** `edgechain.Receipt` (proto/chain.proto). */
@@ -191,6 +212,16 @@ export interface Receipt {
   match?: MatchResult | null;
   lease?: LeaseResult | null;
   channel?: ChannelResult | null;
+  proposal?: ProposalResult | null;
+}
+
+/** `edgechain.ProposalResult` (proto/chain.proto). */
+export interface ProposalResult {
+  proposalId: number;
+  status: number;
+  approvals: number;
+  needed: number;
+  effectiveAt: number;
 }
 
 /** `edgechain.MatchResult` (proto/chain.proto). */
@@ -229,6 +260,13 @@ export interface Genesis {
   sealers: GenesisSealer[];
   accounts: GenesisAccount[];
   params?: ChainParams | null;
+  observers: GenesisObserver[];
+}
+
+/** `edgechain.GenesisObserver` (proto/chain.proto). */
+export interface GenesisObserver {
+  name: string;
+  publicKey: Uint8Array;
 }
 
 /** `edgechain.GenesisSealer` (proto/chain.proto). */
@@ -236,6 +274,7 @@ export interface GenesisSealer {
   name: string;
   publicKey: Uint8Array;
   role: string;
+  operator: Uint8Array;
 }
 
 /** `edgechain.GenesisAccount` (proto/chain.proto). */
@@ -259,6 +298,7 @@ export interface ChainParams {
   settleWindowS: number;
   maxLeasesPerDevice: number;
   maxLeaseDurationS: number;
+  registrationDeposit: number;
 }
 
 // ---------------------------------------------------------------- proto/consensus.proto
@@ -375,6 +415,7 @@ export interface StateAccount {
 export interface StateDevice {
   info: string;
   registeredAt: number;
+  deposit: number;
 }
 
 /** `edgechain.StateDeviceInfo` (proto/state.proto). */
@@ -452,4 +493,56 @@ export interface StateEvidence {
 /** `edgechain.StateCounter` (proto/state.proto). */
 export interface StateCounter {
   value: number;
+}
+
+/** `edgechain.StateMembership` (proto/state.proto). */
+export interface StateMembership {
+  fromHeight: number;
+  proxy: Uint8Array;
+  companies: StateCompany[];
+  sealers: StateSealer[];
+  observers: StateObserver[];
+  proposal: number;
+}
+
+/** `edgechain.StateCompany` (proto/state.proto). */
+export interface StateCompany {
+  address: Uint8Array;
+  name: string;
+}
+
+/** `edgechain.StateSealer` (proto/state.proto). */
+export interface StateSealer {
+  publicKey: Uint8Array;
+  name: string;
+  operator: Uint8Array;
+  role: number;
+}
+
+/** `edgechain.StateObserver` (proto/state.proto). */
+export interface StateObserver {
+  publicKey: Uint8Array;
+  name: string;
+}
+
+/** `edgechain.StateProposal` (proto/state.proto). */
+export interface StateProposal {
+  id: number;
+  action: number;
+  address: Uint8Array;
+  publicKey: Uint8Array;
+  name: string;
+  proposer: Uint8Array;
+  createdAt: number;
+  expiresAt: number;
+  approvals: Uint8Array[];
+  rejections: Uint8Array[];
+  status: number;
+  decidedAt: number;
+  effectiveAt: number;
+}
+
+/** `edgechain.StateLiveness` (proto/state.proto). */
+export interface StateLiveness {
+  height: number;
 }

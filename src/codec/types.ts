@@ -4,7 +4,7 @@
  * re-exports them under their usual names and adds the few refinements that hold after
  * validation (a parsed genesis always has its params).
  */
-import type { Genesis as GenesisMessage, ChainParams, TxBody } from './proto-types.ts';
+import type { Genesis as GenesisMessage, GenesisSealer as GenesisSealerMessage, GenesisObserver as GenesisObserverMessage, ChainParams, TxBody } from './proto-types.ts';
 import { TxBodyKinds, type TxBodyKind } from './proto-types.ts';
 
 export type {
@@ -23,6 +23,8 @@ export type {
   ChannelClaim,
   ChannelClose,
   ChannelRefund,
+  GovPropose,
+  GovVote,
   BlockHeader,
   Block,
   CommitSeal,
@@ -31,9 +33,11 @@ export type {
   MatchResult,
   LeaseResult,
   ChannelResult,
+  ProposalResult,
   Receipt,
   GenesisSealer,
   GenesisAccount,
+  GenesisObserver,
   ChainParams,
 } from './proto-types.ts';
 
@@ -47,7 +51,13 @@ export type TxPayloads = { [K in TxKind]: NonNullable<TxBody[K]> };
 /** What a sender fills in to build a TxBody. */
 export type TxPayload = { [K in TxKind]: { kind: K } & { [P in K]: TxPayloads[K] } }[TxKind];
 
-/** A genesis as the chain uses it: `params` is always set (parseGenesis checks it). */
-export interface Genesis extends Omit<GenesisMessage, 'params'> {
+/**
+ * A genesis as the chain uses it: `params` is always set (parseGenesis checks it); a sealer's
+ * `operator` and the `observers` may be left out (empty when encoded: a genesis of before
+ * governance keeps its hash).
+ */
+export interface Genesis extends Omit<GenesisMessage, 'params' | 'sealers' | 'observers'> {
   params: ChainParams;
+  sealers: (Omit<GenesisSealerMessage, 'operator'> & { operator?: Uint8Array })[];
+  observers?: GenesisObserverMessage[];
 }

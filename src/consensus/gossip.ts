@@ -33,24 +33,29 @@ export class SignatureMemo {
   };
 }
 
-export type GossipCheck = { ok: true } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' };
+export type GossipCheck = { ok: true } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' | 'undecided-set' };
 
 /**
  * The gossip boundary's check of a consensus message, before it is delivered or forwarded:
  * envelope and payload decode, the sender is a sealer of the payload's height, and the
  * envelope signature is that sealer's (votes over voteBytes, every other kind over the
  * consensus domain ‖ payload). A forged message stops at the first honest node. Protocol
- * rules (views, heights, duplicates) stay the engine's.
+ * rules (views, heights, duplicates) stay the engine's. With `decidedThrough` (the highest
+ * height whose sealer set this node knows for certain: its applied height + 2, docs/GOVERNANCE.md),
+ * a message of a later height that fails the sender or signature check is 'undecided-set'
+ * instead: it may be a valid message of a sealer this lagging node does not know yet, so the
+ * caller ignores it rather than blaming the peer.
  */
-export function gossipCheck(bytes: Uint8Array, opts: { chainId: string; sealersAt: (height: number) => SealerSet; verify: VerifyFn }): GossipCheck {
+export function gossipCheck(bytes: Uint8Array, opts: { chainId: string; sealersAt: (height: number) => SealerSet; verify: VerifyFn; decidedThrough?: number }): GossipCheck {
   const e = ConsensusMessageCodec.decode(bytes);
   if (!e.ok) return { ok: false, reason: 'malformed' };
   const p = ConsensusPayloadCodec.decode(e.value.payload);
   if (!p.ok) return { ok: false, reason: 'malformed' };
   const pos = payloadPosition(p.value);
   const sealers = opts.sealersAt(pos.height);
-  if (e.value.sender >= sealers.n) return { ok: false, reason: 'not-a-sealer' };
+  const undecided = opts.decidedThrough !== undefined && pos.height > opts.decidedThrough;
+  if (e.value.sender >= sealers.n) return { ok: false, reason: undecided ? 'undecided-set' : 'not-a-sealer' };
   const msg = pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, opts.chainId, pos.height, pos.view, pos.blockHash!) : signedBytes(e.value.payload);
-  if (!opts.verify(e.value.signature, msg, sealers.sealers[e.value.sender].publicKey)) return { ok: false, reason: 'bad-signature' };
+  if (!opts.verify(e.value.signature, msg, sealers.sealers[e.value.sender].publicKey)) return { ok: false, reason: undecided ? 'undecided-set' : 'bad-signature' };
   return { ok: true };
 }

@@ -1,10 +1,12 @@
 import type { ChainParams, Genesis } from '../codec/types.ts';
+import { fromHex } from '../util/bytes.ts';
 import { Accounts } from './accounts.ts';
 import { Channels } from './channels.ts';
 import { Counters } from './counters.ts';
 import { Devices } from './devices.ts';
 import { EdgeNodes } from './edge-nodes.ts';
 import { Evidence, type SealerKeysAt } from './evidence.ts';
+import { Governance } from './governance.ts';
 import { Leases } from './leases.ts';
 import type { StateTable } from './table.ts';
 
@@ -19,6 +21,7 @@ export * from './devices.ts';
 export * from './edge-nodes.ts';
 export * from './errors.ts';
 export * from './geo.ts';
+export * from './governance.ts';
 export * from './keys.ts';
 export * from './leases.ts';
 export * from './receipts.ts';
@@ -31,16 +34,15 @@ export interface ChainRules {
   readonly params: ChainParams;
   /**
    * The sealer public keys of a height, in set order (evidence checks the accused's key
-   * against it). The genesis set today (rulesOf); absent: no set is known and evidence is
-   * refused. When sealer sets become state (issue 12) this answers from it.
+   * against it). Absent (as `rulesOf` leaves it): the governance history in the state answers
+   * (docs/GOVERNANCE.md); a test may pin a set here.
    */
   readonly sealerKeysAt?: SealerKeysAt;
 }
 
-/** The rules of the chain of a genesis: its id, parameters and (fixed) sealer set. */
+/** The rules of the chain of a genesis: its id and parameters (its members are state: governance). */
 export function rulesOf(genesis: Genesis): ChainRules {
-  const keys = genesis.sealers.map((s) => s.publicKey);
-  return { chainId: genesis.chainId, params: genesis.params, sealerKeysAt: () => keys };
+  return { chainId: genesis.chainId, params: genesis.params };
 }
 
 /** The domain modules of the native state, as one state machine instance holds them. */
@@ -53,6 +55,7 @@ export interface Domains {
   readonly channels: Channels;
   readonly counters: Counters;
   readonly evidence: Evidence;
+  readonly gov: Governance;
 }
 
 /** A fresh, empty set of domain modules for a chain. */
@@ -63,13 +66,16 @@ export function newDomains(rules: ChainRules): Domains {
   const counters = new Counters();
   const leases = new Leases({ nodes, counters, accounts });
   const channels = new Channels({ chainId: rules.chainId }, { accounts, counters });
-  const evidence = new Evidence({ chainId: rules.chainId, sealerKeysAt: rules.sealerKeysAt ?? (() => null) }, { counters });
-  return { rules, accounts, devices, nodes, leases, channels, counters, evidence };
+  const gov = new Governance({ counters, accounts });
+  // evidence checks the accused against the sealer set of the offence's height, as governance recorded it
+  const sealerKeysAt: SealerKeysAt = rules.sealerKeysAt ?? ((h) => (gov.hasMembers() ? gov.at(h).sealers.map((x) => fromHex(x.publicKey)!) : null));
+  const evidence = new Evidence({ chainId: rules.chainId, sealerKeysAt }, { counters });
+  return { rules, accounts, devices, nodes, leases, channels, counters, gov, evidence };
 }
 
 /** Every table of a set of domain modules (each key prefix once). */
 export function tablesOf(d: Domains): StateTable[] {
-  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table, d.channels.table, d.evidence.table];
+  const tables = [d.accounts.table, d.devices.devices, d.devices.infos, d.nodes.table, d.leases.table, d.counters.table, d.channels.table, d.gov.memberships, d.gov.proposals, d.gov.liveness, d.evidence.table];
   const prefixes = new Set(tables.map((t) => t.spec.prefix));
   if (prefixes.size !== tables.length) throw new Error('two state tables share a key prefix');
   return tables;

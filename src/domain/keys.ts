@@ -12,7 +12,9 @@ export const KeyPrefix = {
   LEASE: 0x05, // || u64be(lease id)
   COUNTER: 0x06, // || counter id (1 byte)
   CHANNEL: 0x07, // || u64be(channel id)
-  // 0x08..0x0f left for governance (issue 12)
+  MEMBERSHIP: 0x08, // || u64be(from height) — governance (docs/GOVERNANCE.md)
+  PROPOSAL: 0x09, // || u64be(proposal id)
+  LIVENESS: 0x0a, // || address (20 bytes) of a sealer key
   EVIDENCE: 0x10, // || u64be(evidence id)
 } as const;
 export type KeyPrefix = (typeof KeyPrefix)[keyof typeof KeyPrefix];
@@ -22,8 +24,10 @@ export const Counter = {
   LAST_LEASE_ID: 0x01,
   /** The last payment channel id handed out (0 = none yet). */
   LAST_CHANNEL_ID: 0x02,
-  /** The last evidence id handed out (0 = none yet); 0x03..0x0f left for governance (issue 12). */
+  /** The last evidence id handed out (0 = none yet). */
   LAST_EVIDENCE_ID: 0x10,
+  /** The last governance proposal id handed out (0 = none yet). */
+  LAST_PROPOSAL_ID: 0x03,
 } as const;
 
 const one = (p: number, rest: Uint8Array) => concatBytes(new Uint8Array([p]), rest);
@@ -35,6 +39,9 @@ export const nodeKey = (id: string) => one(KeyPrefix.NODE, utf8(id));
 export const leaseKey = (id: number) => one(KeyPrefix.LEASE, u64be(id));
 export const channelKey = (id: number) => one(KeyPrefix.CHANNEL, u64be(id));
 export const evidenceKey = (id: number) => one(KeyPrefix.EVIDENCE, u64be(id));
+export const membershipKey = (fromHeight: number) => one(KeyPrefix.MEMBERSHIP, u64be(fromHeight));
+export const proposalKey = (id: number) => one(KeyPrefix.PROPOSAL, u64be(id));
+export const livenessKey = (address: Uint8Array) => one(KeyPrefix.LIVENESS, address);
 export const counterKey = (counter: number) => new Uint8Array([KeyPrefix.COUNTER, counter]);
 
 export const nodeIdOfKey = (key: Uint8Array): string | null => fromUtf8(key.subarray(1));

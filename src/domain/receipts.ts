@@ -1,5 +1,5 @@
 import { ReceiptCodec } from '../codec/chain.ts';
-import type { ChannelResult, LeaseResult, MatchResult, Receipt } from '../codec/types.ts';
+import type { ChannelResult, LeaseResult, MatchResult, ProposalResult, Receipt } from '../codec/types.ts';
 
 /** Receipt status codes (Receipt.status). 0 is success; codes are never reused. */
 export const ReceiptStatus = {
@@ -12,7 +12,7 @@ export const ReceiptStatus = {
   NODE_EXISTS: 3,
   /** UpdateNode/RemoveNode of an unknown EN id. */
   UNKNOWN_NODE: 4,
-  /** EdgeMatch by an address that is not a registered device. */
+  /** EdgeMatch (or UnregisterDevice) by an address that is not a registered device. */
   NOT_DEVICE: 5,
   /** RegisterDevice by an address that already is a device. */
   DEVICE_EXISTS: 6,
@@ -69,7 +69,28 @@ export const ReceiptStatus = {
   SELF_CHANNEL: 31,
   /** A payer's close of a channel already in its settle window. */
   CHANNEL_CLOSING: 32,
-  // ---- evidence of equivocation (issue 11, docs/CONSENSUS.md "Evidence on chain"); 33..47 left for governance (issue 12)
+  // ---- consortium governance (issue 12, docs/GOVERNANCE.md)
+  /** A proposal or vote by an account that is not a company of the consortium at that height. */
+  NOT_MEMBER: 33,
+  /** A vote on a proposal id that does not exist. */
+  UNKNOWN_PROPOSAL: 34,
+  /** A vote on a proposal that already passed or was rejected. */
+  PROPOSAL_CLOSED: 35,
+  /** A vote on a proposal past its last voting height. */
+  PROPOSAL_EXPIRED: 36,
+  /** A second vote of a company on one proposal. */
+  ALREADY_VOTED: 37,
+  /** A removal of a company, sealer or observer that is not a member. */
+  UNKNOWN_MEMBER: 38,
+  /** An addition of a member (or a name) that is already there. */
+  MEMBER_EXISTS: 39,
+  /** A change the quorum guard refuses (too few sealers, a quorum the recent proposers cannot reach, the last company). */
+  MEMBERSHIP_GUARD: 40,
+  /** A proposal for the same action and member as another open proposal. */
+  DUPLICATE_PROPOSAL: 41,
+  /** UnregisterDevice by a device that still holds active leases. */
+  DEVICE_HAS_LEASES: 42,
+  // ---- evidence of equivocation (issue 11, docs/CONSENSUS.md "Evidence on chain"); 43..47 left for governance
   /** Evidence whose sender index is not a sealer of the offence's height (or no set is known for it). */
   EVIDENCE_NOT_SEALER: 48,
   /** Evidence whose two signatures are not both the accused sealer's over this chain's sign bytes. */
@@ -94,6 +115,7 @@ export interface TxOutcome {
   match?: MatchResult;
   lease?: LeaseResult;
   channel?: ChannelResult;
+  proposal?: ProposalResult;
 }
 
 export function buildReceipt(txHash: Uint8Array, height: number, index: number, sender: Uint8Array, o: TxOutcome): Receipt {
@@ -107,6 +129,9 @@ export function buildReceipt(txHash: Uint8Array, height: number, index: number, 
   } else if (o.channel) {
     r.result = 'channel';
     r.channel = o.channel;
+  } else if (o.proposal) {
+    r.result = 'proposal';
+    r.proposal = o.proposal;
   }
   return r;
 }

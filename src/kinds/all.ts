@@ -14,6 +14,9 @@ import channelTopUp from './channel-top-up.ts';
 import channelClaim from './channel-claim.ts';
 import channelClose from './channel-close.ts';
 import channelRefund from './channel-refund.ts';
+import propose from './propose.ts';
+import vote from './vote.ts';
+import unregisterDevice from './unregister-device.ts';
 import evidence from './evidence.ts';
 
 /** Every kind module with its file name, in the order of the TxBody.kind oneof. */
@@ -31,5 +34,8 @@ export const KIND_MODULES: readonly { file: string; module: TxKindModule }[] = [
   { file: 'channel-claim.ts', module: channelClaim as TxKindModule },
   { file: 'channel-close.ts', module: channelClose as TxKindModule },
   { file: 'channel-refund.ts', module: channelRefund as TxKindModule },
+  { file: 'propose.ts', module: propose as TxKindModule },
+  { file: 'vote.ts', module: vote as TxKindModule },
+  { file: 'unregister-device.ts', module: unregisterDevice as TxKindModule },
   { file: 'evidence.ts', module: evidence as TxKindModule },
 ];

@@ -12,7 +12,8 @@ export default defineKind({
     if (fromUtf8(utf8(p.info)) !== p.info) return 'device info must be valid UTF-8';
     return null;
   },
-  apply: ({ height, sender, state }, p) => state.devices.register(height, sender, state.accounts.roleOf(sender), p.info),
+  apply: ({ height, env, sender, state }, p) =>
+    state.devices.register(height, sender, state.accounts.roleOf(sender), p.info, env.params.registrationDeposit ?? 0, (amount) => state.accounts.debit(sender, amount)),
   json: (p) => ({ info: p.info }),
   fromFlags: (f) => ({ info: f.str('info') }),
 });

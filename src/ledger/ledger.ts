@@ -2,7 +2,9 @@ import { addressBytes, type KeyPair } from '../crypto/keys.ts';
 import { toHex, equalBytes } from '../util/bytes.ts';
 import { EdgeError, type Result, ok } from '../util/errors.ts';
 import type { Genesis, CommitCertificate } from '../codec/types.ts';
-import { buildBlock, encodeCertificate, genesisSealerSet, type DecodedBlock, type SealerSet, type TxVerifier } from '../chain/index.ts';
+import { buildBlock, encodeCertificate, genesisSealerSet, SealerSet, type DecodedBlock, type TxVerifier } from '../chain/index.ts';
+import type { MembershipRec } from '../state/world.ts';
+import { fromHex } from '../util/bytes.ts';
 import type { WorldState } from '../state/world.ts';
 import type { ExecutionResult } from '../state/interface.ts';
 import type { BlockCommit, ChainStore } from '../storage/chain-store.ts';
@@ -92,6 +94,8 @@ export class Ledger {
   private readonly onWork: () => void;
   private readonly log: LedgerLogger | null;
   private readonly sealers: SealerSet;
+  /** Sealer sets built from membership entries, by from height (an entry never changes once committed). */
+  private readonly setCache = new Map<number, { rec: MembershipRec; set: SealerSet }>();
   private readonly unsubscribe: () => void;
   private pending: PendingExec | null = null;
   /** Writes of synced blocks still in flight, oldest first. */
@@ -124,11 +128,23 @@ export class Ledger {
   }
 
   /**
-   * The sealer set that decides `height`. Fixed by genesis today; the single place that will
-   * answer from governance state when sealer changes land (the engine asks through this).
+   * The sealer set that decides `height`, from the chain itself: the committed membership entry
+   * in effect at that height (docs/GOVERNANCE.md). A change passed in block H is in effect from
+   * H + 2 at the earliest, so a node whose state has committed h − 2 knows the set of h for
+   * certain: the engine asks for its current height (committed + 1), a synced block's
+   * certificate is checked against the set of its height before the block is applied. For a
+   * height further ahead (gossip of a future height) the answer is the newest set known. A
+   * state without membership entries (a data directory of before governance) answers the
+   * genesis set.
    */
-  sealersAt(_height: number): SealerSet {
-    return this.sealers;
+  sealersAt(height: number): SealerSet {
+    const rec = this.state.membershipAt(height);
+    if (!rec) return this.sealers;
+    const hit = this.setCache.get(rec.fromHeight);
+    if (hit && hit.rec === rec) return hit.set;
+    const set = SealerSet.fromKeys(rec.sealers.map((s) => ({ name: s.name, publicKey: fromHex(s.publicKey)!, role: s.role })));
+    this.setCache.set(rec.fromHeight, { rec, set });
+    return set;
   }
 
   /** Executable work: txs a block could include now. Queued txs (waiting for a lower nonce) are not work. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyPair } from '../crypto/index.ts';
-import { toHex } from '../util/bytes.ts';
+import { toHex, fromHex } from '../util/bytes.ts';
 import { EdgeError } from '../util/errors.ts';
 import type { Genesis } from '../codec/index.ts';
 import { TxVerifier, type SealerSet } from '../chain/index.ts';
@@ -79,6 +79,10 @@ export class EdgeNode {
   private signGuard: SignGuard | null = null;
   /** Metrics, explorer indexers, block events and readiness, fed by the driver (rpc/chain-feed.ts). */
   private readonly feed: ChainFeed;
+  /** The admitted keys last handed to the network (sorted hex, comma-joined; '' before the first). */
+  private admittedSig = '';
+  /** Whether this node's key is in the sealer set of the next height. */
+  private memberNow = false;
   private running = false;
 
   static async start(cfg: NodeConfig, opts: { logger?: Logger } = {}): Promise<EdgeNode> {
@@ -174,7 +178,7 @@ export class EdgeNode {
     this.status = new StatusJson({
       nodeName: cfg.name,
       role: this.isSealer ? 'sealer' : 'observer',
-      sealers: this.sealers,
+      sealers: () => this.ledger.sealersAt(this.state.height + 1),
       observerKeys: cfg.p2p.observers,
       store,
       engine: () => this.engine.status(),
@@ -193,7 +197,8 @@ export class EdgeNode {
       store,
       state,
       pool: this.pool,
-      sealers: () => this.sealers,
+      sealers: () => this.ledger.sealersAt(this.state.height + 1),
+      sealersAt: (h) => this.ledger.sealersAt(h),
       ...this.status.context(),
       submitTx: (b) => this.intake.submit(b),
       accountName: (a) => this.accountNames.get(a) ?? null,
@@ -218,6 +223,7 @@ export class EdgeNode {
     const hb = await this.store.getBlockByHeight(head.height);
     this.feed.started(head.height, hb!.header.timestamp);
     this.enqueue({ type: 'start', now: Date.now(), head: { height: head.height, hash: head.hash, timestamp: hb!.header.timestamp }, wal });
+    await this.followMembership();
     this.rpcAddress = await this.rpc.start();
     this.running = true;
     this.statusTimer = setInterval(() => this.pollPeers(), 2000);
@@ -255,7 +261,7 @@ export class EdgeNode {
         }
         case 'equivocation':
           // two conflicting signed messages of one sealer (o.messages): reported on chain as an evidence tx
-          this.log.consensus.warn({ sealer: this.sealers.sealers[o.sender]?.name, kind: o.kind, height: o.height, view: o.view }, 'equivocation: a sealer signed two blocks at one height and view');
+          this.log.consensus.warn({ sealer: this.ledger.sealersAt(o.height).sealers[o.sender]?.name, kind: o.kind, height: o.height, view: o.view }, 'equivocation: a sealer signed two blocks at one height and view');
           this.evidence.report(o);
           break;
         case 'set-timer':
@@ -282,6 +288,39 @@ export class EdgeNode {
     this.feed.finalized(block, res, viaSync, this.engine.status().view, durable);
     // synced blocks are logged at debug: the syncer logs its progress per batch at info
     this.log.consensus[viaSync ? 'debug' : 'info']({ height: block.header.height, txs: block.txs.length, failed: res.failed, view: block.header.view, sync: viaSync || undefined, hash: block.hashHex.slice(0, 18) }, 'finalized block');
+    await this.followMembership();
+  }
+
+  /**
+   * Live membership (docs/GOVERNANCE.md): the peers admitted are the sealers and observers of
+   * the next two heights on chain (a change passed in block H is in effect from H + 2, so an
+   * admitted sealer can connect before the height it votes at), plus the config's extra
+   * observers. Called at start and after every finalized block: a removed member is hung up on
+   * within the block that takes it out.
+   */
+  private async followMembership(): Promise<void> {
+    const h = this.state.height;
+    const keys = new Map<string, Uint8Array>();
+    const add = (hex: string) => keys.set(hex, fromHex(hex)!);
+    for (const at of [h + 1, h + 2]) {
+      const m = this.state.membershipAt(at);
+      if (m) {
+        for (const s of m.sealers) add(s.publicKey);
+        for (const o of m.observers) add(o.publicKey);
+      } else for (const s of this.ledger.sealersAt(at).sealers) add(toHex(s.publicKey));
+    }
+    for (const o of this.cfg.p2p.observers) keys.set(toHex(o), o);
+    const sig = [...keys.keys()].sort().join(',');
+    if (sig === this.admittedSig) return;
+    const first = this.admittedSig === '';
+    this.admittedSig = sig;
+    const mine = toHex(this.key.publicKey);
+    const wasMember = this.memberNow;
+    this.memberNow = this.ledger.sealersAt(h + 1).indexOfKey(this.key.publicKey) >= 0;
+    if (this.isSealer && !first && wasMember !== this.memberNow) {
+      this.log.consensus.warn({ height: h + 1, key: mine }, this.memberNow ? 'this node is a sealer from this height on: it votes' : 'this node was removed from the sealer set: it stops voting and keeps serving as a plain node');
+    }
+    await this.network.setAllowedPublicKeys([...keys.values()]);
   }
 
   /**
@@ -289,11 +328,12 @@ export class EdgeNode {
    * checked before it is delivered or forwarded (a forged one stops at the first honest node and
    * counts against the peer); protocol rules are the engine's.
    */
-  private onConsensus(bytes: Uint8Array, from: string): 'accept' | 'reject' {
-    const c = gossipCheck(bytes, { chainId: this.genesis.chainId, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify });
+  private onConsensus(bytes: Uint8Array, from: string): 'accept' | 'reject' | 'ignore' {
+    const c = gossipCheck(bytes, { chainId: this.genesis.chainId, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify, decidedThrough: this.state.height + 2 });
     if (!c.ok) {
       this.gossipRejects.set(c.reason, (this.gossipRejects.get(c.reason) ?? 0) + 1);
-      return 'reject';
+      // a lagging node cannot judge a height whose sealer set it does not know yet: no blame
+      return c.reason === 'undecided-set' ? 'ignore' : 'reject';
     }
     this.enqueue({ type: 'message', now: Date.now(), bytes, from });
     return 'accept';

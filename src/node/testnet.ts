@@ -102,8 +102,11 @@ export function initTestnet(o: TestnetInitOptions): TestnetLayout {
     chainId,
     timestamp: o.timestamp ?? Date.UTC(2026, 0, 1),
     sealers: nodeDefs.slice(0, n).map((d, i) => ({ name: d.name, publicKey: toHex(nodeKeys[i].publicKey), role: i === 0 ? 'proxy' : 'company' })),
+    // the observers are members on chain too (docs/GOVERNANCE.md): the gaters follow the chain
+    ...(nObs > 0 ? { observers: nodeDefs.slice(n).map((d, i) => ({ name: d.name, publicKey: toHex(nodeKeys[n + i].publicKey) })) } : {}),
     accounts: genesisAccounts,
-    params: {},
+    // registration against DDoS: a device locks a refundable deposit (docs/GOVERNANCE.md)
+    params: { registrationDeposit: 1000 },
   };
   const genesisPath = join(dir, 'genesis.json');
   writeFileSync(genesisPath, JSON.stringify(genesis, null, 2) + '\n');

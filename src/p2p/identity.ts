@@ -33,13 +33,23 @@ export function publicKeyOfPeer(peer: PeerId): Uint8Array | null {
 }
 
 /**
- * The set of admitted peers: peer id string → public key hex. Built once from the
- * configured keys; lookups by peer id string.
+ * The set of admitted peers: peer id string → public key hex. Built from the configured keys
+ * and replaced whole when the on-chain members change (`replace`, docs/GOVERNANCE.md);
+ * lookups by peer id string.
  */
 export class AllowList {
-  private readonly byPeerId = new Map<string, Uint8Array>();
+  private byPeerId = new Map<string, Uint8Array>();
   constructor(publicKeys: Uint8Array[]) {
     for (const pk of publicKeys) this.byPeerId.set(peerIdFromPublicKey(pk), new Uint8Array(pk));
+  }
+  /** Admits exactly `publicKeys` from now on; returns the peer ids no longer admitted and those newly admitted. */
+  replace(publicKeys: Uint8Array[]): { removed: string[]; added: string[] } {
+    const next = new Map<string, Uint8Array>();
+    for (const pk of publicKeys) next.set(peerIdFromPublicKey(pk), new Uint8Array(pk));
+    const removed = [...this.byPeerId.keys()].filter((id) => !next.has(id));
+    const added = [...next.keys()].filter((id) => !this.byPeerId.has(id));
+    this.byPeerId = next;
+    return { removed, added };
   }
   has(peer: PeerId | string): boolean {
     return this.byPeerId.has(typeof peer === 'string' ? peer : peer.toString());

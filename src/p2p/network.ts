@@ -13,7 +13,7 @@ import {
   StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec, P2P_LIMITS,
   type StatusResponse,
 } from '../codec/p2p.ts';
-import { toHex, utf8, fromUtf8, concatBytes } from '../util/bytes.ts';
+import { toHex, utf8, fromUtf8, concatBytes, equalBytes } from '../util/bytes.ts';
 import { sha256 } from '../crypto/hash.ts';
 import { randomBytes } from 'node:crypto';
 import { P2PError } from './errors.ts';
@@ -305,6 +305,36 @@ export class P2PNetwork {
     this.state = 'started';
     this.redialer.start();
     this.log?.info({ peerId: this.peerId, addrs: this.listenAddrs(), statics: this.redialer.list().length }, 'p2p started');
+  }
+
+  /**
+   * Replaces the admitted keys (the on-chain members changed, docs/GOVERNANCE.md): a newly
+   * admitted peer may connect at once; the connections of a peer no longer admitted are closed
+   * now, and the gater refuses it from then on. This node's own key stays admitted.
+   */
+  async setAllowedPublicKeys(publicKeys: Uint8Array[]): Promise<{ removed: string[]; added: string[] }> {
+    const keys = publicKeys.some((k) => equalBytes(k, this.publicKey)) ? publicKeys : [...publicKeys, this.publicKey];
+    const change = this.allow.replace(keys);
+    if (change.removed.length || change.added.length) this.log?.info({ removed: change.removed, added: change.added }, 'admitted peers changed');
+    if (this.state !== 'started') return change;
+    for (const id of change.removed) {
+      try {
+        await this.node.hangUp(peerIdFromString(id));
+      } catch (e) {
+        this.log?.debug({ peerId: id, err: errMsg(e) }, 'hang-up of a removed peer failed');
+      }
+    }
+    return change;
+  }
+
+  /** How many keys are admitted now. */
+  get allowedCount(): number {
+    return this.allow.size;
+  }
+
+  /** Whether a peer id is admitted now. */
+  isAllowed(peerId: string): boolean {
+    return this.allow.has(peerId);
   }
 
   /** Stops redialling, aborts requests in flight, closes every connection and listener. Idempotent. */

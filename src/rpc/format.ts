@@ -66,8 +66,15 @@ export function receiptJson(receiptBytes: Uint8Array, stx: SignedTx, blockHash: 
       ? { channelId: rc.channel.channelId ?? 0, paid: rc.channel.paid ?? 0, refunded: rc.channel.refunded ?? 0, claimed: rc.channel.claimed ?? 0, deposit: rc.channel.deposit ?? 0 }
       : null,
     ...(rc.channel ? { channelId: rc.channel.channelId } : {}),
+    // governance (docs/GOVERNANCE.md): the proposal a propose or vote made or moved
+    proposal: rc.proposal
+      ? { proposalId: rc.proposal.proposalId ?? 0, status: PROPOSAL_STATUS[rc.proposal.status ?? 0] ?? 'unknown', approvals: rc.proposal.approvals ?? 0, needed: rc.proposal.needed ?? 0, effectiveAt: rc.proposal.effectiveAt ?? 0 }
+      : null,
+    ...(rc.proposal ? { proposalId: rc.proposal.proposalId } : {}),
   };
 }
+
+const PROPOSAL_STATUS: Record<number, string> = { 1: 'open', 2: 'passed', 3: 'rejected' };
 
 export function certificateJson(b: StoredBlock, sealers: SealerSet) {
   if (b.certificate.length === 0) return { certificate: null, signers: [] };

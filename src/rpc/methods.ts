@@ -10,6 +10,7 @@ import type { WorldState } from '../state/world.ts';
 import type { TxPool } from '../txpool/pool.ts';
 import { RpcCode, RpcError, invalidParams } from './errors.ts';
 import { receiptStatusName } from '../domain/receipts.ts';
+import { approvalsNeeded, quorumOf } from '../domain/governance.ts';
 import type { RpcHandler, RpcParams } from './server.ts';
 import { blockJson, blockSummaryJson, edgeNodeJson, receiptJson, storedTx, txJson } from './format.ts';
 import type { RecentMatches, TxStats } from './indexers.ts';
@@ -26,6 +27,8 @@ export interface RpcContext {
   state: WorldState;
   pool: TxPool;
   sealers(): SealerSet;
+  /** The sealer set of a height (certificate signer and proposer names); default: sealers(). */
+  sealersAt?(height: number): SealerSet;
   observers(): Record<string, unknown>[];
   consensusStatus(): Record<string, unknown>;
   syncStatus(): Record<string, unknown>;
@@ -94,6 +97,8 @@ function statusOf(receiptBytes: Uint8Array): number | null {
   return r.ok ? r.value.status : null;
 }
 
+const PROPOSAL_STATUSES = ['open', 'passed', 'rejected', 'expired'] as const;
+
 // ---------------------------------------------------------------- methods
 
 export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
@@ -105,6 +110,21 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
     let id = peerIds.get(k);
     if (id === undefined) peerIds.set(k, (id = peerIdFromPublicKey(pk)));
     return id;
+  };
+  const setAt = (h: number): SealerSet => (ctx.sealersAt ? ctx.sealersAt(h) : ctx.sealers());
+
+  /**
+   * The height a membership question is about (default: the next block's, head + 1). A change
+   * passed in block H is in effect from H + 2 at the earliest (docs/GOVERNANCE.md), so the
+   * members of every height up to head + 2 are decided; later ones are not yet.
+   */
+  const membershipHeight = (p: RpcParams, i: number): number => {
+    const top = ctx.state.height + 2;
+    const v = p[i];
+    if (v === undefined || v === null) return ctx.state.height + 1;
+    const h = uint(p, i, 'height');
+    if (h > top) throw invalidParams(`the members of height ${h} are not decided yet (head ${ctx.state.height}: heights up to ${top} are)`);
+    return h;
   };
 
   const txByHash = async (h: Uint8Array) => {
@@ -129,7 +149,7 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
   /** Block JSON; with full txs, each carries its receipt status. */
   const withStatuses = async (b: StoredBlock | undefined, includeTxs: boolean) => {
     if (!b) return null;
-    const j = blockJson(b, ctx.sealers(), ctx.chainId, includeTxs);
+    const j = blockJson(b, setAt(b.height), ctx.chainId, includeTxs);
     if (includeTxs) {
       for (const t of j.transactions as Record<string, unknown>[]) {
         const rb = await ctx.store.getReceipt(fromHex(t.hash as string)!);
@@ -150,13 +170,55 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       genesisHash: ctx.genesisHash,
       nodeName: ctx.nodeName,
       role: ctx.role,
-      sealerCount: ctx.sealers().n,
+      sealerCount: setAt(ctx.state.height + 1).n,
       observerCount: ctx.observers().length,
       version: ctx.version,
     }),
     getBlockNumber: () => head(),
     getPbftView: () => (ctx.consensusStatus().view as number) ?? 0,
-    getSealerList: () => ctx.sealers().sealers.map((s, index) => ({ index, name: s.name, role: s.role, publicKey: toHex(s.publicKey), address: s.address, peerId: peerIdOf(s.publicKey) })),
+    getSealerList: (p) => {
+      const height = membershipHeight(p, 0);
+      const m = ctx.state.membershipAt(height);
+      if (!m) return ctx.sealers().sealers.map((s, index) => ({ index, name: s.name, role: s.role, publicKey: toHex(s.publicKey), address: s.address, operator: null, fromHeight: 0, peerId: peerIdOf(s.publicKey) }));
+      return m.sealers.map((s, index) => ({ index, name: s.name, role: s.role, publicKey: s.publicKey, address: s.address, operator: s.operator || null, fromHeight: m.fromHeight, peerId: peerIdOf(fromHex(s.publicKey)!) }));
+    },
+    getConsortium: (p) => {
+      const height = membershipHeight(p, 0);
+      const m = ctx.state.membershipAt(height);
+      const history = ctx.state.membershipHistory().map((e) => ({
+        fromHeight: e.fromHeight,
+        proposal: e.proposal,
+        n: e.sealers.length,
+        quorum: quorumOf(e.sealers.length),
+        sealers: e.sealers.map((s) => ({ name: s.name, publicKey: s.publicKey })),
+        companies: e.companies.length,
+        observers: e.observers.length,
+      }));
+      if (!m) return { height, fromHeight: 0, proxy: null, companies: [], sealers: [], observers: [], approvalsNeeded: 0, history };
+      return {
+        height,
+        fromHeight: m.fromHeight,
+        proxy: m.proxy || null,
+        companies: m.companies.map((c) => ({ address: c.address, name: c.name })),
+        sealers: m.sealers.map((s, index) => ({ index, name: s.name, role: s.role, publicKey: s.publicKey, address: s.address, operator: s.operator || null, lastProposed: ctx.state.lastProposed(s.address) })),
+        observers: m.observers.map((o) => ({ name: o.name, publicKey: o.publicKey })),
+        approvalsNeeded: approvalsNeeded(m.companies.length),
+        history,
+      };
+    },
+    getProposals: (p) => {
+      const o = obj(p, 0);
+      const status = o.status;
+      if (status !== undefined && status !== null && !(PROPOSAL_STATUSES as readonly unknown[]).includes(status)) throw invalidParams(`status must be one of ${PROPOSAL_STATUSES.join(', ')}`);
+      const limit = Math.max(1, optUint(o, 'limit', 20, 100));
+      const offset = optUint(o, 'offset', 0, Number.MAX_SAFE_INTEGER);
+      return ctx.state.proposals({ status: (status as string | undefined) ?? undefined, offset, limit });
+    },
+    getProposal: (p) => {
+      const v = p[0];
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalidParams('proposal id must be an integer >= 1');
+      return ctx.state.proposal(v);
+    },
     getObserverList: () => ctx.observers(),
     getConsensusStatus: () => ctx.consensusStatus(),
     getSyncStatus: () => ctx.syncStatus(),
@@ -174,7 +236,7 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       const blocks = [];
       for (let h = before - 1; h >= 0 && blocks.length < limit; h--) {
         const b = await ctx.store.getBlockByHeight(h);
-        if (b) blocks.push(blockSummaryJson(b, ctx.sealers()));
+        if (b) blocks.push(blockSummaryJson(b, setAt(b.height)));
       }
       const last = blocks.at(-1)?.number ?? 0;
       return { blocks, next: last > 0 && blocks.length === limit ? last : null };
@@ -363,6 +425,8 @@ export function rpcCost(method: string, params: RpcParams): number {
     case 'getEdgeNodes':
     case 'getEvidence':
     case 'getRecentMatches':
+    case 'getProposals':
+    case 'getConsortium':
       return 5;
     default:
       return 1;

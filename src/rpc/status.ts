@@ -10,7 +10,8 @@ import type { RpcContext } from './methods.ts';
 export interface StatusSource {
   nodeName: string;
   role: 'sealer' | 'observer';
-  sealers: SealerSet;
+  /** The sealer set in effect now (the next height's: it follows governance). */
+  sealers: () => SealerSet;
   /** Public keys of the configured observers, in config order (named observer-1, …). */
   observerKeys: readonly Uint8Array[];
   store: Pick<ChainStore, 'head'>;
@@ -26,6 +27,7 @@ export interface StatusSource {
 export class StatusJson {
   private readonly src: StatusSource;
   private peerNames: Map<string, string> | null = null;
+  private peerNamesOf: SealerSet | null = null;
 
   constructor(src: StatusSource) {
     this.src = src;
@@ -45,7 +47,7 @@ export class StatusJson {
       deciding: s.height,
       view: s.view,
       phase: s.phase,
-      leader: this.src.sealers.sealers[s.leaderIndex]?.name ?? null,
+      leader: this.src.sealers().sealers[s.leaderIndex]?.name ?? null,
       leaderIndex: s.leaderIndex,
       lockedHash: s.lockedHash,
       pending: s.pending,
@@ -65,7 +67,7 @@ export class StatusJson {
     return this.src.network.peers().map((p) => {
       const st = this.src.peerStatus.get(p.peerId);
       const name = this.nameOfPeer(p.peerId);
-      const isSealer = this.src.sealers.sealers.some((s) => s.name === name);
+      const isSealer = this.src.sealers().sealers.some((s) => s.name === name);
       return { ...p, name, role: isSealer ? 'sealer' : 'observer', height: st?.height ?? null, headHash: st ? toHex(st.headHash, true) : null };
     });
   }
@@ -79,10 +81,14 @@ export class StatusJson {
     });
   }
 
-  /** Names of the known peers: genesis sealers, and observers by their order in the config. */
+  /** Names of the known peers: sealers (of the current set and earlier ones), and observers by their order in the config. */
   private nameOfPeer(peerId: string): string | null {
-    if (!this.peerNames) {
-      const names = new Map(this.src.sealers.sealers.map((s) => [peerIdFromPublicKey(s.publicKey), s.name]));
+    const set = this.src.sealers();
+    if (!this.peerNames || this.peerNamesOf !== set) {
+      // rebuilt when the set changes (governance); sealers voted out keep their names
+      const names = new Map(this.peerNames ?? []);
+      for (const s of set.sealers) names.set(peerIdFromPublicKey(s.publicKey), s.name);
+      this.peerNamesOf = set;
       this.src.observerKeys.forEach((k, i) => names.set(peerIdFromPublicKey(k), `observer-${i + 1}`));
       this.peerNames = names;
     }

@@ -36,6 +36,7 @@ const receipt = loose({
   // paid leases and channels (docs/PAYMENTS.md): a release's or renewal's settlement, a channel tx's effect
   lease: z.record(z.string(), z.unknown()).nullable(),
   channel: z.record(z.string(), z.unknown()).nullable(),
+  proposal: z.record(z.string(), z.unknown()).nullable(),
 });
 const edgeNode = loose({ id: z.string(), owner: address, lat: z.number(), lon: z.number(), capacity: uint, used: uint, free: uint, serviceTypes: z.array(z.string()), price: uint, online: z.boolean(), activeLeases: uint });
 const lease = loose({ id: uint, device: address, nodeId: z.string(), demand: uint, price: uint, distanceM: uint, status: z.enum(['active', 'released', 'terminated', 'expired']), createdAt: uint, startTime: uint, endTime: uint, durationS: uint, cost: uint, paid: uint, refund: uint });
@@ -44,6 +45,7 @@ const evidence = loose({
   id: uint, sealer: address, sealerName: z.string().nullable(), sealerKey: hex, sealerIndex: uint, kind: z.enum(['prePrepare', 'prepare', 'commit']), height: uint, view: uint,
   blockHashes: z.tuple([hash, hash]), first: hex, second: hex, reporter: address, recordedAt: uint,
 });
+const proposal = loose({ id: uint, action: z.string(), name: z.string(), proposer: address, createdAt: uint, expiresAt: uint, approvals: z.array(address), rejections: z.array(address), status: z.enum(['open', 'passed', 'rejected', 'expired']), decidedAt: uint, effectiveAt: uint });
 const witness = loose({ path: hash, keyHash: hash, valueHash: hash }).nullable();
 
 const none = z.tuple([]);
@@ -53,7 +55,10 @@ export const RPC_API = {
   getChainInfo: method('Chain id, genesis hash, node name and role, sealer and observer counts, version.', none, loose({ chainId: z.string(), genesisHash: hash, nodeName: z.string(), role: z.string(), sealerCount: uint, observerCount: uint, version: z.string() })),
   getBlockNumber: method('Height of the last finalized block.', none, uint),
   getPbftView: method('Current PBFT view at the height being decided.', none, uint),
-  getSealerList: method('Sealers in leader-rotation order.', none, z.array(loose({ index: uint, name: z.string(), role: z.string(), publicKey: z.string(), address }))),
+  getSealerList: method('Sealers of a height (default: the next block\'s) in leader-rotation order (docs/GOVERNANCE.md).', z.tuple([opt(uint)]), z.array(loose({ index: uint, name: z.string(), role: z.string(), publicKey: z.string(), address, operator: address.nullable(), fromHeight: uint }))),
+  getConsortium: method('The consortium at a height (default: the next block\'s): proxy, companies, sealers, observers, approvals needed, and the history of membership changes.', z.tuple([opt(uint)]), loose({ height: uint, fromHeight: uint, companies: z.array(loose({ address, name: z.string() })), sealers: z.array(loose({ name: z.string(), publicKey: z.string() })), observers: z.array(loose({ name: z.string(), publicKey: z.string() })), approvalsNeeded: uint, history: z.array(loose({ fromHeight: uint, proposal: uint, n: uint, quorum: uint })) })),
+  getProposals: method('Governance proposals, newest first, optionally of one status.', z.tuple([opt(loose({ status: opt(z.enum(['open', 'passed', 'rejected', 'expired'])), offset: opt(uint), limit: opt(uint) }))]), loose({ total: uint, proposals: z.array(proposal) })),
+  getProposal: method('One governance proposal with its votes.', z.tuple([uint]), proposal.nullable()),
   getObserverList: method('Observers of the network.', none, z.array(loose({ name: z.string() }))),
   getConsensusStatus: method('Consensus state of this node.', none, loose({ height: uint, view: uint, phase: z.string() })),
   getSyncStatus: method('Sync state of this node and its peers.', none, loose({ syncing: z.boolean(), height: uint })),
@@ -99,7 +104,10 @@ export const RPC_PARAM_NAMES: { readonly [M in RpcMethod]: readonly string[] } =
   getChainInfo: [],
   getBlockNumber: [],
   getPbftView: [],
-  getSealerList: [],
+  getSealerList: ['height'],
+  getConsortium: ['height'],
+  getProposals: ['options'],
+  getProposal: ['id'],
   getObserverList: [],
   getConsensusStatus: [],
   getSyncStatus: [],

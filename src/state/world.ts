@@ -12,6 +12,7 @@ import type { AccountView } from '../domain/accounts.ts';
 import type { DeviceView } from '../domain/devices.ts';
 import type { EdgeNodePage, EdgeNodeView } from '../domain/edge-nodes.ts';
 import type { LeaseView } from '../domain/leases.ts';
+import type { MembershipRec, ProposalView } from '../domain/governance.ts';
 import { StateError, stateError } from '../domain/errors.ts';
 import { ReceiptStatus, buildReceipt, encodeReceipt } from '../domain/receipts.ts';
 import type { MatchQuery } from '../domain/spatial.ts';
@@ -31,6 +32,7 @@ export type { LeaseStatus, LeaseView } from '../domain/leases.ts';
 export type { ChannelStatus, ChannelView, VoucherVerdict } from '../domain/channels.ts';
 export type { ChainRules } from '../domain/index.ts';
 export type { EvidenceKind, EvidenceView } from '../domain/evidence.ts';
+export type { MembershipRec, ProposalView, SealerRec, CompanyRec, ObserverRec } from '../domain/governance.ts';
 
 /**
  * The native state: a dispatcher over the domain modules (accounts, devices, edge nodes with
@@ -83,6 +85,7 @@ export class WorldState implements StateView {
     const s = new WorldState(rulesOf(genesis));
     s.begin();
     s.d.accounts.genesis(genesis.accounts);
+    s.d.gov.genesis(genesis);
     const writes = s.collectWrites();
     s.tree = applyWrites(null, writes);
     const result: ExecutionResult = {
@@ -164,6 +167,8 @@ export class WorldState implements StateView {
     const env: BlockEnv = { height: ctx.height, time: ctx.timestamp, params: this.d.rules.params };
     // leases whose term ended by this block's time end first, with no tx (expiry queue, not a scan)
     this._expired = this.d.leases.expireDue(env);
+    // the guard's liveness evidence: which sealer proposed this block (docs/GOVERNANCE.md)
+    this.d.gov.noteProposer(ctx.height, ctx.proposer.toLowerCase());
     const receipts: Receipt[] = [];
     const receiptBytes: Uint8Array[] = [];
     const receiptHashes: Uint8Array[] = [];
@@ -338,6 +343,32 @@ export class WorldState implements StateView {
   }
 
   /** Channels ever opened (= the last channel id). */
+  // ------------------------------------------------------------ governance (docs/GOVERNANCE.md)
+
+  /** The committed members in effect at `height` (entries scheduled ahead included: a height up to two past the head is already decided). */
+  membershipAt(height: number): MembershipRec | null {
+    return this.d.gov.committedAt(height);
+  }
+
+  /** Every committed membership entry, oldest first. */
+  membershipHistory(): MembershipRec[] {
+    return this.d.gov.history();
+  }
+
+  /** A proposal as of the committed head (an open one past its last voting height reads 'expired'). */
+  proposal(id: number): ProposalView | null {
+    return this.d.gov.proposal(id, this._height);
+  }
+
+  proposals(opts: { status?: string; offset?: number; limit?: number } = {}): { total: number; proposals: ProposalView[] } {
+    return this.d.gov.proposalList(this._height, opts);
+  }
+
+  /** The last committed height a sealer key's address proposed a block, or null. */
+  lastProposed(address: string): number | null {
+    return this.d.gov.lastProposed(address.toLowerCase());
+  }
+
   get channelCount(): number {
     return this.d.channels.count;
   }
@@ -361,11 +392,12 @@ export class WorldState implements StateView {
    * Every token of the chain as last executed: balances + active lease escrows + channel
    * deposits not yet claimed or refunded. Conserved by every block (a scan; tests and checks).
    */
-  supply(): { balances: number; leaseEscrow: number; channelEscrow: number; total: number } {
+  supply(): { balances: number; leaseEscrow: number; channelEscrow: number; deviceDeposits: number; total: number } {
     const balances = this.d.accounts.totalBalances();
     const leaseEscrow = this.d.leases.escrowed();
     const channelEscrow = this.d.channels.escrowed();
-    return { balances, leaseEscrow, channelEscrow, total: balances + leaseEscrow + channelEscrow };
+    const deviceDeposits = this.d.devices.escrowed();
+    return { balances, leaseEscrow, channelEscrow, deviceDeposits, total: balances + leaseEscrow + channelEscrow + deviceDeposits };
   }
 
   /** Active leases of a device (state as last executed). */

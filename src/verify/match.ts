@@ -91,8 +91,14 @@ const PREFIX_EFFECTS: Partial<Record<TxKind, Effect>> = {
   transfer: () => {},
   // evidence of equivocation records an offence: no edge node, lease or device changes
   evidence: () => {},
+  // governance (docs/GOVERNANCE.md) changes members and account roles, never edge nodes, leases or devices
+  propose: () => {},
+  vote: () => {},
   registerDevice: (v, _b, sender) => {
     if (sender === v.sender) v.isDevice = true;
+  },
+  unregisterDevice: (v, _b, sender) => {
+    if (sender === v.sender) v.isDevice = false;
   },
   addNode: (v, b, sender, _r, height) => {
     const p = b as { id: string; lat: number; lon: number; capacity: number; serviceTypes: string[]; price: number };

@@ -38,7 +38,14 @@ describe('paid leases and payment channels on a 4-sealer testnet', () => {
     const add = await json('tx', 'add-node', '--key', keyOf('company-a'), '--id', 'big-node', '--lat', '-37.8136', '--lon', '144.9631', '--capacity', '1000000', '--types', 'ml', '--price', '1');
     expect(add.json?.status, add.stderr).toBe(0);
     const attackerKey = join(t.dir, 'attacker.json');
-    writeKeyFile(attackerKey, generateKeyPair());
+    const attackerKp = generateKeyPair();
+    writeKeyFile(attackerKey, attackerKp);
+    // an unfunded key cannot even register (the refundable registration deposit, docs/GOVERNANCE.md) …
+    const unfunded = await json('tx', 'register-device', '--key', attackerKey, '--info', 'attacker');
+    expect(unfunded.json.statusText).toBe('INSUFFICIENT_FUNDS');
+    expect(unfunded.json.reason).toMatch(/refundable deposit of 1000/);
+    // … funded with exactly the deposit, it registers with a balance of 0 left
+    expect((await json('tx', 'transfer', '--key', keyOf('faucet'), '--to', attackerKp.address, '--amount', '1000')).json.status).toBe(0);
     expect((await json('tx', 'register-device', '--key', attackerKey, '--info', 'attacker')).json.status).toBe(0);
     const attack = await json('tx', 'edge-match', '--key', attackerKey, '--lat', '-37.81', '--lon', '144.96', '--type', 'ml', '--demand', '1000000', '--duration', '60');
     expect(attack.code).toBe(2);

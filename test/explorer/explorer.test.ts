@@ -255,6 +255,18 @@ describe('explorer in Chromium', () => {
     expect(await page.$$eval('#sealers tr.sealer td.evidence-count', (t) => t.map((x) => x.textContent))).toEqual(['none', 'none', 'none', '1 offence']);
     expect(await page.$$eval('#evidence tr.offence td:nth-child(2)', (t) => t.map((x) => x.textContent))).toEqual(['company-c']);
     expect(await page.$$eval('#evidence tr.offence td:nth-child(3)', (t) => t.map((x) => x.textContent))).toEqual(['PREPARE']);
+    // governance: the companies, the proposals with their votes, the sealer-set history
+    expect(await page.$$eval('#companies tr.company td:first-child', (t) => t.map((x) => x.textContent))).toEqual(['company-a', 'company-b', 'company-c']);
+    expect(await page.$$eval('#proposals tr.proposal', (r) => r.map((x) => [x.children[0].textContent, x.children[2].textContent, x.children[3].textContent, x.children[4].textContent]))).toEqual([
+      ['3', 'open', 'company-b', '—'],
+      ['2', 'rejected', 'company-b', 'company-c'],
+      ['1', 'passed', 'company-a, company-b, company-c', '—'],
+    ]);
+    // the passed proposal's membership entry (from its effect height) above the genesis entry
+    const history = await page.$$eval('#sealer-history tr.sealer-set td:first-child', (t) => t.map((x) => x.textContent));
+    expect(history).toHaveLength(2);
+    expect(history[0]).toMatch(/^\d+$/);
+    expect(history[1]).toBe('genesis');
     await shot(page, 'consortium');
   });
 

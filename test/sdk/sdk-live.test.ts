@@ -34,6 +34,8 @@ beforeAll(async () => {
     config: { load: { busyPoolTxs: 40, proposalMaxTxs: 25 } },
     editGenesis: (g) => {
       (g.accounts as { name: string; role: string }[]).find((a) => a.name === 'device-1')!.role = 'company';
+      // a second company: a governance proposal stays open until the other one votes (docs/GOVERNANCE.md)
+      (g.accounts as { name: string; role: string }[]).find((a) => a.name === 'faucet')!.role = 'company';
     },
   });
   client = new Client(n.url);
@@ -115,6 +117,15 @@ describe('the SDK against a live node', () => {
       return ConsensusMessageCodec.encode({ payload, sender: 0, signature: sign(voteBytes('prepare', chainId, 1, 5, blockHash), sealerKey.secretKey), block: new Uint8Array(0) });
     };
     receipts.push(await dev.sendAndWait(tx.evidence({ first: vote(1), second: vote(2) })));
+    // governance: 2 companies, so the proposal is open until the second approves it
+    const proposed = await company.sendAndWait(tx.propose({ action: 5, address: new Uint8Array(0), publicKey: generateKeyPair().publicKey, name: 'sdk-observer' }));
+    expect(proposed.proposal).toMatchObject({ status: 'open', approvals: 1, needed: 2 });
+    const voted = await acct('faucet').sendAndWait(tx.vote({ proposal: proposed.proposalId as number, reject: false }));
+    expect(voted.proposal).toMatchObject({ status: 'passed', approvals: 2 });
+    receipts.push(proposed, voted);
+    // a device leaves: its registration deposit comes back (docs/GOVERNANCE.md)
+    const leaver = acct('device-3');
+    receipts.push(await leaver.sendAndWait(tx.registerDevice({ info: 'sdk-leaver' })), await leaver.sendAndWait(tx.unregisterDevice({})));
     expect(receipts.map((r) => r.statusText)).toEqual(receipts.map(() => 'OK'));
     const ev = await client.rpc.getEvidence({ sealer: sealerKey.address });
     expect(ev.evidence.map((e) => [e.kind, e.height, e.view, e.sealer, e.reporter])).toEqual([['prepare', 1, 5, sealerKey.address, dev.address]]);
@@ -162,6 +173,9 @@ describe('the SDK against a live node', () => {
       getProof: () => client.rpc.getProof('0x04' + Buffer.from('sdk-a').toString('hex')),
       getServiceTypeProof: () => client.rpc.getServiceTypeProof('gpu'),
       getBlockEvidence: () => client.rpc.getBlockEvidence(receipts[0].blockNumber),
+      getConsortium: () => client.rpc.getConsortium(),
+      getProposals: () => client.rpc.getProposals({ limit: 5 }),
+      getProposal: () => client.rpc.getProposal(1),
     };
     for (const [m, f] of Object.entries(calls)) {
       const v = await f().catch((e) => new Error(`${m}: ${(e as Error).message}`));

@@ -133,22 +133,32 @@ interface SimChain {
   block0Hash: Uint8Array;
 }
 
-const chains = new Map<number, SimChain>();
+const chains = new Map<string, SimChain>();
 
-/** The genesis of an n-sealer simulation: the sealers sim-sealer-0…n-1 (0 is the proxy), the 8 workload clients funded. */
-export function simChain(n: number): SimChain {
-  let c = chains.get(n);
+/** The one company of a governance simulation (docs/GOVERNANCE.md): its proposals pass at once (1 of 1 approvals). */
+export const simCompanyKey = () => labelKey('sim-company');
+
+/**
+ * The genesis of an n-sealer simulation: the sealers sim-sealer-0…n-1 (0 is the proxy), the 8
+ * workload clients funded; with `gov`, also the company sim-company that votes sealers in and out.
+ */
+export function simChain(n: number, gov = false): SimChain {
+  const ck = `${n}:${gov}`;
+  let c = chains.get(ck);
   if (!c) {
     const genesis: Genesis = {
       chainId: SIM_CHAIN_ID,
       timestamp: T0 - 1000,
       sealers: Array.from({ length: n }, (_, i) => ({ name: 'sealer-' + i, publicKey: sealerKey(i).publicKey, role: i === 0 ? 'proxy' : 'company' })),
-      accounts: Array.from({ length: CLIENTS }, (_, i) => ({ address: addrBytes(clientKey(i).publicKey), role: 'user', balance: 1_000_000_000, name: 'client-' + i })),
+      accounts: [
+        ...Array.from({ length: CLIENTS }, (_, i) => ({ address: addrBytes(clientKey(i).publicKey), role: 'user', balance: 1_000_000_000, name: 'client-' + i })),
+        ...(gov ? [{ address: addrBytes(simCompanyKey().publicKey), role: 'company', balance: 0, name: 'sim-company' }] : []),
+      ],
       params: SIM_PARAMS,
     };
     const { result } = WorldState.fromGenesis(genesis);
     c = { genesis, block0Hash: genesisBlock(genesis, result.stateRoot).hash };
-    chains.set(n, c);
+    chains.set(ck, c);
   }
   return c;
 }
@@ -168,8 +178,8 @@ export interface SimDisk {
   write(block: DecodedBlock, stateRoot: Uint8Array): boolean;
 }
 
-export function newDisk(n: number): SimDisk {
-  const { genesis, block0Hash } = simChain(n);
+export function newDisk(n: number, gov = false): SimDisk {
+  const { genesis, block0Hash } = simChain(n, gov);
   const { state } = WorldState.fromGenesis(genesis);
   const disk: SimDisk = {
     state,
@@ -193,6 +203,8 @@ export function newDisk(n: number): SimDisk {
 
 export interface SimLedgerInit {
   n: number;
+  /** The governance chain of n sealers (simChain's `gov`). */
+  gov?: boolean;
   disk: SimDisk;
   key: KeyPair | null;
   params: ChainParams;
@@ -207,7 +219,7 @@ export interface SimLedgerInit {
 
 /** A started node's parts: a fresh pool and engine over its disk, and the ledger that joins them. */
 export function newLedger(o: SimLedgerInit): { ledger: Ledger; pool: TxPool; engine: PbftEngine } {
-  const { genesis } = simChain(o.n);
+  const { genesis } = simChain(o.n, o.gov);
   const verifier = o.txVerifier ?? memoTxVerifier;
   const pool = new TxPool({ chainId: SIM_CHAIN_ID, maxTxBytes: genesis.params.maxTxBytes }, { state: o.disk.state, verifier, now: o.now });
   const engine = new PbftEngine({ chainId: SIM_CHAIN_ID, params: o.params, mutant: o.mutant }, { key: o.key, sealersAt: (h) => ledger.sealersAt(h), verify: o.verify ?? memoVerify });

@@ -15,7 +15,9 @@ import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
 import type { Ledger, LedgerOutput } from '../../src/ledger/index.ts';
 import type { TxPool } from '../../src/txpool/pool.ts';
 import { EventQueue, Prng } from './prng.ts';
-import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, nextWorkloadTx, junkTx, simChain, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
+import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, nextWorkloadTx, junkTx, simChain, simCompanyKey, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
+import { signTx, type SignedTx as GovTx } from '../../src/chain/tx.ts';
+import { GovAction } from '../../src/domain/governance.ts';
 import { verify as realVerify } from '../../src/crypto/keys.ts';
 import { NO_GENESIS } from '../../src/chain/tx.ts';
 import { EvidenceReporter } from '../../src/node/evidence-reporter.ts';
@@ -30,6 +32,34 @@ export interface NetModel {
   dup: number;
   delayMin: number;
   delayMean: number;
+}
+
+/**
+ * A sealer-set change of a governance run (docs/GOVERNANCE.md): the company proposes it (and
+ * so passes it, 1 of 1) once the highest honest height reaches `atHeight`; faults may start at
+ * the same moment, so that they straddle the change's effect height.
+ */
+export interface GovStep {
+  action: 'add' | 'remove';
+  /** The sealer node (sim-sealer-i) added or removed. */
+  sealer: number;
+  atHeight: number;
+  crash?: { node: number; forMs: number };
+  partition?: { groups: number[][]; forMs: number };
+}
+
+export interface GovPlan {
+  /** Nodes sim-sealer-0…maxSealers−1 run from the start; the first n are the genesis sealers, the others wait to be voted in. */
+  maxSealers: number;
+  steps: GovStep[];
+}
+
+/** What a governance run did: each step's receipt, the sealer counts of the membership history, and per step whether the boundary was crossed as it should. */
+export interface GovReport {
+  receipts: { step: number; status: number | null; reason: string; height: number | null; effectiveAt: number }[];
+  history: number[];
+  /** Per step: an added sealer signed a certificate at or after the effect height; a removed one signed none there. */
+  crossed: boolean[];
 }
 
 export interface SimConfig {
@@ -93,6 +123,8 @@ export interface SimConfig {
    * The run then checks that every evidence record on chain accuses a Byzantine sealer.
    */
   reportEvidence?: boolean;
+  /** Sealer-set changes by governance during the run. */
+  gov?: GovPlan;
 }
 
 export interface SimResult {
@@ -123,6 +155,7 @@ export interface SimResult {
   /** The highest honest height when the faults stopped (null: the run ended before), and the height liveness then required. */
   healHeight: number | null;
   liveTarget: number;
+  gov: GovReport | null;
 }
 
 interface SimNode {
@@ -159,7 +192,7 @@ type Ev =
   | { k: 'deliver'; to: number; bytes: Uint8Array }
   | { k: 'timer'; node: number; gen: number }
   | { k: 'tx'; i: number }
-  | { k: 'pool'; node: number; i: number; junk?: boolean; bytes?: Uint8Array }
+  | { k: 'pool'; node: number; i: number; junk?: boolean; gov?: boolean; bytes?: Uint8Array }
   | { k: 'crash'; node: number }
   | { k: 'restart'; node: number }
   | { k: 'sync'; node: number; blocks: { bytes: Uint8Array; cert: CommitCertificate }[] }
@@ -220,7 +253,7 @@ export class Simulation {
     this.evidenceRng = Prng.from('evidence', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.sealers = simSealers(cfg.n);
     this.verifyFn = cfg.realVerify ? realVerify : memoVerify;
-    this.genesisHash = simChain(cfg.n).block0Hash;
+    this.genesisHash = simChain(cfg.n, !!cfg.gov).block0Hash;
     const byzOf = new Map(cfg.byzantine.map((b) => [b.node, b.kind]));
     const mk = (id: number, sealer: number, key: KeyPair | null, byz: ByzKind | null): SimNode => ({
       id,
@@ -235,7 +268,7 @@ export class Simulation {
       wal: [],
       walWrites: 0,
       chain: [],
-      disk: newDisk(cfg.n),
+      disk: newDisk(cfg.n, !!cfg.gov),
       ledger: null,
       pool: null,
       wake: false,
@@ -246,8 +279,9 @@ export class Simulation {
       proposals: 0,
       byzState: { alt: new Map(), counter: 0 },
     });
-    for (let i = 0; i < cfg.n; i++) this.nodes.push(mk(i, i, sealerKey(i), byzOf.get(i) ?? null));
-    for (let o = 0; o < cfg.observers; o++) this.nodes.push(mk(cfg.n + o, -1, null, null));
+    const sealerNodes = cfg.gov ? cfg.gov.maxSealers : cfg.n;
+    for (let i = 0; i < sealerNodes; i++) this.nodes.push(mk(i, i, sealerKey(i), byzOf.get(i) ?? null));
+    for (let o = 0; o < cfg.observers; o++) this.nodes.push(mk(sealerNodes + o, -1, null, null));
     for (const b of cfg.byzantine) {
       if (b.kind === 'twins') this.nodes.push(mk(this.nodes.length, b.node, sealerKey(b.node), 'twins'));
       if (b.kind === 'non-sealer') {
@@ -257,13 +291,88 @@ export class Simulation {
     }
   }
 
+  // ---------------------------------------------------------------- governance (docs/GOVERNANCE.md)
+
+  /** The governance txs injected so far (re-sent to a restarted node's pool, as workload txs are). */
+  private readonly govTxs: GovTx[] = [];
+  private readonly govReceipts = new Map<string, { status: number; reason: string; height: number; effectiveAt: number }>();
+  private readonly setCache = new Map<number, { rec: unknown; set: SealerSet }>();
+
+  /** The sealer set of height h, from the chain (the most advanced honest node's committed membership); the genesis set without governance. */
+  private setAt(h: number): SealerSet {
+    if (!this.cfg.gov) return this.sealers;
+    let best: SimNode | null = null;
+    for (const nd of this.nodes) if (nd.honest && (!best || nd.disk.state.height > best.disk.state.height)) best = nd;
+    const m = best?.disk.state.membershipAt(h);
+    if (!m) return this.sealers;
+    const hit = this.setCache.get(m.fromHeight);
+    if (hit && hit.rec === m) return hit.set;
+    const set = SealerSet.fromKeys(m.sealers.map((x) => ({ name: x.name, publicKey: Buffer.from(x.publicKey, 'hex'), role: x.role })));
+    this.setCache.set(m.fromHeight, { rec: m, set });
+    return set;
+  }
+
+  /** Injects the next governance step once the chain reaches its height, with the faults it brings. */
+  private maybeGov(h: number): void {
+    const plan = this.cfg.gov!;
+    const i = this.govTxs.length;
+    const step = plan.steps[i];
+    if (!step || h < step.atHeight) return;
+    const publicKey = sealerKey(step.sealer).publicKey;
+    const tx = signTx(simCompanyKey(), SIM_CHAIN_ID, i, {
+      kind: 'propose',
+      propose: { action: step.action === 'add' ? GovAction.ADD_SEALER : GovAction.REMOVE_SEALER, address: new Uint8Array(0), publicKey, name: step.action === 'add' ? 'sealer-' + step.sealer : '' },
+    });
+    this.govTxs.push(tx);
+    for (const nd of this.nodes) this.q.push(this.t + this.rng.int(1, 30), { k: 'pool', node: nd.id, i, gov: true });
+    if (step.crash) {
+      this.q.push(this.t + 1, { k: 'crash', node: step.crash.node });
+      this.q.push(this.t + step.crash.forMs, { k: 'restart', node: step.crash.node });
+    }
+    if (step.partition) this.cfg.partitions.push({ groups: step.partition.groups, from: this.t - T0, to: this.t - T0 + step.partition.forMs });
+  }
+
+  private noteGovReceipts(block: DecodedBlock, receipts: readonly { txHash: Uint8Array; status: number; reason: string; proposal?: { effectiveAt?: number } | null }[]): void {
+    for (const r of receipts) {
+      const k = toHex(r.txHash);
+      if (this.govReceipts.has(k) || !this.govTxs.some((t) => t.hashHex.endsWith(k))) continue;
+      this.govReceipts.set(k, { status: r.status, reason: r.reason, height: block.header.height, effectiveAt: r.proposal?.effectiveAt ?? 0 });
+    }
+  }
+
+  private govReport(): GovReport | null {
+    const plan = this.cfg.gov;
+    if (!plan) return null;
+    let best: SimNode | null = null;
+    for (const nd of this.nodes) if (nd.honest && (!best || nd.chain.length > best.chain.length)) best = nd;
+    const receipts = plan.steps.map((_, step) => {
+      const tx = this.govTxs[step];
+      const r = tx ? this.govReceipts.get(tx.hashHex.replace(/^0x/, '')) : undefined;
+      return { step, status: r?.status ?? null, reason: r?.reason ?? (tx ? 'not in a block' : 'never injected'), height: r?.height ?? null, effectiveAt: r?.effectiveAt ?? 0 };
+    });
+    const crossed = plan.steps.map((s, step) => {
+      const e = receipts[step].effectiveAt;
+      if (!best || !e) return false;
+      const key = toHex(sealerKey(s.sealer).publicKey);
+      let signed = false;
+      for (const { block, cert } of best.chain) {
+        const h = block.header.height;
+        if (h < e) continue;
+        const set = this.setAt(h);
+        if (cert.seals.some((x) => toHex(set.sealers[x.sealer].publicKey) === key)) signed = true;
+      }
+      return s.action === 'add' ? signed : !signed && best.chain.length >= e;
+    });
+    return { receipts, history: best ? best.disk.state.membershipHistory().map((m) => m.sealers.length) : [], crossed };
+  }
+
   // ---------------------------------------------------------------- running
 
   run(): SimResult {
     const cfg = this.cfg;
     for (const nd of this.nodes) {
       if (nd.byz === 'silent') continue;
-      if (nd.byz === 'non-sealer' && nd.sealer === -1 && nd.id >= cfg.n + cfg.observers) {
+      if (nd.byz === 'non-sealer' && nd.sealer === -1 && nd.id >= (cfg.gov ? cfg.gov.maxSealers : cfg.n) + cfg.observers) {
         this.q.push(this.t + this.rng.int(50, 300), { k: 'tick', node: nd.id });
         continue;
       }
@@ -321,6 +430,7 @@ export class Simulation {
       evidenceOnChain,
       healHeight: healed ? healHeight : null,
       liveTarget,
+      gov: this.govReport(),
     };
   }
 
@@ -365,7 +475,7 @@ export class Simulation {
       case 'pool': {
         const nd = this.nodes[e.node];
         if (!nd.up || !nd.ledger || !nd.pool) break;
-        nd.pool.add(e.bytes ?? (e.junk ? junkTx(e.i) : workloadTx(e.i)));
+        nd.pool.add(e.bytes ?? (e.gov ? this.govTxs[e.i] : e.junk ? junkTx(e.i) : workloadTx(e.i)));
         if (nd.wake) this.drive(nd, nd.ledger.workInput());
         break;
       }
@@ -410,6 +520,7 @@ export class Simulation {
     nd.timerGen++;
     const parts = newLedger({
       n: this.cfg.n,
+      gov: !!this.cfg.gov,
       disk: nd.disk,
       key: nd.key,
       params: this.cfg.params,
@@ -443,6 +554,7 @@ export class Simulation {
     // a restarted node's pool is empty, as a real node's: clients re-send their txs to it
     // (those already committed are refused as stale), or their later nonces would wait forever
     for (let i = 0; i < this.txCount; i++) this.q.push(this.t + 1, { k: 'pool', node: nd.id, i });
+    for (let i = 0; i < this.govTxs.length; i++) this.q.push(this.t + 1, { k: 'pool', node: nd.id, i, gov: true });
     const top = nd.chain[nd.chain.length - 1];
     const head = top
       ? { height: top.block.header.height, hash: top.block.hash, timestamp: top.block.header.timestamp }
@@ -498,7 +610,7 @@ export class Simulation {
             const to = o.type === 'send' ? o.to : null;
             if (nd.honest && nd.key && !this.cfg.noGuard) {
               // the double-sign guard: durable before the message leaves, refuses conflicts
-              const item = guardItemOf(o.bytes, nd.sealer);
+              const item = guardItemOf(o.bytes, this.cfg.gov ? (nd.engine?.status().sealerIndex ?? -1) : nd.sealer);
               const d = item ? guardDecide(nd.guard, item, nd.amnesic) : null;
               if (d && !d.ok) {
                 this.fault('guard-refused');
@@ -517,17 +629,19 @@ export class Simulation {
               this.crash(nd);
               nd.wal = [];
               nd.chain = [];
-              nd.disk = newDisk(this.cfg.n);
+              nd.disk = newDisk(this.cfg.n, !!this.cfg.gov);
               this.q.push(this.t + wc.restartAfter, { k: 'restart', node: nd.id });
               return false;
             }
             if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
-            if (nd.byz) this.byzSend(nd, o.bytes, to);
-            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind, o.view);
+            const toNodes = to === null ? null : this.cfg.gov && o.type === 'send' ? this.nodesOfKey(o.toKey) : this.nodesOfSealer(to);
+            if (nd.byz) this.byzSend(nd, o.bytes, to, toNodes);
+            else this.send(nd.id, o.bytes, toNodes, o.kind, o.view);
             break;
           }
           case 'finalized':
             if (nd.reporter) nd.afterStep.push(() => nd.reporter?.onBlock());
+            if (this.cfg.gov) this.noteGovReceipts(o.block, o.result.receipts);
             this.onFinalize(nd, o.block, o.certificate);
             nd.disk.write(o.block, o.result.stateRoot);
             if (nd.disk.writeErrors.length) this.violate(`node${nd.id}: ${nd.disk.writeErrors[0]}`);
@@ -566,6 +680,11 @@ export class Simulation {
       if (nd.up && nd.ledger === ledger) for (const f of nd.afterStep.splice(0)) f();
       if (nd.wake && nd.up && nd.ledger === ledger) inputs.push(ledger.workInput());
     }
+  }
+
+  private nodesOfKey(key: Uint8Array): number[] {
+    const hex = toHex(key);
+    return this.nodes.filter((nd) => nd.key && toHex(nd.key.publicKey) === hex).map((nd) => nd.id);
   }
 
   private nodesOfSealer(i: number): number[] {
@@ -684,14 +803,15 @@ export class Simulation {
       if (!e.ok || !p || !p.ok) return this.violate(`node${nd.id} emitted undecodable evidence`);
       const pos = payloadPosition(p.value);
       const msg = pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, SIM_CHAIN_ID, pos.height, pos.view, pos.blockHash!) : signedBytes(e.value.payload);
-      const pub = this.sealers.sealers[e.value.sender]?.publicKey;
+      const pub = this.setAt(o.height).sealers[e.value.sender]?.publicKey;
       if (e.value.sender !== o.sender || pos.kind !== o.kind || pos.height !== o.height || pos.view !== o.view || !pub || !this.verifyFn(e.value.signature, msg, pub)) {
         return this.violate(`node${nd.id} emitted invalid evidence against sealer ${o.sender} (${o.kind} h=${o.height} v=${o.view})`);
       }
       hashes.push(toHex(pos.blockHash!));
     }
     if (hashes[0] === hashes[1]) return this.violate(`node${nd.id} emitted evidence of one block only against sealer ${o.sender}`);
-    if (this.nodes[o.sender]?.honest) return this.violate(`evidence against honest sealer ${o.sender} (node${nd.id})`);
+    const accused = this.cfg.gov ? this.nodesOfKey(this.setAt(o.height).sealers[o.sender].publicKey).map((id) => this.nodes[id]) : [this.nodes[o.sender]];
+    if (accused.some((x) => x?.honest)) return this.violate(`evidence against honest sealer ${o.sender} (node${nd.id})`);
     this.evidence++;
   }
 
@@ -724,7 +844,7 @@ export class Simulation {
     if (h !== nd.chain.length + 1) return this.violate(`node${nd.id} finalized height ${h} after ${nd.chain.length}`);
     const parent = nd.chain.length ? nd.chain[nd.chain.length - 1].block.hash : this.genesisHash;
     if (toHex(block.header.parentHash) !== toHex(parent)) return this.violate(`validity: node${nd.id} finalized a block with a wrong parent at height ${h}`);
-    const vc = verifyCertificate(cert, { chainId: SIM_CHAIN_ID, height: h, blockHash: block.hash }, this.sealers, this.verifyFn);
+    const vc = verifyCertificate(cert, { chainId: SIM_CHAIN_ID, height: h, blockHash: block.hash }, this.setAt(h), this.verifyFn);
     if (!vc.ok) return this.violate(`validity: node${nd.id} finalized height ${h} with an invalid certificate (${vc.error.code})`);
     // the ledger has re-executed it and checked its state root (drive reports a refusal)
     if (block.txs.length === 0) return this.violate(`validity: node${nd.id} finalized an empty block at height ${h}`);
@@ -732,6 +852,7 @@ export class Simulation {
     if (d === undefined) {
       this.decided.set(h, block.hashHex);
       if (this.nodes[this.sealers.leaderIndex(h, 0)]?.byz === 'silent') this.fault('silent-leader');
+      if (this.cfg.gov) this.maybeGov(h);
       const p = this.firstProposal.get(h);
       if (p !== undefined) this.latencies.push(this.t - p);
       if (h === 1 && this.firstTxAt !== null && this.t - this.firstTxAt > this.cfg.params.viewTimeoutMs) {
@@ -799,8 +920,8 @@ export class Simulation {
   }
 
   /** Outgoing messages of a Byzantine sealer's (honest) engine, distorted by its kind. */
-  private byzSend(nd: SimNode, bytes: Uint8Array, to: number | null): void {
-    const targets = to === null ? this.others(nd) : this.nodesOfSealer(to);
+  private byzSend(nd: SimNode, bytes: Uint8Array, to: number | null, toNodes: number[] | null = null): void {
+    const targets = to === null ? this.others(nd) : (toNodes ?? this.nodesOfSealer(to));
     const e = ConsensusMessageCodec.decode(bytes);
     const p = e.ok ? ConsensusPayloadCodec.decode(e.value.payload) : null;
     if (!e.ok || !p || !p.ok || !nd.key) return this.send(nd.id, bytes, targets);

@@ -19,7 +19,8 @@ describe('genesis', () => {
     expect(ws.account(addr('acme'))).toEqual({ address: addr('acme'), nonce: 0, balance: 1000, role: 'company' });
     expect(ws.account(addr('proxy')).role).toBe('proxy');
     expect(ws.account(key('stranger').address)).toMatchObject({ nonce: 0, balance: 0, role: 'user' });
-    expect(genesis.writes).toHaveLength(4);
+    // 4 accounts and the genesis membership (docs/GOVERNANCE.md)
+    expect(genesis.writes).toHaveLength(5);
     // the root commits to exactly the genesis records
     expect(genesis.stateRoot).toEqual(rootOf(buildTree(genesis.writes.map((w) => [w.key, w.value!] as const))));
     expect(ws.stateRoot).toEqual(genesis.stateRoot);
@@ -57,7 +58,7 @@ describe('RegisterDevice', () => {
       t.tx('proxy', P.register('serial-D')),
     ]);
     expect(r.receipts.map((x) => x.status)).toEqual([S.OK, S.DEVICE_EXISTS, S.INFO_TAKEN, S.OK, S.ROLE_NOT_ALLOWED, S.ROLE_NOT_ALLOWED]);
-    expect(ws.device(addr('alice'))).toEqual({ address: addr('alice'), info: 'serial-A', registeredAt: 1 });
+    expect(ws.device(addr('alice'))).toEqual({ address: addr('alice'), info: 'serial-A', registeredAt: 1, deposit: 0 });
     expect(ws.deviceByInfo('serial-B')).toBe(addr('bob'));
     expect(ws.device(addr('acme'))).toBeNull();
     // every tx consumed its nonce, failed or not

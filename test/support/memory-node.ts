@@ -50,6 +50,7 @@ import type { PeerInfo, PeerStatus } from '../../src/p2p/network.ts';
 import { loadConfig } from '../../src/node/config.ts';
 import { readIdentity } from '../../src/node/identity.ts';
 import { tx } from '../../src/sdk/builders.ts';
+import { GovAction } from '../../src/domain/governance.ts';
 import { toHex, utf8 } from '../../src/util/bytes.ts';
 import { ConsensusMessageCodec, ConsensusPayloadCodec, voteBytes } from '../../src/codec/consensus.ts';
 import { sign as signBytes } from '../../src/crypto/keys.ts';
@@ -349,6 +350,14 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
         };
         return sign(proxyAcc, tx.evidence({ first: prepare('a'), second: prepare('b') }));
       }
+      case 'propose': // a device is no company (NOT_MEMBER); removing an observer nobody added (UNKNOWN_MEMBER)
+        return rng.chance(0.5)
+          ? sign(rng.pick(devices), tx.propose({ action: GovAction.ADD_OBSERVER, address: new Uint8Array(0), publicKey: keyPairFromLabel(`explorer/stray-${rng.int(0, 9)}`).publicKey, name: 'stray' }))
+          : sign(rng.pick(companies), tx.propose({ action: GovAction.REMOVE_OBSERVER, address: new Uint8Array(0), publicKey: keyPairFromLabel('explorer/nobody').publicKey, name: '' }));
+      case 'vote':
+        return sign(rng.pick(companies), tx.vote({ proposal: 999, reject: false })); // UNKNOWN_PROPOSAL
+      case 'unregisterDevice':
+        return sign(rng.pick(companies), tx.unregisterDevice({})); // a company is no device
       case 'channelRefund': {
         const c = channels.find((x) => me.state.channel(x.id)?.status === 'open');
         return c ? sign(c.payer, tx.channelRefund({ channelId: c.id })) : sign(rng.pick(devices), tx.channelRefund({ channelId: 999 }));
@@ -377,7 +386,7 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
   await pump();
   const H = 3_600_000;
   // day 14: the faucet funds the devices and mallory; the companies record the sites
-  await sealNoting([...devices.slice(3), mallory].map((d) => sign(faucet, tx.transfer({ to: addressBytes(d.key.publicKey), amount: d === mallory ? 100 : 5_000_000 }))), day(14, H));
+  await sealNoting([...devices.slice(3), mallory].map((d) => sign(faucet, tx.transfer({ to: addressBytes(d.key.publicKey), amount: d === mallory ? 1_100 : 5_000_000 })) /* mallory: the registration deposit and 100 */), day(14, H));
   for (let i = 0; i < sites.length; i += 40) {
     const batch = sites.slice(i, i + 40).map((s, k) => {
       const c = companies[(i + k) % 3];
@@ -440,6 +449,23 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
   });
   nodeOwner.delete('tmp-showcase');
   await sealNoting([sign(d4, tx.releaseLease({ leaseId: l4 })), sign(d5, tx.renewLease({ leaseId: l5, extendS: 600 })), sign(companies[0], tx.removeNode({ id: 'tmp-showcase' })), txOf('updateNode')], t0 - 9 * 60_000);
+  // governance (docs/GOVERNANCE.md): an observer voted in by all three companies (a new membership entry),
+  // a company proposed and rejected by one vote, and an observer proposal still open
+  const [ca, cb, cc] = companies;
+  const propose = (c: Actor, action: GovAction, label: string, name: string) =>
+    sign(c, tx.propose({ action, address: action === GovAction.ADD_COMPANY ? addressBytes(keyPairFromLabel(label).publicKey) : new Uint8Array(0), publicKey: action === GovAction.ADD_COMPANY ? new Uint8Array(0) : keyPairFromLabel(label).publicKey, name }));
+  const p1 = propose(ca, GovAction.ADD_OBSERVER, 'explorer/observer-2', 'observer-2');
+  const p2 = propose(cb, GovAction.ADD_COMPANY, 'explorer/company-d', 'company-d');
+  // and a device that registers (funded for the deposit) and leaves again, its deposit returned
+  const leaver = actor('leaver', keyPairFromLabel('explorer/leaver'));
+  await sealNoting([p1, p2, sign(faucet, tx.transfer({ to: addressBytes(leaver.key.publicKey), amount: 2_000 })), sign(leaver, tx.registerDevice({ info: 'a gateway that leaves' }))], t0 - 8 * 60_000);
+  const [id1, id2] = [p1, p2].map((t) => {
+    const r = receipts.get(t.hashHex)!;
+    if (r.status !== 0 || !r.proposal) throw new Error(`memory node: the proposal failed: ${r.reason}`);
+    return r.proposal.proposalId;
+  });
+  await sealNoting([sign(cb, tx.vote({ proposal: id1, reject: false })), sign(cc, tx.vote({ proposal: id1, reject: false })), sign(cc, tx.vote({ proposal: id2, reject: true }))], t0 - 7.5 * 60_000);
+  await sealNoting([propose(cb, GovAction.ADD_OBSERVER, 'explorer/observer-3', 'observer-3'), sign(leaver, tx.unregisterDevice({}))], t0 - 7 * 60_000);
   // then a steady recent run up to now
   for (let i = 20; i >= 1; i--) await sealNoting(Array.from({ length: rng.int(1, 4) }, () => txOf(rng.pick(MIX))), t0 - i * 15_000);
   // two txs of fresh keys with a nonce gap (nonce 1, their nonce 0 never came) wait in this node's pool
@@ -465,7 +491,7 @@ export async function startMemoryNode(opts: MemoryNodeOptions = {}): Promise<Mem
   const status = new StatusJson({
     nodeName: configs[0].name,
     role: 'sealer',
-    sealers: me.ledger.sealersAt(me.store.head()!.height + 1),
+    sealers: () => me.ledger.sealersAt(me.store.head()!.height + 1),
     observerKeys,
     store: me.store,
     engine: () => me.engine.status(),

@@ -68,6 +68,9 @@ describe('tx payloads from flags, for every kind', () => {
     ['release', ['--lease', '3'], 'releaseLease'],
     ['transfer', ['--to', '0x' + 'ab'.repeat(20), '--amount', '10'], 'transfer'],
     ['evidence', ['--first', vote(1), '--second', vote(2)], 'evidence'],
+    ['propose', ['--action', 'add-observer', '--node', 'ab'.repeat(32), '--name', 'o1'], 'propose'],
+    ['vote', ['--proposal', '1', '--reject'], 'vote'],
+    ['unregister-device', [], 'unregisterDevice'],
   ];
   it('covers every kind', () => {
     expect(cases.map((c) => c[2]).sort()).toEqual(KIND_LIST.map((k) => k.kind).sort());

@@ -43,4 +43,14 @@ describe('consensus gossip boundary: signatures checked before forwarding', () =
     expect(gossipCheck(good, opts)).toEqual({ ok: true });
     expect(gossipCheck(bad, opts)).toEqual({ ok: false, reason: 'bad-signature' });
   });
+
+  it('a height past the sealer sets this node knows (applied height + 2) is "undecided-set", not a peer fault (docs/GOVERNANCE.md)', () => {
+    const opts = { chainId: CHAIN, sealersAt: () => sealers, verify };
+    // the vote is of height 4: decided through 4, the verdicts stand; through 3, an unknown sender or key is not blamed
+    expect(gossipCheck(vote(7, 2), { ...opts, decidedThrough: 4 })).toEqual({ ok: false, reason: 'not-a-sealer' });
+    expect(gossipCheck(vote(7, 2), { ...opts, decidedThrough: 3 })).toEqual({ ok: false, reason: 'undecided-set' });
+    expect(gossipCheck(vote(1, 2), { ...opts, decidedThrough: 3 })).toEqual({ ok: false, reason: 'undecided-set' });
+    expect(gossipCheck(vote(2), { ...opts, decidedThrough: 3 })).toEqual({ ok: true });
+    expect(gossipCheck(new Uint8Array([1, 2, 3]), { ...opts, decidedThrough: 0 })).toEqual({ ok: false, reason: 'malformed' });
+  });
 });

@@ -89,14 +89,14 @@ async function rpcOrNull(method, ...params) {
 // ---------------------------------------------------------------------------------------
 // Formatting
 
-const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'evidence'];
+const TX_KINDS = ['registerDevice', 'addNode', 'updateNode', 'removeNode', 'edgeMatch', 'releaseLease', 'transfer', 'renewLease', 'channelOpen', 'channelTopUp', 'channelClaim', 'channelClose', 'channelRefund', 'propose', 'vote', 'unregisterDevice', 'evidence'];
 // Receipt status names by code, '' for an unused code (src/domain/receipts.ts ReceiptStatus; test/explorer/explorer-route.test.ts keeps them equal)
 const STATUS_NAMES = ['OK', 'NOT_COMPANY', 'NOT_OWNER', 'NODE_EXISTS', 'UNKNOWN_NODE', 'NOT_DEVICE', 'DEVICE_EXISTS', 'INFO_TAKEN',
   'ROLE_NOT_ALLOWED', 'NO_CANDIDATE', 'UNKNOWN_LEASE', 'LEASE_NOT_ACTIVE', 'NOT_LEASE_PARTY', 'CAPACITY_BELOW_USED',
   'INSUFFICIENT_BALANCE', 'BALANCE_OVERFLOW', 'INVALID_TX', 'INSUFFICIENT_FUNDS', 'BAD_DURATION', 'LEASE_CAP', 'NOT_LEASE_DEVICE',
   'LEASE_NOT_RENEWABLE', 'UNKNOWN_CHANNEL', 'NOT_PAYER', 'NOT_PAYEE', 'CHANNEL_CLOSED', 'BAD_VOUCHER', 'STALE_VOUCHER',
   'VOUCHER_OVER_DEPOSIT', 'CHANNEL_NOT_EXPIRED', 'CHANNEL_EXPIRED', 'SELF_CHANNEL', 'CHANNEL_CLOSING',
-  '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+  'NOT_MEMBER', 'UNKNOWN_PROPOSAL', 'PROPOSAL_CLOSED', 'PROPOSAL_EXPIRED', 'ALREADY_VOTED', 'UNKNOWN_MEMBER', 'MEMBER_EXISTS', 'MEMBERSHIP_GUARD', 'DUPLICATE_PROPOSAL', 'DEVICE_HAS_LEASES', '', '', '', '', '',
   'EVIDENCE_NOT_SEALER', 'EVIDENCE_BAD_SIGNATURE', 'EVIDENCE_DUPLICATE', 'EVIDENCE_FUTURE_HEIGHT'];
 const HASH_RE = /^0x[0-9a-fA-F]{64}$/;
 const ADDR_RE = /^0x[0-9a-fA-F]{40}$/;
@@ -579,8 +579,29 @@ async function pageAccount(ctx) {
   return { title: `Account ${short(acc.address, 4)}`, body };
 }
 
+/** The Consortium page's governance part (docs/GOVERNANCE.md): companies, proposals with their votes, the sealer-set history. */
+function governanceSections(c, p) {
+  if (!c || !p) return '';
+  const companyName = new Map(c.companies.map((x) => [x.address, x.name]));
+  const who = (a) => html`<a href="#/account/${a}">${companyName.get(a) || short(a, 4)}</a>`;
+  const votes = (list) => (list.length ? list.map((a, i) => html`${i ? ', ' : ''}${who(a)}`) : html`<span class="muted">—</span>`);
+  const target = (x) => x.name || (x.address ? short(x.address, 4) : short(x.publicKey));
+  return html`<section class="card" id="companies"><h2>Companies <span class="muted">voting members · a proposal needs ${int(c.approvalsNeeded)} of ${int(c.companies.length)} approvals (more than 2/3)</span></h2>
+      ${table(['Name', 'Address'], c.companies.map((x) => html`<tr class="company"><td>${x.name}</td><td>${addrLink(x.address)}</td></tr>`), 'No companies.')}
+      ${c.proxy ? html`<p class="muted">Proxy: ${addrLink(c.proxy)}</p>` : ''}</section>
+    <section class="card" id="proposals"><h2>Proposals <span class="muted">${int(p.total)}</span></h2>
+      ${table([{ label: '#', cls: 'num' }, 'Change', 'Status', 'Approvals', 'Rejections', { label: 'Proposed', cls: 'opt' }, 'In effect from'],
+        p.proposals.map((x) => html`<tr class="proposal"><td class="num">${int(x.id)}</td><td>${x.action} <b>${target(x)}</b></td>
+          <td><span class="badge ${x.status === 'passed' ? 'up' : x.status === 'open' ? '' : 'down'}">${x.status}</span></td><td>${votes(x.approvals)}</td><td>${votes(x.rejections)}</td>
+          <td class="opt">by ${who(x.proposer)} at ${blockLink(x.createdAt)} <span class="muted">(votes until ${int(x.expiresAt)})</span></td><td>${x.effectiveAt ? blockLink(x.effectiveAt) : html`<span class="muted">—</span>`}</td></tr>`), 'No proposals yet.')}</section>
+    <section class="card" id="sealer-history"><h2>Sealer-set history</h2>
+      ${table(['From height', 'Sealers', { label: 'n / quorum', cls: 'num' }, 'By proposal'],
+        c.history.slice().reverse().map((e) => html`<tr class="sealer-set"><td>${e.fromHeight === 0 ? 'genesis' : blockLink(e.fromHeight)}</td><td>${e.sealers.map((s, i) => html`${i ? ', ' : ''}${s.name}`)}</td>
+          <td class="num">${int(e.n)} / ${int(e.quorum)}</td><td>${e.proposal ? html`#${int(e.proposal)}` : html`<span class="muted">—</span>`}</td></tr>`))}</section>`;
+}
+
 async function pageConsortium() {
-  const [info, sealers, observers, peers, cons, ev] = await batch([['getChainInfo'], ['getSealerList'], ['getObserverList'], ['getPeers'], ['getConsensusStatus'], ['getEvidence', { limit: 1000 }]]);
+  const [info, sealers, observers, peers, cons, ev, consortium, proposals] = await batch([['getChainInfo'], ['getSealerList'], ['getObserverList'], ['getPeers'], ['getConsensusStatus'], ['getEvidence', { limit: 1000 }], ['getConsortium'], ['getProposals', { limit: 50 }]]);
   const peerBy = new Map();
   for (const p of peers) { peerBy.set(p.peerId, p); peerBy.set(p.publicKey, p); }
   const conn = (s) => {
@@ -612,7 +633,7 @@ async function pageConsortium() {
       ${table(['Name', { label: 'Public key', cls: 'opt' }, { label: 'Peer id', cls: 'opt' }, 'Connection'],
         observers.map((o) => html`<tr class="observer"><td>${o.name}</td><td class="opt mono" title="${o.publicKey}">${short(o.publicKey)}</td><td class="opt mono" title="${o.peerId}">${short(o.peerId, 5)}</td>
           <td>${o.name === info.nodeName ? html`<span class="badge up">this node</span>` : o.connected ? html`<span class="badge up">connected</span>` : html`<span class="badge down">down</span>`}</td></tr>`), 'No observers.')}</section>
-    <section class="card"><h2>Governance</h2><p class="muted">Proposals and votes will appear here.</p></section>`;
+    ${governanceSections(consortium, proposals)}`;
   return { title: 'Consortium', body, live: ['block'] };
 }
 
