@@ -34,7 +34,9 @@ export function scenarioSuite(names: readonly string[]): void {
             expect((s.crashPoints[`${kind}/lost`] ?? 0) + (s.crashPoints[`${kind}/torn`] ?? 0)).toBeGreaterThan(0);
           }
         }
-      });
+        // CPU-bound, no speed claim: byz-bad-votes at n = 7 (with the evidence txs through the real
+        // ledgers) took 61 s on the shared 2-core machine at load 9, past the 60 s default
+      }, 300_000);
     }
   }
 }
