@@ -331,7 +331,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const next = schedule(o.seed, kinds, names.length, faultS);
     const t0 = performance.now();
     const elapsedS = () => (performance.now() - t0) / 1000;
-    for (let index = 0; elapsedS() < o.durationS && violations.length === 0; index++) {
+    // the first |kinds| steps (every kind once) run even past --duration: a short run on a slow machine still covers every kind
+    for (let index = 0; (elapsedS() < o.durationS || index < kinds.length) && violations.length === 0; index++) {
       const step = next();
       const target = names[step.target];
       const rec: PerturbationRecord = {

@@ -58,7 +58,8 @@ describe('the SDK bundled for the browser', () => {
     const inputs = Object.keys(r.metafile.inputs);
     expect(inputs.some((f) => f.endsWith('src/crypto/backend-noble.ts'))).toBe(true);
     expect(inputs.some((f) => f.endsWith('src/crypto/backend-node.ts'))).toBe(false);
-    n = await startSingleNode({ sealers: 1 });
+    // no registration deposit on this chain: the page's fresh key has no funds, and this test is about signing in a browser
+    n = await startSingleNode({ sealers: 1, editGenesis: (g) => void ((g.params as Record<string, unknown>).registrationDeposit = 0) });
     browser = await launchChromium();
   }, 180_000);
 
