@@ -22,6 +22,16 @@ export class SignatureMemo {
     this.inner = inner;
   }
 
+  /**
+   * Records a signature checked elsewhere (a verify worker: the seals of synced certificates)
+   * as valid. Only for signatures that were verified over exactly this message and key: the
+   * memo answers `verify` from it without checking again.
+   */
+  remember(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): void {
+    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(toHex(signature) + toHex(publicKey), message);
+  }
+
   readonly verify: VerifyFn = (signature, message, publicKey) => {
     const k = toHex(signature) + toHex(publicKey);
     const m = this.seen.get(k);

@@ -1,8 +1,8 @@
 import { EdgeError } from '../util/errors.ts';
 import { FinalizedBlockCodec } from '../codec/index.ts';
 import type { CommitCertificate } from '../codec/types.ts';
-import { decodeBlock, decodeCertificate, type DecodedBlock, type SignedTx, type TxVerifier } from '../chain/index.ts';
-import type { BatchVerifier } from '../crypto/verify-pool.ts';
+import { decodeBlock, decodeCertificate, voteBytes, type DecodedBlock, type SealerSet, type SignedTx, type TxVerifier } from '../chain/index.ts';
+import type { BatchVerifier, VerifyItem } from '../crypto/verify-pool.ts';
 
 /** A synced block decoded ahead of delivery (or why it is unusable). */
 export type SyncedBlock = { block: DecodedBlock; certificate: CommitCertificate } | { error: EdgeError };
@@ -19,28 +19,57 @@ export function decodeSynced(bytes: Uint8Array, opts: Parameters<typeof decodeBl
   return { block: b.value, certificate: c.value };
 }
 
+/** Where the seals of synced certificates are checked ahead (prepareSynced). */
+export interface SealCheck {
+  /** The sealer set a certificate of `height` should be signed by, as far as this node knows it now. */
+  sealersAt(height: number): SealerSet;
+  /** Records a seal the workers found valid (SignatureMemo.remember): the engine's check then finds it. */
+  remember(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): void;
+}
+
 /**
  * Decodes a batch of synced FinalizedBlocks (untrusted bytes: every canonical and structural
  * check of decodeBlock applies) and checks their tx signatures in `batch` (worker threads),
- * which fills the verifier's cache: Ledger.finalize then finds them verified. The verdicts
+ * which fills the verifier's cache: Ledger.finalize then finds them verified. With `seals`, the
+ * certificates' seals are checked in the workers too and the valid ones remembered, so the
+ * engine's certificate check (every seal, against the set of the block's height) finds them
+ * verified instead of doing 3+ Ed25519 checks per block on the main thread. The verdicts
  * themselves are not acted on here: a block with a bad signature is refused by finalize (or
- * earlier, by its certificate). Decoding stops at the first unusable block.
+ * earlier, by its certificate); a seal checked against a set that turns out not to be the
+ * height's (a governance change this node has not applied yet) is only a cache entry the
+ * engine does not ask for. Decoding stops at the first unusable block.
  */
 export async function prepareSynced(
   raw: Uint8Array[],
   opts: Parameters<typeof decodeBlock>[1],
   verifier: Pick<TxVerifier, 'verifyMany'>,
   batch: BatchVerifier | null,
+  seals?: SealCheck,
 ): Promise<SyncedBlock[]> {
   const out: SyncedBlock[] = [];
   const txs: SignedTx[] = [];
+  const sealItems: VerifyItem[] = [];
   for (const bytes of raw) {
     const s = decodeSynced(bytes, opts);
     out.push(s);
     if ('error' in s) break;
     txs.push(...s.block.txs);
+    if (seals && batch) {
+      const c = s.certificate;
+      const set = seals.sealersAt(c.height);
+      const message = voteBytes('commit', opts.chainId, c.height, c.view, c.blockHash);
+      for (const seal of c.seals) {
+        const sealer = set.sealers[seal.sealer];
+        if (sealer) sealItems.push({ signature: seal.signature, message, publicKey: sealer.publicKey });
+      }
+    }
   }
-  if (batch && txs.length > 0) await verifier.verifyMany(txs, batch);
+  const work: Promise<unknown>[] = [];
+  if (batch && txs.length > 0) work.push(verifier.verifyMany(txs, batch));
+  if (batch && seals && sealItems.length > 0) {
+    work.push(batch.verifyMany(sealItems).then((ok) => ok.forEach((v, i) => v && seals.remember(sealItems[i].signature, sealItems[i].message, sealItems[i].publicKey))));
+  }
+  await Promise.all(work);
   return out;
 }
 

@@ -168,7 +168,10 @@ export class EdgeNode {
         logger: this.log.sync,
         peers: () => [...this.peers.statuses.entries()].map(([peerId, s]) => ({ peerId, height: s.height })),
         // decoding and the signature checks of a batch overlap the delivery of the previous one
-        fetch: async (peerId, from, count, signal) => prepareSynced(await this.network.requestBlocks(peerId, from, count, { signal }), decodeOpts, this.verifier, this.syncVerifyPool),
+        fetch: async (peerId, from, count, signal) => prepareSynced(await this.network.requestBlocks(peerId, from, count, { signal }), decodeOpts, this.verifier, this.syncVerifyPool, {
+            sealersAt: (h) => this.ledger.sealersAt(h),
+            remember: (sig, msg, pub) => this.sigMemo.remember(sig, msg, pub),
+          }),
         // the applied height: the last synced block may still be being written (Ledger.write)
         localHeight: () => this.state.height,
         deliver: (b) => this.deliverSynced(b),
