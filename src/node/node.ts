@@ -10,10 +10,11 @@ import { LevelDatabase } from '../storage/level.ts';
 import { ChainStore } from '../storage/chain-store.ts';
 import { TxPool } from '../txpool/pool.ts';
 import { PbftEngine, SignatureMemo, gossipCheck, type EngineInput } from '../consensus/index.ts';
-import { Ledger, openState, prepareSynced, type FinalizedOutput, type LedgerOutput, type SyncedBlock } from '../ledger/index.ts';
+import { Ledger, CompactProposals, openState, prepareSynced, type FinalizedOutput, type LedgerOutput, type SyncedBlock } from '../ledger/index.ts';
+import { ProposalIntake } from './proposals.ts';
 import { TxBatcher } from './tx-batcher.ts';
 import { TxIntake } from './admission.ts';
-import type { P2PNetwork, PeerStatus } from '../p2p/index.ts';
+import { peerIdFromPublicKey, type P2PNetwork, type PeerStatus } from '../p2p/index.ts';
 import { NodeMetrics, EventHub, TxStats, RecentMatches, StatusJson, replayIndexers, rejectedCounts, readiness, type RpcServer, type RpcContext, type HealthSnapshot } from '../rpc/index.ts';
 import { ChainFeed } from '../rpc/chain-feed.ts';
 import { Syncer, PeerHeights } from '../sync/index.ts';
@@ -57,6 +58,10 @@ export class EdgeNode {
   readonly rpc: RpcServer;
   readonly status: StatusJson;
   readonly intake: TxIntake;
+  /** Compact proposals: rewriting own proposals, rebuilding received ones, serving txs (ledger/compact.ts). */
+  readonly compact: CompactProposals;
+  /** Received proposals waiting for the txs fetched from peers (node/proposals.ts). */
+  readonly proposals: ProposalIntake;
   rpcAddress: { host: string; port: number } | null = null;
   /** Verifies the tx signatures of synced blocks off the main thread (workers start on first use). */
   private readonly syncVerifyPool: VerifyPool;
@@ -93,7 +98,7 @@ export class EdgeNode {
       const head = store.head()!;
       logger.child({ module: 'node' }).info(fresh ? { chainId, genesis: toHex(id.genesisHash, true) } : { height: head.height, head: toHex(head.hash, true) }, fresh ? 'initialised a new chain from genesis' : 'resumed from storage');
       network = await openNetwork(cfg, id, store, logger, () =>
-        node && { onTx: (b) => node!.intake.onGossip(b), onConsensus: (b, from) => node!.onConsensus(b, from), onPeerStatus: (p, st) => node!.notePeerStatus(p, st) },
+        node && { onTx: (b) => node!.intake.onGossip(b), onConsensus: (b, from) => node!.onConsensus(b, from), onPeerStatus: (p, st) => node!.notePeerStatus(p, st), txs: (ids, max) => node!.compact.serve(ids, max) },
       );
       node = new EdgeNode(cfg, logger, id, store, state, network);
       await node.begin();
@@ -134,6 +139,17 @@ export class EdgeNode {
     this.ledger = new Ledger(
       { genesis: this.genesis, proposalMaxTxs: cfg.load.proposalMaxTxs },
       { state, store, pool: this.pool, engine: this.engine, verifier: this.verifier, key: this.isSealer ? this.key : null, now: Date.now, onWork: () => this.onWork(), logger: this.log.consensus },
+    );
+    this.compact = new CompactProposals({ chainId, params }, this.pool);
+    this.proposals = new ProposalIntake(
+      { deadlineMs: Math.max(1_000, params.viewTimeoutMs * 1.5) },
+      {
+        compact: this.compact,
+        request: (peerId, ids, signal) => this.network.requestTxs(peerId, ids, { signal }),
+        peersFor: (sender, via) => this.fetchPeers(sender, via),
+        deliver: (bytes, block) => this.enqueue({ type: 'message', now: Date.now(), bytes, from: undefined, block }),
+        logger: this.log.consensus,
+      },
     );
     this.txBatcher = new TxBatcher({}, (batch) => {
       this.network.publishTx(batch).catch((e) => this.log.node.debug({ err: (e as Error).message }, 'tx batch publish failed'));
@@ -237,7 +253,9 @@ export class EdgeNode {
             this.log.consensus.warn({ reason: g.reason, kind: o.kind, height: o.height, view: o.view }, 'double-sign guard: not sent');
             break;
           }
-          this.network.publishConsensus(o.bytes).catch((e) => this.log.consensus.debug({ err: (e as Error).message }, 'publish failed'));
+          // own proposals go out compact (header + tx ids): peers rebuild them from their pools
+          const wire = this.cfg.p2p.compactProposals ? this.compact.compact(o.bytes, o.kind) : o.bytes;
+          this.network.publishConsensus(wire).catch((e) => this.log.consensus.debug({ err: (e as Error).message }, 'publish failed'));
           break;
         }
         case 'equivocation':
@@ -280,8 +298,19 @@ export class EdgeNode {
       this.gossipRejects.set(c.reason, (this.gossipRejects.get(c.reason) ?? 0) + 1);
       return 'reject';
     }
-    this.enqueue({ type: 'message', now: Date.now(), bytes, from });
+    // a compact proposal reaches the engine once its block is rebuilt (node/proposals.ts)
+    this.proposals.onMessage(bytes, from);
     return 'accept';
+  }
+
+  /** Whom to ask for a compact proposal's missing txs: its sender (the leader), the peer that delivered it, then every other peer. */
+  private fetchPeers(sender: number, via: string): string[] {
+    const out: string[] = [];
+    const s = this.ledger.sealersAt(this.engine.status().height).sealers[sender];
+    if (s) out.push(peerIdFromPublicKey(s.publicKey).toString());
+    out.push(via, ...this.network.connectedPeers());
+    const self = this.network.peerId.toString();
+    return [...new Set(out)].filter((p) => p !== self);
   }
 
   private async deliverSynced(s: SyncedBlock): Promise<void> {
@@ -362,6 +391,7 @@ export class EdgeNode {
     this.syncer.stop();
     void this.syncVerifyPool.close();
     this.txBatcher.close();
+    this.proposals.close();
     this.intake.close();
     this.events.close();
     await this.rpc.stop().catch(() => {});

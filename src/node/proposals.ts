@@ -1,0 +1,133 @@
+import type { DecodedBlock } from '../chain/index.ts';
+import type { CompactProposals } from '../ledger/compact.ts';
+import { P2P_LIMITS } from '../codec/p2p.ts';
+import type { Logger } from './logger.ts';
+
+export interface ProposalIntakeOptions {
+  /** One fetch request's bound (ms). */
+  requestTimeoutMs: number;
+  /** The whole fetch's bound (ms): past it the proposal is abandoned (the view timer handles it). */
+  deadlineMs: number;
+}
+
+export const PROPOSAL_INTAKE_DEFAULTS: ProposalIntakeOptions = { requestTimeoutMs: 1_000, deadlineMs: 3_000 };
+
+export interface ProposalIntakeModules {
+  compact: CompactProposals;
+  /** Asks one peer for txs by id (P2PNetwork.requestTxs). */
+  request(peerId: string, ids: Uint8Array[], signal: AbortSignal): Promise<Uint8Array[]>;
+  /** The peers to ask, in order: the proposal's sender (sealer index) first, then the peer that delivered it, then the others. */
+  peersFor(sender: number, via: string): string[];
+  /** Hands a message to the engine queue (with its rebuilt block, if compact). */
+  deliver(bytes: Uint8Array, block?: DecodedBlock): void;
+  logger?: Pick<Logger, 'debug' | 'warn'>;
+  now?: () => number;
+}
+
+/** What the fetches did (metrics, status). */
+export interface ProposalFetchStats {
+  fetches: number;
+  /** Requests sent / that failed (error, timeout, bad answer). */
+  requests: number;
+  requestFailures: number;
+  /** Proposals abandoned at the deadline, or whose fetched txs did not make the announced block. */
+  abandoned: number;
+  invalid: number;
+}
+
+/**
+ * The node's side of compact proposals: a consensus message that passed the gossip boundary is
+ * expanded (ledger/compact.ts); a full one or one rebuilt from the pool goes to the engine at
+ * once; one that lacks txs is held while they are fetched over the p2p txs protocol — from the
+ * proposal's sender (the leader), then the peer that delivered it, then every other peer, one
+ * request at a time, each bounded by `requestTimeoutMs`, all by `deadlineMs`. Each answer is
+ * checked by CompactProposals.supply (a tx is kept only if it is one still missing), so a peer
+ * that answers with wrong, short or too many txs costs a request, not a wrong block; the next
+ * peer is asked for what is still missing. When the deadline passes the proposal is dropped:
+ * the engine never sees it, votes nothing, and its view timer moves on as for a lost proposal.
+ */
+export class ProposalIntake {
+  private readonly opts: ProposalIntakeOptions;
+  private readonly m: ProposalIntakeModules;
+  private readonly now: () => number;
+  private closed = false;
+  private readonly aborts = new Set<AbortController>();
+  readonly stats: ProposalFetchStats = { fetches: 0, requests: 0, requestFailures: 0, abandoned: 0, invalid: 0 };
+
+  constructor(opts: Partial<ProposalIntakeOptions>, modules: ProposalIntakeModules) {
+    this.opts = { ...PROPOSAL_INTAKE_DEFAULTS, ...opts };
+    this.m = modules;
+    this.now = modules.now ?? Date.now;
+  }
+
+  /** A consensus message accepted at the gossip boundary, delivered by peer `via`. */
+  onMessage(bytes: Uint8Array, via: string): void {
+    const x = this.m.compact.expand(bytes);
+    switch (x.type) {
+      case 'full':
+        return this.m.deliver(bytes);
+      case 'ready':
+        return this.m.deliver(bytes, x.block);
+      case 'invalid':
+        this.stats.invalid++;
+        this.m.logger?.debug({ reason: x.reason, via }, 'compact proposal dropped: not a block of this chain');
+        return;
+      case 'missing':
+        if (x.fresh) void this.fetch(x.key, x.ids, this.m.peersFor(x.sender, via));
+    }
+  }
+
+  /** The fetch of one proposal's missing txs (resolves when it is delivered or abandoned; never throws). */
+  async fetch(key: string, ids: Uint8Array[], peers: string[]): Promise<void> {
+    this.stats.fetches++;
+    const deadline = this.now() + this.opts.deadlineMs;
+    let missing = ids;
+    this.m.logger?.debug({ missing: ids.length, peers: peers.length }, 'compact proposal: waiting for txs');
+    for (const peer of peers) {
+      // the same peer again while it keeps sending useful txs (its byte budget cut it short)
+      for (;;) {
+        const left = deadline - this.now();
+        if (this.closed || left <= 0) return this.abandon(key, missing.length);
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(new DOMException('fetch timed out', 'TimeoutError')), Math.min(left, this.opts.requestTimeoutMs));
+        this.aborts.add(ac);
+        let got: Uint8Array[];
+        this.stats.requests++;
+        try {
+          got = await this.m.request(peer, missing.slice(0, P2P_LIMITS.txsRequestIds), ac.signal);
+        } catch (e) {
+          this.stats.requestFailures++;
+          this.m.logger?.debug({ peer, err: (e as Error).message }, 'tx fetch failed');
+          break;
+        } finally {
+          clearTimeout(timer);
+          this.aborts.delete(ac);
+        }
+        if (this.closed) return;
+        const r = this.m.compact.supply(key, got);
+        if (r.type === 'unknown') return; // dropped for room meanwhile
+        if (r.type === 'invalid') {
+          this.stats.invalid++;
+          this.m.logger?.warn({ reason: r.reason, peer }, 'compact proposal: its txs do not make the announced block');
+          return;
+        }
+        if (r.type === 'ready') return this.m.deliver(r.bytes, r.block);
+        missing = r.ids;
+        if (r.useful === 0) break;
+      }
+    }
+    this.abandon(key, missing.length);
+  }
+
+  private abandon(key: string, missing: number): void {
+    this.m.compact.abandon(key);
+    this.stats.abandoned++;
+    if (!this.closed) this.m.logger?.warn({ missing }, 'compact proposal abandoned: txs not found in time (no vote; the view timer handles it)');
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const ac of this.aborts) ac.abort(new Error('closed'));
+    this.aborts.clear();
+  }
+}
