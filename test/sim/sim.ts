@@ -12,7 +12,8 @@ import type { EngineInput, EngineOutput, Mutant } from '../../src/consensus/type
 import { describeWalRecord, walRecordHeight } from '../../src/consensus/wal.ts';
 import { amnesicHeightOf, guardDecide, guardItemOf, type GuardState } from '../../src/consensus/guard.ts';
 import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
-import type { Ledger, LedgerOutput } from '../../src/ledger/index.ts';
+import { CompactProposals, type Ledger, type LedgerOutput } from '../../src/ledger/index.ts';
+import { gossipCheck } from '../../src/consensus/gossip.ts';
 import type { TxPool } from '../../src/txpool/pool.ts';
 import { EventQueue, Prng } from './prng.ts';
 import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, nextWorkloadTx, junkTx, simChain, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
@@ -20,7 +21,7 @@ import { verify as realVerify } from '../../src/crypto/keys.ts';
 
 export { SIM_PARAMS, T0 };
 
-export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage', 'lock', 'split', 'sync'] as const;
+export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage', 'lock', 'split', 'sync', 'compact'] as const;
 export type ByzKind = (typeof BYZ_KINDS)[number];
 
 export interface NetModel {
@@ -85,6 +86,13 @@ export interface SimConfig {
   txStart?: number;
   /** Never-executable txs (nonce gaps, ledger-node.ts junkTx) put into every pool at start. */
   junkTxs?: number;
+  /**
+   * Tx gossip loss: each workload tx misses each node's pool with this probability while the
+   * faults are active (a compact proposal's receiver must then fetch it). Default 0.
+   */
+  txLoss?: number;
+  /** Every node sends its proposals whole (no compact proposals): the fallback, and the figures before them. */
+  fullProposals?: boolean;
 }
 
 export interface SimResult {
@@ -133,6 +141,8 @@ interface SimNode {
   /** While up: the real ledger over the disk, with a fresh pool and engine per start. */
   ledger: Ledger | null;
   pool: TxPool | null;
+  /** While up: compact proposals over its pool (src/ledger/compact.ts), as the node's. */
+  compact: CompactProposals | null;
   /** The ledger asked for a 'work' input (see Ledger onWork). */
   wake: boolean;
   /** The double-sign guard (src/consensus/guard.ts), kept across crashes and wipes. */
@@ -151,6 +161,9 @@ type Ev =
   | { k: 'restart'; node: number }
   | { k: 'sync'; node: number; blocks: { bytes: Uint8Array; cert: CommitCertificate }[] }
   | { k: 'tick'; node: number }
+  /** A compact proposal's missing txs: ask peers[attempt] (the sender first), until the deadline. */
+  | { k: 'fetch'; node: number; c: CompactProposals; key: string; ids: Uint8Array[]; peers: number[]; attempt: number; deadline: number }
+  | { k: 'fetched'; node: number; c: CompactProposals; key: string; txs: Uint8Array[]; peers: number[]; attempt: number; deadline: number }
   | { k: 'heal' };
 
 const sealerKeys = new Map<string, KeyPair>();
@@ -175,6 +188,8 @@ export class Simulation {
   readonly cfg: SimConfig;
   readonly rng: Prng;
   private readonly timerRng: Prng;
+  /** Tx gossip loss and the tx fetches of compact proposals (a stream of their own). */
+  private readonly fetchRng: Prng;
   readonly sealers: SealerSet;
   readonly nodes: SimNode[] = [];
   readonly verifyFn: VerifyFn;
@@ -202,6 +217,7 @@ export class Simulation {
     this.cfg = cfg;
     this.rng = Prng.from(cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.timerRng = Prng.from('timer', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
+    this.fetchRng = Prng.from('fetch', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.sealers = simSealers(cfg.n);
     this.verifyFn = cfg.realVerify ? realVerify : memoVerify;
     this.genesisHash = simChain(cfg.n).block0Hash;
@@ -222,6 +238,7 @@ export class Simulation {
       disk: newDisk(cfg.n),
       ledger: null,
       pool: null,
+      compact: null,
       wake: false,
       guard: null,
       amnesic: null,
@@ -325,7 +342,19 @@ export class Simulation {
     switch (e.k) {
       case 'deliver': {
         const nd = this.nodes[e.to];
-        if (nd.up && nd.engine) this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes: e.bytes });
+        if (nd.up && nd.engine) this.receive(nd, e.bytes);
+        break;
+      }
+      case 'fetch':
+        this.fetchStep(e);
+        break;
+      case 'fetched': {
+        const nd = this.nodes[e.node];
+        if (!nd.up || nd.compact !== e.c) break;
+        const r = e.c.supply(e.key, e.txs);
+        if (r.type === 'ready') this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes: r.bytes, block: r.block });
+        else if (r.type === 'missing') this.q.push(this.t, { k: 'fetch', node: nd.id, c: e.c, key: e.key, ids: r.ids, peers: e.peers, attempt: r.useful > 0 ? e.attempt : e.attempt + 1, deadline: e.deadline });
+        else if (r.type === 'invalid') this.fault('compact-invalid');
         break;
       }
       case 'timer': {
@@ -345,6 +374,10 @@ export class Simulation {
       case 'pool': {
         const nd = this.nodes[e.node];
         if (!nd.up || !nd.ledger || !nd.pool) break;
+        if (!e.junk && this.cfg.txLoss && this.faulty() && this.fetchRng.chance(this.cfg.txLoss)) {
+          this.fault('tx-lost');
+          break;
+        }
         nd.pool.add(e.junk ? junkTx(e.i) : workloadTx(e.i));
         if (nd.wake) this.drive(nd, nd.ledger.workInput());
         break;
@@ -403,6 +436,7 @@ export class Simulation {
     });
     nd.ledger = parts.ledger;
     nd.pool = parts.pool;
+    nd.compact = new CompactProposals({ chainId: SIM_CHAIN_ID, params: this.cfg.params }, parts.pool);
     nd.engine = parts.engine;
     // a restarted node's pool is empty, as a real node's: clients re-send their txs to it
     // (those already committed are refused as stale), or their later nonces would wait forever
@@ -421,6 +455,7 @@ export class Simulation {
     nd.ledger?.close(); // the pending execution is lost with the process; the committed state is the disk
     nd.ledger = null;
     nd.pool = null;
+    nd.compact = null;
     nd.engine = null;
     nd.timerGen++;
   }
@@ -485,7 +520,7 @@ export class Simulation {
             }
             if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
             if (nd.byz) this.byzSend(nd, o.bytes, to);
-            else this.send(nd.id, o.bytes, to === null ? null : this.nodesOfSealer(to), o.kind, o.view);
+            else this.send(nd.id, this.wire(nd, o.bytes, o.kind), to === null ? null : this.nodesOfSealer(to), o.kind, o.view);
             break;
           }
           case 'finalized':
@@ -523,6 +558,76 @@ export class Simulation {
       }
       this.steps++;
       if (nd.wake && nd.up && nd.ledger === ledger) inputs.push(ledger.workInput());
+    }
+  }
+
+  /** What an honest node puts on the wire: its proposals compact (header + tx ids), as the node does. */
+  private wire(nd: SimNode, bytes: Uint8Array, kind: string): Uint8Array {
+    if (this.cfg.fullProposals || !nd.compact) return bytes;
+    return nd.compact.compact(bytes, kind as Parameters<CompactProposals['compact']>[1]);
+  }
+
+  /**
+   * A message arrives, as at the node's gossip boundary (node/proposals.ts): a compact proposal
+   * that passes the boundary check is rebuilt from the pool, or waits while its missing txs are
+   * fetched through the simulated network; everything else goes to the engine as it is.
+   */
+  private receive(nd: SimNode, bytes: Uint8Array): void {
+    const c = nd.compact!;
+    const env = ConsensusMessageCodec.decode(bytes);
+    if (!env.ok || !env.value.compact || !gossipCheck(bytes, { chainId: SIM_CHAIN_ID, sealersAt: () => this.sealers, verify: this.verifyFn }).ok) {
+      return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes });
+    }
+    const x = c.expand(bytes);
+    if (x.type === 'ready') return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes, block: x.block });
+    if (x.type === 'invalid') return this.fault('compact-invalid');
+    if (x.type === 'full' || !x.fresh) return;
+    this.fault('tx-fetch');
+    const senders = this.nodesOfSealer(x.sender).filter((id) => id !== nd.id);
+    const rest = this.fetchRng.shuffle(this.others(nd).filter((id) => !senders.includes(id)));
+    const deadline = this.t + Math.max(300, Math.round(this.cfg.params.viewTimeoutMs * 1.5));
+    this.fetchStep({ k: 'fetch', node: nd.id, c, key: x.key, ids: x.ids, peers: [...senders, ...rest], attempt: 0, deadline });
+  }
+
+  /** One fetch request: to peers[attempt] through the network model (lost: the next peer after a timeout), answered from its pool or recent blocks. */
+  private fetchStep(e: Extract<Ev, { k: 'fetch' }>): void {
+    const nd = this.nodes[e.node];
+    if (!nd.up || nd.compact !== e.c) return;
+    if (e.attempt >= e.peers.length || this.t >= e.deadline) {
+      this.fault('fetch-abandoned');
+      return e.c.abandon(e.key);
+    }
+    const net = this.faulty() ? this.cfg.net : this.cfg.calm;
+    const peer = this.nodes[e.peers[e.attempt]];
+    const next = { ...e, attempt: e.attempt + 1 };
+    const FETCH_TIMEOUT = 200;
+    this.messages++;
+    this.bytes += 35 * e.ids.length;
+    if (!peer.up || !peer.compact || this.blocked(nd.id, peer.id) || this.fetchRng.chance(net.drop) || this.fetchRng.chance(net.drop)) {
+      this.fault('fetch-lost');
+      this.q.push(Math.min(e.deadline, this.t + FETCH_TIMEOUT), { ...next, k: 'fetch' });
+      return;
+    }
+    const txs = peer.byz === 'compact' ? this.byzServe(peer, e.ids) : peer.compact.serve(e.ids, 4 << 20);
+    this.bytes += txs.reduce((a, t) => a + t.length + 3, 0);
+    const rtt = 2 * net.delayMin + this.fetchRng.exp(2 * net.delayMean);
+    this.q.push(this.t + rtt, { k: 'fetched', node: nd.id, c: e.c, key: e.key, txs, peers: e.peers, attempt: e.attempt, deadline: e.deadline });
+  }
+
+  /** A Byzantine fetch server: short answers, txs nobody asked for, undecodable bytes, too many entries. */
+  private byzServe(peer: SimNode, ids: Uint8Array[]): Uint8Array[] {
+    this.fault('byzantine');
+    const r = this.fetchRng;
+    const honest = peer.compact!.serve(ids, 4 << 20);
+    switch (r.int(0, 3)) {
+      case 0:
+        return honest.slice(0, Math.floor(honest.length / 2)); // short
+      case 1:
+        return ids.map((_, i) => workloadTx(r.int(0, 40) + i).bytes); // the wrong txs
+      case 2:
+        return [r.bytes(r.int(1, 200)), ...honest.slice(1)]; // garbage in front
+      default:
+        return [...honest, ...honest, ...ids.map(() => r.bytes(64))]; // repeats and more than asked
     }
   }
 
@@ -787,6 +892,36 @@ export class Simulation {
             this.send(nd.id, bytes, targets.filter((id) => !a.halfB.has(id)));
             this.send(nd.id, altVote, targets.filter((id) => a.halfB.has(id)));
             return;
+          }
+        }
+        return this.send(nd.id, bytes, targets);
+      }
+      case 'compact': {
+        // its proposals go out compact, in turn: listing a tx id nobody holds; a block with a
+        // badly signed tx (its id is real, only this sealer serves it); or honest ids while its
+        // fetch server answers wrong (byzServe)
+        if ((pos.kind === 'prePrepare' || pos.kind === 'newView') && e.value.block.length > 0) {
+          const blk = this.blockOf(e.value.block);
+          if (blk && (pos.kind === 'prePrepare' || blk.header.view === pos.view)) {
+            const mode = st.counter++ % 3;
+            let out: Uint8Array;
+            if (mode === 1) {
+              const alt = this.alternative(nd, blk, 'tx');
+              const altP: ConsensusPayload = pos.kind === 'prePrepare' ? { prePrepare: { ...p.value.prePrepare!, blockHash: alt.hash } } : { newView: { ...p.value.newView!, blockHash: alt.hash } };
+              out = nd.compact!.compact(this.signAs(nd.key, nd.sealer, altP, alt.bytes), pos.kind);
+            } else {
+              out = nd.compact!.compact(bytes, pos.kind);
+              if (mode === 0) {
+                const c = ConsensusMessageCodec.decode(out);
+                if (c.ok && c.value.compact) {
+                  const ids = [...c.value.compact.txIds];
+                  ids[this.rng.int(0, ids.length - 1)] = this.rng.bytes(32);
+                  out = ConsensusMessageCodec.encode({ ...c.value, compact: { header: c.value.compact.header, txIds: ids } });
+                }
+              }
+            }
+            this.fault('byzantine');
+            return this.send(nd.id, out, targets);
           }
         }
         return this.send(nd.id, bytes, targets);
