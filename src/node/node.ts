@@ -182,6 +182,7 @@ export class EdgeNode {
       store,
       engine: () => this.engine.status(),
       viewChanges: () => this.feed.viewChanges,
+      compactProposals: () => ({ enabled: cfg.p2p.compactProposals, waiting: this.compact.waiting, ...this.compact.stats, fetchRequests: this.proposals.stats.requests, fetchRequestFailures: this.proposals.stats.requestFailures }),
       syncing: () => this.syncer.active,
       peerStatus: this.peers.statuses,
       network,

@@ -20,7 +20,7 @@ export interface ProposalIntakeModules {
   peersFor(sender: number, via: string): string[];
   /** Hands a message to the engine queue (with its rebuilt block, if compact). */
   deliver(bytes: Uint8Array, block?: DecodedBlock): void;
-  logger?: Pick<Logger, 'debug' | 'warn'>;
+  logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
   now?: () => number;
 }
 
@@ -80,8 +80,10 @@ export class ProposalIntake {
   /** The fetch of one proposal's missing txs (resolves when it is delivered or abandoned; never throws). */
   async fetch(key: string, ids: Uint8Array[], peers: string[]): Promise<void> {
     this.stats.fetches++;
-    const deadline = this.now() + this.opts.deadlineMs;
+    const t0 = this.now();
+    const deadline = t0 + this.opts.deadlineMs;
     let missing = ids;
+    const requests0 = this.stats.requests;
     this.m.logger?.debug({ missing: ids.length, peers: peers.length }, 'compact proposal: waiting for txs');
     for (const peer of peers) {
       // the same peer again while it keeps sending useful txs (its byte budget cut it short)
@@ -111,7 +113,10 @@ export class ProposalIntake {
           this.m.logger?.warn({ reason: r.reason, peer }, 'compact proposal: its txs do not make the announced block');
           return;
         }
-        if (r.type === 'ready') return this.m.deliver(r.bytes, r.block);
+        if (r.type === 'ready') {
+          this.m.logger?.info({ txs: ids.length, of: r.block.txs.length, ms: this.now() - t0, requests: this.stats.requests - requests0 }, 'compact proposal: missing txs fetched');
+          return this.m.deliver(r.bytes, r.block);
+        }
         missing = r.ids;
         if (r.useful === 0) break;
       }

@@ -66,6 +66,16 @@ describe('a sealer without the txs of the proposals', () => {
     expect(shed).toBeGreaterThan(0);
     expect(fetched).toBeGreaterThan(0);
     expect(served).toBeGreaterThanOrEqual(fetched);
+    // its consensus status counts the proposals it rebuilt after fetching, and the txs fetched
+    const st = (await t.rpcOf(CUT).call<{ compactProposals: Record<string, number | boolean> }>('getConsensusStatus')).compactProposals;
+    expect(st.enabled).toBe(true);
+    expect(st.completed).toBeGreaterThan(0);
+    expect(st.txsFetched).toBeGreaterThan(0);
+    expect(st.abandoned).toBe(0);
+    expect(st.invalid).toBe(0);
+    // the others rebuilt the proposals they received from their pools
+    const rebuilt = await Promise.all(SEALERS.filter((x) => x !== CUT).map(async (n) => (await t.rpcOf(n).call<{ compactProposals: Record<string, number> }>('getConsensusStatus')).compactProposals));
+    expect(rebuilt.reduce((a, s) => a + s.rebuilt + s.completed, 0)).toBeGreaterThan(0);
     // no fetch ran out of time, nothing fatal
     expect(t.log(CUT)).not.toMatch(/compact proposal abandoned/);
     await t.assertHealthy();
