@@ -78,6 +78,8 @@ export interface CompactStats {
   /** Txs found in the pool for a rebuild / missing from it. */
   txsFromPool: number;
   txsMissing: number;
+  /** Missing txs that reached the pool while their proposal waited (found by recheck, not fetched). */
+  txsLate: number;
   /** Fetched txs kept / refused (undecodable, not asked for, or a repeat). */
   txsFetched: number;
   txsRefused: number;
@@ -97,7 +99,7 @@ export class CompactProposals {
   private readonly recentOrder: { blockHex: string; keys: string[] }[] = [];
   private readonly recentBlocks = new Set<string>();
   private lastOut: { bytes: Uint8Array; out: Uint8Array } | null = null;
-  readonly stats: CompactStats = { compacted: 0, rebuilt: 0, waited: 0, completed: 0, txsFromPool: 0, txsMissing: 0, txsFetched: 0, txsRefused: 0, abandoned: 0, invalid: 0 };
+  readonly stats: CompactStats = { compacted: 0, rebuilt: 0, waited: 0, completed: 0, txsFromPool: 0, txsMissing: 0, txsLate: 0, txsFetched: 0, txsRefused: 0, abandoned: 0, invalid: 0 };
 
   constructor(opts: CompactOptions, source: TxSource) {
     this.opts = { maxPending: 8, recentBlocks: 8, ...opts };
@@ -190,6 +192,10 @@ export class CompactProposals {
     }
     this.stats.txsFetched += useful;
     this.stats.txsRefused += useless;
+    return this.finish(key, p, useful, useless);
+  }
+
+  private finish(key: string, p: Pending, useful: number, useless: number): Supplied {
     if (p.missing.size > 0) return { type: 'missing', ids: [...p.missing.values()].map((i) => p.ids[i]), useful, useless };
     this.pending.delete(key);
     const r = this.assemble(p.header, p.txs as SignedTx[]);
@@ -199,6 +205,28 @@ export class CompactProposals {
     }
     this.stats.completed++;
     return { type: 'ready', bytes: p.bytes, block: r };
+  }
+
+  /**
+   * Looks the proposal's missing txs up in the pool again: under load a node's own tx gossip
+   * admission can lag behind the proposal that lists those txs (they arrive while the fetch runs).
+   */
+  recheck(key: string): Supplied {
+    const p = this.pending.get(key);
+    if (!p) return { type: 'unknown' };
+    const found: SignedTx[] = [];
+    for (const hex of p.missing.keys()) {
+      const t = this.source.get(hex);
+      if (t) found.push(t);
+    }
+    if (found.length === 0) return { type: 'missing', ids: [...p.missing.values()].map((i) => p.ids[i]), useful: 0, useless: 0 };
+    for (const t of found) {
+      p.txs[p.missing.get(t.hashHex)!] = t;
+      p.missing.delete(t.hashHex);
+    }
+    this.stats.txsFromPool += found.length;
+    this.stats.txsLate += found.length;
+    return this.finish(key, p, found.length, 0);
   }
 
   /** The driver gives up on `key` (its fetch bound passed): the engine never sees it and votes nothing. */

@@ -1,5 +1,5 @@
 import type { DecodedBlock } from '../chain/index.ts';
-import type { CompactProposals } from '../ledger/compact.ts';
+import type { CompactProposals, Supplied } from '../ledger/compact.ts';
 import { P2P_LIMITS } from '../codec/p2p.ts';
 import type { Logger } from './logger.ts';
 
@@ -8,9 +8,11 @@ export interface ProposalIntakeOptions {
   requestTimeoutMs: number;
   /** The whole fetch's bound (ms): past it the proposal is abandoned (the view timer handles it). */
   deadlineMs: number;
+  /** How often the pool is looked at again while txs are missing (ms). */
+  recheckMs: number;
 }
 
-export const PROPOSAL_INTAKE_DEFAULTS: ProposalIntakeOptions = { requestTimeoutMs: 1_000, deadlineMs: 3_000 };
+export const PROPOSAL_INTAKE_DEFAULTS: ProposalIntakeOptions = { requestTimeoutMs: 1_000, deadlineMs: 3_000, recheckMs: 20 };
 
 export interface ProposalIntakeModules {
   compact: CompactProposals;
@@ -43,7 +45,8 @@ export interface ProposalFetchStats {
  * request at a time, each bounded by `requestTimeoutMs`, all by `deadlineMs`. Each answer is
  * checked by CompactProposals.supply (a tx is kept only if it is one still missing), so a peer
  * that answers with wrong, short or too many txs costs a request, not a wrong block; the next
- * peer is asked for what is still missing. When the deadline passes the proposal is dropped:
+ * peer is asked for what is still missing; the pool is looked at again every `recheckMs` (the
+ * node's own gossip admission may deliver the txs first). When the deadline passes the proposal is dropped:
  * the engine never sees it, votes nothing, and its view timer moves on as for a lost proposal.
  */
 export class ProposalIntake {
@@ -77,51 +80,77 @@ export class ProposalIntake {
     }
   }
 
-  /** The fetch of one proposal's missing txs (resolves when it is delivered or abandoned; never throws). */
+  /**
+   * The fetch of one proposal's missing txs (resolves when it is delivered or abandoned; never
+   * throws). Meanwhile the pool is looked at again every `recheckMs`: under load this node's own
+   * tx gossip admission lags, and the txs often arrive here before any peer answers.
+   */
   async fetch(key: string, ids: Uint8Array[], peers: string[]): Promise<void> {
     this.stats.fetches++;
     const t0 = this.now();
     const deadline = t0 + this.opts.deadlineMs;
     let missing = ids;
     const requests0 = this.stats.requests;
-    this.m.logger?.debug({ missing: ids.length, peers: peers.length }, 'compact proposal: waiting for txs');
-    for (const peer of peers) {
-      // the same peer again while it keeps sending useful txs (its byte budget cut it short)
-      for (;;) {
-        const left = deadline - this.now();
-        if (this.closed || left <= 0) return this.abandon(key, missing.length);
-        const ac = new AbortController();
-        const timer = setTimeout(() => ac.abort(new DOMException('fetch timed out', 'TimeoutError')), Math.min(left, this.opts.requestTimeoutMs));
-        this.aborts.add(ac);
-        let got: Uint8Array[];
-        this.stats.requests++;
-        try {
-          got = await this.m.request(peer, missing.slice(0, P2P_LIMITS.txsRequestIds), ac.signal);
-        } catch (e) {
-          this.stats.requestFailures++;
-          this.m.logger?.debug({ peer, err: (e as Error).message }, 'tx fetch failed');
-          break;
-        } finally {
-          clearTimeout(timer);
-          this.aborts.delete(ac);
-        }
-        if (this.closed) return;
-        const r = this.m.compact.supply(key, got);
-        if (r.type === 'unknown') return; // dropped for room meanwhile
-        if (r.type === 'invalid') {
-          this.stats.invalid++;
-          this.m.logger?.warn({ reason: r.reason, peer }, 'compact proposal: its txs do not make the announced block');
-          return;
-        }
-        if (r.type === 'ready') {
-          this.m.logger?.info({ txs: ids.length, of: r.block.txs.length, ms: this.now() - t0, requests: this.stats.requests - requests0 }, 'compact proposal: missing txs fetched');
-          return this.m.deliver(r.bytes, r.block);
-        }
-        missing = r.ids;
-        if (r.useful === 0) break;
+    let done = false;
+    let inFlight: AbortController | null = null;
+    const finish = (r: Supplied, from: string): boolean => {
+      if (r.type === 'missing') return false;
+      done = true;
+      inFlight?.abort(new Error('no longer needed'));
+      if (r.type === 'invalid') {
+        this.stats.invalid++;
+        this.m.logger?.warn({ reason: r.reason, from }, 'compact proposal: its txs do not make the announced block');
+      } else if (r.type === 'ready') {
+        this.m.logger?.info({ txs: ids.length, of: r.block.txs.length, ms: this.now() - t0, requests: this.stats.requests - requests0, from }, 'compact proposal: missing txs found');
+        this.m.deliver(r.bytes, r.block);
       }
+      return true;
+    };
+    const poll = setInterval(() => {
+      if (!done && !this.closed) finish(this.m.compact.recheck(key), 'pool');
+    }, this.opts.recheckMs);
+    this.m.logger?.debug({ missing: ids.length, peers: peers.length }, 'compact proposal: waiting for txs');
+    try {
+      for (const peer of peers) {
+        // the same peer again while it keeps sending useful txs (its byte budget cut it short)
+        for (;;) {
+          if (done) return;
+          const left = deadline - this.now();
+          if (this.closed || left <= 0) return this.abandon(key, missing.length);
+          const ac = new AbortController();
+          inFlight = ac;
+          const timer = setTimeout(() => ac.abort(new DOMException('fetch timed out', 'TimeoutError')), Math.min(left, this.opts.requestTimeoutMs));
+          this.aborts.add(ac);
+          let got: Uint8Array[];
+          this.stats.requests++;
+          try {
+            got = await this.m.request(peer, missing.slice(0, P2P_LIMITS.txsRequestIds), ac.signal);
+          } catch (e) {
+            if (done || this.closed) return;
+            this.stats.requestFailures++;
+            this.m.logger?.debug({ peer, err: (e as Error).message }, 'tx fetch failed');
+            break;
+          } finally {
+            clearTimeout(timer);
+            this.aborts.delete(ac);
+            inFlight = null;
+          }
+          if (done || this.closed) return;
+          const r = this.m.compact.supply(key, got);
+          if (finish(r, peer)) return;
+          if (r.type !== 'missing') return;
+          missing = r.ids;
+          if (r.useful === 0) break;
+        }
+      }
+      if (!done) {
+        // the peers are exhausted: the pool may still fill up before the deadline
+        while (!done && !this.closed && this.now() < deadline) await new Promise((res) => setTimeout(res, this.opts.recheckMs));
+        if (!done) this.abandon(key, missing.length);
+      }
+    } finally {
+      clearInterval(poll);
     }
-    this.abandon(key, missing.length);
   }
 
   private abandon(key: string, missing: number): void {

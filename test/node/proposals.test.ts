@@ -34,7 +34,8 @@ type Answer = (ids: Uint8Array[], signal: AbortSignal) => Promise<Uint8Array[]>;
 
 /** A replica lacking `lost` txs, whose peers answer as `peers` says; resolves with what reached the engine. */
 function replica(lost: number[], peers: Record<string, Answer>, opts: { deadlineMs?: number; requestTimeoutMs?: number } = {}) {
-  const compact = new CompactProposals({ chainId: SIM_CHAIN_ID, params: SIM_PARAMS }, poolWith(Array.from({ length: TXS }, (_, i) => i).filter((i) => !lost.includes(i))));
+  const pool = poolWith(Array.from({ length: TXS }, (_, i) => i).filter((i) => !lost.includes(i)));
+  const compact = new CompactProposals({ chainId: SIM_CHAIN_ID, params: SIM_PARAMS }, pool);
   const delivered: { bytes: Uint8Array; block?: DecodedBlock }[] = [];
   const asked: string[] = [];
   const intake = new ProposalIntake(opts, {
@@ -46,7 +47,7 @@ function replica(lost: number[], peers: Record<string, Answer>, opts: { deadline
     peersFor: (sender, via) => [`sealer-${sender}`, via, ...Object.keys(peers)].filter((p, i, a) => a.indexOf(p) === i && p in peers),
     deliver: (bytes, block) => delivered.push({ bytes, block }),
   });
-  return { compact, intake, delivered, asked };
+  return { compact, intake, delivered, asked, pool };
 }
 
 const never: Answer = (_ids, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
@@ -108,6 +109,29 @@ describe('ProposalIntake: fetching the missing txs of a compact proposal', () =>
     expect(r.delivered).toEqual([]);
     expect(r.compact.waiting).toBe(0);
     expect(r.intake.stats.requestFailures).toBe(2);
+  });
+
+  it('txs that reach the pool while the fetch waits (own gossip admission lagging) complete it; the request is dropped', async () => {
+    const { wire, block } = leaderProposal();
+    let aborted = false;
+    const r = replica([1, 4], {
+      'sealer-1': (_ids, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(signal.reason);
+          }),
+        ),
+    });
+    r.intake.onMessage(wire, 'sealer-1');
+    expect(r.delivered).toEqual([]);
+    r.pool.add(workloadTx(1));
+    r.pool.add(workloadTx(4));
+    await waitUntil(() => r.delivered.length > 0);
+    expect(r.delivered[0].block?.hashHex).toBe(block.hashHex);
+    await waitUntil(() => aborted);
+    expect(r.compact.stats).toMatchObject({ txsLate: 2, txsFetched: 0, completed: 1 });
+    expect(r.intake.stats.abandoned).toBe(0);
   });
 
   it('close() ends the fetches in flight without delivering', async () => {

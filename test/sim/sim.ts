@@ -593,6 +593,11 @@ export class Simulation {
   private fetchStep(e: Extract<Ev, { k: 'fetch' }>): void {
     const nd = this.nodes[e.node];
     if (!nd.up || nd.compact !== e.c) return;
+    // the txs may have reached the pool meanwhile (the node looks again while it waits)
+    const again = e.c.recheck(e.key);
+    if (again.type === 'ready') return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes: again.bytes, block: again.block });
+    if (again.type !== 'missing') return;
+    e = { ...e, ids: again.ids };
     if (e.attempt >= e.peers.length || this.t >= e.deadline) {
       this.fault('fetch-abandoned');
       return e.c.abandon(e.key);
