@@ -78,7 +78,7 @@ export interface CompactStats {
   /** Txs found in the pool for a rebuild / missing from it. */
   txsFromPool: number;
   txsMissing: number;
-  /** Missing txs that reached the pool while their proposal waited (found by recheck, not fetched). */
+  /** Missing txs found on this node after all: in its gossip admission backlog, or in the pool while the proposal waited. */
   txsLate: number;
   /** Fetched txs kept / refused (undecodable, not asked for, or a repeat). */
   txsFetched: number;
@@ -173,7 +173,7 @@ export class CompactProposals {
    * the chain's limits and kept only if its hash is one the proposal still lacks; the rest is
    * refused (counted). When nothing is missing any more the block is assembled.
    */
-  supply(key: string, fetched: readonly Uint8Array[]): Supplied {
+  supply(key: string, fetched: readonly Uint8Array[], from: 'peer' | 'local' = 'peer'): Supplied {
     const p = this.pending.get(key);
     if (!p) return { type: 'unknown' };
     let useful = 0;
@@ -190,8 +190,11 @@ export class CompactProposals {
       p.missing.delete(tx.hashHex);
       useful++;
     }
-    this.stats.txsFetched += useful;
-    this.stats.txsRefused += useless;
+    if (from === 'local') this.stats.txsLate += useful;
+    else {
+      this.stats.txsFetched += useful;
+      this.stats.txsRefused += useless;
+    }
     return this.finish(key, p, useful, useless);
   }
 

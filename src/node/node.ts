@@ -147,6 +147,8 @@ export class EdgeNode {
         compact: this.compact,
         request: (peerId, ids, signal) => this.network.requestTxs(peerId, ids, { signal }),
         peersFor: (sender, via) => this.fetchPeers(sender, via),
+        // at most 4,096 waiting txs hashed (~2 µs each) per proposal that lacks txs
+        backlog: () => this.intake.gossipAdmission.waiting(4096),
         deliver: (bytes, block) => this.enqueue({ type: 'message', now: Date.now(), bytes, from: undefined, block }),
         logger: this.log.consensus,
       },

@@ -33,7 +33,7 @@ function poolWith(indices: number[]): TxPool {
 type Answer = (ids: Uint8Array[], signal: AbortSignal) => Promise<Uint8Array[]>;
 
 /** A replica lacking `lost` txs, whose peers answer as `peers` says; resolves with what reached the engine. */
-function replica(lost: number[], peers: Record<string, Answer>, opts: { deadlineMs?: number; requestTimeoutMs?: number } = {}) {
+function replica(lost: number[], peers: Record<string, Answer>, opts: { deadlineMs?: number; requestTimeoutMs?: number } = {}, backlog?: () => Iterable<Uint8Array>) {
   const pool = poolWith(Array.from({ length: TXS }, (_, i) => i).filter((i) => !lost.includes(i)));
   const compact = new CompactProposals({ chainId: SIM_CHAIN_ID, params: SIM_PARAMS }, pool);
   const delivered: { bytes: Uint8Array; block?: DecodedBlock }[] = [];
@@ -46,6 +46,7 @@ function replica(lost: number[], peers: Record<string, Answer>, opts: { deadline
     },
     peersFor: (sender, via) => [`sealer-${sender}`, via, ...Object.keys(peers)].filter((p, i, a) => a.indexOf(p) === i && p in peers),
     deliver: (bytes, block) => delivered.push({ bytes, block }),
+    backlog,
   });
   return { compact, intake, delivered, asked, pool };
 }
@@ -132,6 +133,24 @@ describe('ProposalIntake: fetching the missing txs of a compact proposal', () =>
     await waitUntil(() => aborted);
     expect(r.compact.stats).toMatchObject({ txsLate: 2, txsFetched: 0, completed: 1 });
     expect(r.intake.stats.abandoned).toBe(0);
+  });
+
+  it('txs received but not yet admitted (the gossip backlog) are taken from there: no request when that is enough', async () => {
+    const { wire, block } = leaderProposal();
+    const waiting = [workloadTx(50).bytes, workloadTx(3).bytes, new Uint8Array([9, 9]), workloadTx(6).bytes];
+    const r = replica([3, 6], { 'sealer-1': never }, {}, () => waiting);
+    r.intake.onMessage(wire, 'sealer-1');
+    expect(r.delivered).toHaveLength(1);
+    expect(r.delivered[0].block?.hashHex).toBe(block.hashHex);
+    expect(r.asked).toEqual([]);
+    expect(r.compact.stats).toMatchObject({ txsLate: 2, txsFetched: 0 });
+    // only part of it there: the rest is fetched
+    const { server } = leaderProposal();
+    const r2 = replica([3, 6], { 'sealer-1': async (ids) => server.serve(ids, 1 << 20) }, {}, () => [workloadTx(3).bytes]);
+    r2.intake.onMessage(wire, 'sealer-1');
+    await waitUntil(() => r2.delivered.length > 0);
+    expect(r2.asked).toEqual(['sealer-1']);
+    expect(r2.compact.stats).toMatchObject({ txsLate: 1, txsFetched: 1 });
   });
 
   it('close() ends the fetches in flight without delivering', async () => {
