@@ -122,9 +122,10 @@ export function proposalCost(quick: boolean): Record<string, number> {
     if (!e.ok || !decodeBlock(e.value.block, { chainId: SIM_CHAIN_ID, params }).ok) throw new Error('decode');
   };
   const receiveCompact = () => {
-    if (!gossipCheck(compact, boundary).ok) throw new Error('boundary');
+    const g = gossipCheck(compact, boundary);
+    if (!g.ok) throw new Error('boundary');
     // a fresh rebuilder each time: the same message twice would be a re-send
-    const x = new CompactProposals({ chainId: SIM_CHAIN_ID, params }, pool).expand(compact);
+    const x = new CompactProposals({ chainId: SIM_CHAIN_ID, params }, pool).expand(compact, g.envelope);
     if (x.type !== 'ready' || !ConsensusMessageCodec.decode(compact).ok) throw new Error('rebuild');
   };
   for (let i = 0; i < 5; i++) {

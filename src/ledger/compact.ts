@@ -1,7 +1,7 @@
 import { sha256 } from '../crypto/hash.ts';
 import { BlockCodec } from '../codec/chain.ts';
 import { ConsensusMessageCodec } from '../codec/consensus.ts';
-import type { ConsensusKind } from '../codec/consensus.ts';
+import type { ConsensusKind, ConsensusMessage } from '../codec/consensus.ts';
 import { assembleBlock, decodeTx, type BlockCheckOptions, type DecodedBlock, type SignedTx } from '../chain/index.ts';
 import { toHex } from '../util/bytes.ts';
 
@@ -127,18 +127,26 @@ export class CompactProposals {
     return out;
   }
 
-  /** Incoming: a consensus message that passed the gossip boundary (decodes, signed by a sealer). */
-  expand(bytes: Uint8Array): Expansion {
-    const e = ConsensusMessageCodec.decode(bytes);
-    if (!e.ok || !e.value.compact) return { type: 'full' };
-    const c = e.value.compact;
+  /**
+   * Incoming: a consensus message that passed the gossip boundary (decodes, signed by a
+   * sealer); `envelope` is its decoding there (`gossipCheck`), so it is not decoded again.
+   */
+  expand(bytes: Uint8Array, envelope?: ConsensusMessage): Expansion {
+    let env = envelope;
+    if (!env) {
+      const e = ConsensusMessageCodec.decode(bytes);
+      if (!e.ok) return { type: 'full' };
+      env = e.value;
+    }
+    if (!env.compact) return { type: 'full' };
+    const c = env.compact;
     if (c.txIds.length === 0 || c.txIds.length > this.opts.params.maxBlockTxs) {
       this.stats.invalid++;
       return { type: 'invalid', reason: `${c.txIds.length} tx ids (1..${this.opts.params.maxBlockTxs})` };
     }
     const key = toHex(sha256(bytes));
     const waiting = this.pending.get(key);
-    if (waiting) return { type: 'missing', key, ids: [...waiting.missing.values()].map((i) => waiting.ids[i]), sender: e.value.sender, fresh: false };
+    if (waiting) return { type: 'missing', key, ids: [...waiting.missing.values()].map((i) => waiting.ids[i]), sender: env.sender, fresh: false };
     const txs: (SignedTx | undefined)[] = new Array(c.txIds.length);
     const missing = new Map<string, number>();
     for (let i = 0; i < c.txIds.length; i++) {
@@ -165,7 +173,7 @@ export class CompactProposals {
     }
     this.pending.set(key, { bytes, header: c.header, ids: c.txIds, txs, missing });
     this.stats.waited++;
-    return { type: 'missing', key, ids: [...missing.values()].map((i) => c.txIds[i]), sender: e.value.sender, fresh: true };
+    return { type: 'missing', key, ids: [...missing.values()].map((i) => c.txIds[i]), sender: env.sender, fresh: true };
   }
 
   /**

@@ -302,7 +302,7 @@ export class EdgeNode {
       return 'reject';
     }
     // a compact proposal reaches the engine once its block is rebuilt (node/proposals.ts)
-    this.proposals.onMessage(bytes, from);
+    this.proposals.onMessage(bytes, from, c.envelope);
     return 'accept';
   }
 

@@ -1,6 +1,7 @@
 import type { DecodedBlock } from '../chain/index.ts';
 import type { CompactProposals, Supplied } from '../ledger/compact.ts';
 import { P2P_LIMITS } from '../codec/p2p.ts';
+import type { ConsensusMessage } from '../codec/consensus.ts';
 import { sha256 } from '../crypto/hash.ts';
 import { toHex } from '../util/bytes.ts';
 import type { Logger } from './logger.ts';
@@ -67,9 +68,9 @@ export class ProposalIntake {
     this.now = modules.now ?? Date.now;
   }
 
-  /** A consensus message accepted at the gossip boundary, delivered by peer `via`. */
-  onMessage(bytes: Uint8Array, via: string): void {
-    const x = this.m.compact.expand(bytes);
+  /** A consensus message accepted at the gossip boundary (`envelope`: its decoding there), delivered by peer `via`. */
+  onMessage(bytes: Uint8Array, via: string, envelope?: ConsensusMessage): void {
+    const x = this.m.compact.expand(bytes, envelope);
     switch (x.type) {
       case 'full':
         return this.m.deliver(bytes);

@@ -578,7 +578,7 @@ export class Simulation {
     if (!env.ok || !env.value.compact || !gossipCheck(bytes, { chainId: SIM_CHAIN_ID, sealersAt: () => this.sealers, verify: this.verifyFn }).ok) {
       return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes });
     }
-    const x = c.expand(bytes);
+    const x = c.expand(bytes, env.value);
     if (x.type === 'ready') return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes, block: x.block });
     if (x.type === 'invalid') return this.fault('compact-invalid');
     if (x.type === 'full' || !x.fresh) return;
