@@ -1,6 +1,6 @@
 import { sha256 } from '../crypto/hash.ts';
 import { BlockCodec } from '../codec/chain.ts';
-import { ConsensusMessageCodec } from '../codec/consensus.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition } from '../codec/consensus.ts';
 import type { ConsensusKind, ConsensusMessage } from '../codec/consensus.ts';
 import { assembleBlock, decodeTx, type BlockCheckOptions, type DecodedBlock, type SignedTx } from '../chain/index.ts';
 import { toHex } from '../util/bytes.ts';
@@ -28,6 +28,13 @@ export interface TxSource {
 }
 
 export interface CompactOptions extends BlockCheckOptions {
+  /**
+   * Whether a compact proposal at (height, view) from sealer `sender` is worth rebuilding and
+   * fetching for (the driver: the leader of that view, a height not yet decided). Otherwise it
+   * goes to the engine as it is, which refuses it (not the leader, stale) without any fetch:
+   * a sealer that is not the leader cannot make the others fetch. Default: every one.
+   */
+  wanted?: (height: number, view: number, sender: number) => boolean;
   /** Proposals waiting for txs at once (oldest dropped first); default 8. */
   maxPending?: number;
   /** Blocks whose txs are kept to answer fetches after the pool dropped them (finalized); default 8. */
@@ -91,7 +98,7 @@ export interface CompactStats {
 const PROPOSAL_KINDS: ReadonlySet<ConsensusKind> = new Set(['prePrepare', 'newView']);
 
 export class CompactProposals {
-  private readonly opts: Required<CompactOptions>;
+  private readonly opts: Required<Omit<CompactOptions, 'wanted'>> & Pick<CompactOptions, 'wanted'>;
   private readonly source: TxSource;
   private readonly pending = new Map<string, Pending>();
   /** Tx bytes of recent blocks by id hex (serve), and the block order for eviction. */
@@ -140,6 +147,12 @@ export class CompactProposals {
     }
     if (!env.compact) return { type: 'full' };
     const c = env.compact;
+    if (this.opts.wanted) {
+      const p = ConsensusPayloadCodec.decode(env.payload);
+      if (!p.ok) return { type: 'full' };
+      const pos = payloadPosition(p.value);
+      if ((pos.kind !== 'prePrepare' && pos.kind !== 'newView') || !this.opts.wanted(pos.height, pos.view, env.sender)) return { type: 'full' };
+    }
     if (c.txIds.length === 0 || c.txIds.length > this.opts.params.maxBlockTxs) {
       this.stats.invalid++;
       return { type: 'invalid', reason: `${c.txIds.length} tx ids (1..${this.opts.params.maxBlockTxs})` };

@@ -140,7 +140,9 @@ export class EdgeNode {
       { genesis: this.genesis, proposalMaxTxs: cfg.load.proposalMaxTxs },
       { state, store, pool: this.pool, engine: this.engine, verifier: this.verifier, key: this.isSealer ? this.key : null, now: Date.now, onWork: () => this.onWork(), logger: this.log.consensus },
     );
-    this.compact = new CompactProposals({ chainId, params }, this.pool);
+    // only the leader's proposals of heights not yet decided are rebuilt and fetched for
+    const wanted = (h: number, v: number, sender: number) => h >= this.engine.status().height && this.ledger.sealersAt(h).leaderIndex(h, v) === sender;
+    this.compact = new CompactProposals({ chainId, params, wanted }, this.pool);
     this.proposals = new ProposalIntake(
       { deadlineMs: Math.max(1_000, params.viewTimeoutMs * 1.5) },
       {

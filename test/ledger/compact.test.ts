@@ -109,6 +109,21 @@ describe('compact proposals: rebuild from the pool', () => {
   });
 });
 
+describe('compact proposals: only the leader\'s, of heights not yet decided', () => {
+  it('a compact proposal the driver does not want (not from the leader, a decided height) goes to the engine as it is: no rebuild, no fetch', async () => {
+    const { wire } = await proposal();
+    const r = await sealer(2);
+    const asked: [number, number, number][] = [];
+    const picky = new CompactProposals({ chainId: SIM_CHAIN_ID, params: r.genesis.params, wanted: (h, v, s) => (asked.push([h, v, s]), s === 3) }, r.pool);
+    expect(picky.expand(wire)).toEqual({ type: 'full' });
+    expect(asked).toEqual([[1, 0, 1]]);
+    expect(picky.waiting).toBe(0);
+    // the engine refuses the blockless envelope on its own
+    r.step({ type: 'message', now: T0, bytes: wire });
+    expect(prepared(r.outs)).toBe(false);
+  });
+});
+
 describe('compact proposals: missing txs fetched', () => {
   it('asks for exactly the missing ids; wrong, garbage, short and oversized answers are sorted out', async () => {
     const { wire, block, leader } = await proposal();

@@ -436,7 +436,9 @@ export class Simulation {
     });
     nd.ledger = parts.ledger;
     nd.pool = parts.pool;
-    nd.compact = new CompactProposals({ chainId: SIM_CHAIN_ID, params: this.cfg.params }, parts.pool);
+    // as the node: only the leader's proposals of heights not yet decided are rebuilt and fetched for
+    const wanted = (h: number, v: number, sender: number) => !!nd.engine && h >= nd.engine.status().height && this.sealers.leaderIndex(h, v) === sender;
+    nd.compact = new CompactProposals({ chainId: SIM_CHAIN_ID, params: this.cfg.params, wanted }, parts.pool);
     nd.engine = parts.engine;
     // a restarted node's pool is empty, as a real node's: clients re-send their txs to it
     // (those already committed are refused as stale), or their later nonces would wait forever
