@@ -141,7 +141,14 @@ export class EdgeNode {
       { state, store, pool: this.pool, engine: this.engine, verifier: this.verifier, key: this.isSealer ? this.key : null, now: Date.now, onWork: () => this.onWork(), logger: this.log.consensus },
     );
     // only the leader's proposals of heights not yet decided are rebuilt and fetched for
-    const wanted = (h: number, v: number, sender: number) => h >= this.engine.status().height && this.ledger.sealersAt(h).leaderIndex(h, v) === sender;
+    const wanted = (h: number, v: number, sender: number) => {
+      if (h < this.engine.status().height) return false;
+      try {
+        return this.ledger.sealersAt(h).leaderIndex(h, v) === sender;
+      } catch {
+        return false; // a height whose sealer set is not known here yet: the engine decides (buffers or ignores it)
+      }
+    };
     this.compact = new CompactProposals({ chainId, params, wanted }, this.pool);
     this.proposals = new ProposalIntake(
       { deadlineMs: Math.max(1_000, params.viewTimeoutMs * 1.5) },
