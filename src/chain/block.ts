@@ -86,4 +86,35 @@ export function decodeBlock(bytes: Uint8Array, opts: BlockCheckOptions): Result<
   return ok({ bytes, headerBytes: b.value.header, header, hash, hashHex: toHex(hash, true), txs });
 }
 
+/**
+ * A block from its header bytes and txs that were already decoded (by decodeTx, with this
+ * chain's id and tx limit: a pool's txs, or fetched ones) — the compact proposal's rebuild.
+ * Makes the same checks as decodeBlock over what it is given (header, chain id, limits, tx
+ * count, no duplicate, tx root), so the result is what decodeBlock would return for the block's
+ * bytes; only the txs are not decoded again. Never throws.
+ */
+export function assembleBlock(headerBytes: Uint8Array, txs: readonly SignedTx[], opts: BlockCheckOptions): Result<DecodedBlock, ChainError> {
+  const h = BlockHeaderCodec.decode(headerBytes);
+  if (!h.ok) return err(chainError('BLOCK_MALFORMED', 'header: ' + h.error.message));
+  const header = h.value;
+  if (header.chainId !== opts.chainId) return err(chainError('BLOCK_WRONG_CHAIN', `chain id "${header.chainId}" is not "${opts.chainId}"`));
+  if (header.parentHash.length !== 32 || header.txRoot.length !== 32 || header.stateRoot.length !== 32 || header.receiptRoot.length !== 32) {
+    return err(chainError('BLOCK_MALFORMED', 'header hashes must be 32 bytes'));
+  }
+  if (txs.length > opts.params.maxBlockTxs) return err(chainError('BLOCK_TOO_MANY_TXS', `${txs.length} txs, limit ${opts.params.maxBlockTxs}`));
+  if (header.txCount !== txs.length) return err(chainError('BLOCK_BAD_TX_COUNT', `header says ${header.txCount} txs, block has ${txs.length}`));
+  const seen = new Set<string>();
+  for (let i = 0; i < txs.length; i++) {
+    const t = txs[i];
+    if (t.bytes.length > opts.params.maxTxBytes || t.body.chainId !== opts.chainId) return err(chainError('BLOCK_BAD_TX', `tx ${i}: not a tx of this chain within its limits`, { index: i }));
+    if (seen.has(t.hashHex)) return err(chainError('BLOCK_DUPLICATE_TX', `tx ${i} appears twice`, { index: i }));
+    seen.add(t.hashHex);
+  }
+  if (!equalBytes(txRoot(txs), header.txRoot)) return err(chainError('BLOCK_BAD_TX_ROOT', 'tx root does not match the txs'));
+  const bytes = BlockCodec.encode({ header: headerBytes, txs: txs.map((t) => t.bytes) });
+  if (bytes.length > opts.params.maxBlockBytes) return err(chainError('BLOCK_TOO_LARGE', `block is ${bytes.length} bytes, limit ${opts.params.maxBlockBytes}`));
+  const hash = blockHash(headerBytes);
+  return ok({ bytes, headerBytes, header, hash, hashHex: toHex(hash, true), txs });
+}
+
 export { ZERO_HASH };

@@ -3,6 +3,7 @@ import { concatBytes, u32be, u64be, utf8 } from '../util/bytes.ts';
 import { LIMITS } from './chain.ts';
 import {
   ConsensusPayloadKinds,
+  type CompactBlock,
   type ConsensusMessage,
   type ConsensusPayload,
   type ConsensusPayloadKind,
@@ -15,7 +16,7 @@ import {
 } from './proto-types.ts';
 
 /** Shapes of proto/consensus.proto (generated, proto-types.ts; see docs/CONSENSUS.md) and their size-checked, canonical codecs. */
-export type { ConsensusMessage, ConsensusPayload, ConsensusWalRecord, NewView, PrePrepare, PreparedCertificate, ViewChange, Vote };
+export type { CompactBlock, ConsensusMessage, ConsensusPayload, ConsensusWalRecord, NewView, PrePrepare, PreparedCertificate, ViewChange, Vote };
 
 export const CONSENSUS_KINDS = ConsensusPayloadKinds;
 export type ConsensusKind = ConsensusPayloadKind;
@@ -26,6 +27,8 @@ export const CONSENSUS_LIMITS = {
   message: LIMITS.block + 1024 * 1024,
   payload: 1024 * 1024,
   walRecord: 2 * LIMITS.block + 1024 * 1024,
+  /** Tx ids in one compact block (the chain's maxBlockTxs is the working limit). */
+  compactTxIds: 65_536,
 } as const;
 
 const hash32 = (b: Uint8Array) => b.length === 32;
@@ -37,9 +40,20 @@ function checkCert(c: PreparedCertificate | null | undefined): string | null {
   return null;
 }
 
+/** A compact attachment: a header and 32-byte tx ids, never next to a full block. */
+function checkCompact(m: ConsensusMessage): string | null {
+  const c = m.compact;
+  if (!c) return null;
+  if (m.block.length > 0) return 'a message carries a block or a compact block, not both';
+  if (c.header.length === 0) return 'compact block without a header';
+  if (c.txIds.length > CONSENSUS_LIMITS.compactTxIds) return `compact block lists more than ${CONSENSUS_LIMITS.compactTxIds} tx ids`;
+  for (const id of c.txIds) if (id.length !== 32) return 'tx ids must be 32 bytes';
+  return null;
+}
+
 export const ConsensusMessageCodec = messageCodec<ConsensusMessage>('ConsensusMessage', {
   maxBytes: CONSENSUS_LIMITS.message,
-  check: (m) => (m.signature.length === 64 ? null : 'signature must be 64 bytes'),
+  check: (m) => (m.signature.length === 64 ? checkCompact(m) : 'signature must be 64 bytes'),
 });
 
 export const ConsensusPayloadCodec = messageCodec<ConsensusPayload>('ConsensusPayload', {

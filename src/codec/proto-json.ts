@@ -850,6 +850,24 @@ export const PROTO_JSON = {
             "block": {
               "type": "bytes",
               "id": 4
+            },
+            "compact": {
+              "type": "CompactBlock",
+              "id": 5
+            }
+          }
+        },
+        "CompactBlock": {
+          "fields": {
+            "header": {
+              "type": "bytes",
+              "id": 1
+            },
+            "txIds": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 2,
+              "protoName": "tx_ids"
             }
           }
         },
@@ -1068,6 +1086,24 @@ export const PROTO_JSON = {
           }
         },
         "TxBatch": {
+          "fields": {
+            "txs": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 1
+            }
+          }
+        },
+        "TxsRequest": {
+          "fields": {
+            "ids": {
+              "rule": "repeated",
+              "type": "bytes",
+              "id": 1
+            }
+          }
+        },
+        "TxsResponse": {
           "fields": {
             "txs": {
               "rule": "repeated",

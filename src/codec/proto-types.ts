@@ -309,6 +309,13 @@ export interface ConsensusMessage {
   sender: number;
   signature: Uint8Array;
   block: Uint8Array;
+  compact?: CompactBlock | null;
+}
+
+/** `edgechain.CompactBlock` (proto/consensus.proto). */
+export interface CompactBlock {
+  header: Uint8Array;
+  txIds: Uint8Array[];
 }
 
 /** Members of the oneof `ConsensusPayload.kind`, in declaration order. */
@@ -399,6 +406,16 @@ export interface BlocksResponse {
 
 /** `edgechain.TxBatch` (proto/p2p.proto). */
 export interface TxBatch {
+  txs: Uint8Array[];
+}
+
+/** `edgechain.TxsRequest` (proto/p2p.proto). */
+export interface TxsRequest {
+  ids: Uint8Array[];
+}
+
+/** `edgechain.TxsResponse` (proto/p2p.proto). */
+export interface TxsResponse {
   txs: Uint8Array[];
 }
 

@@ -110,7 +110,7 @@ export class PbftEngine {
   private viewDeadline: number | null = null;
   private proposeAt: number | null = null;
   private timerEmitted: number | null = null;
-  private future: { height: number; sender: number; bytes: Uint8Array }[] = [];
+  private future: { height: number; sender: number; bytes: Uint8Array; block: DecodedBlock | null }[] = [];
   private futureBytes = 0;
   private futureSenders = new Map<number, number>();
   private lastSyncAt = -Infinity;
@@ -140,7 +140,7 @@ export class PbftEngine {
     } else {
       switch (input.type) {
         case 'message':
-          this.onMessage(input.bytes);
+          this.onMessage(input.bytes, input.block ?? null);
           break;
         case 'timer':
           // the driver's timer is spent: whatever deadline is still ahead (a timer may fire
@@ -528,10 +528,12 @@ export class PbftEngine {
     return ConsensusMessageCodec.encode({ payload: env.payload, sender: env.sender, signature: env.signature, block: new Uint8Array(0) });
   }
 
-  private onMessage(bytes: Uint8Array): void {
+  private onMessage(bytes: Uint8Array, rebuilt: DecodedBlock | null): void {
     const e = ConsensusMessageCodec.decode(bytes);
     if (!e.ok) return this.count('reject', 'unknown', 'malformed');
     const env = e.value;
+    // a compact proposal's block comes rebuilt by the driver (EngineInput 'message')
+    const attached = env.block.length === 0 && rebuilt ? rebuilt : null;
     const p = ConsensusPayloadCodec.decode(env.payload);
     if (!p.ok) return this.count('reject', 'unknown', 'malformed-payload');
     const pos = payloadPosition(p.value);
@@ -546,7 +548,7 @@ export class PbftEngine {
         return this.count('ignore', kind, 'too-far-height');
       }
       if (!this.envelopeSigOk(env, p.value)) return this.count('reject', kind, 'bad-signature');
-      this.bufferFuture(pos.height, env.sender, bytes);
+      this.bufferFuture(pos.height, env.sender, bytes, attached);
       return;
     }
     if (env.sender === this.me) return this.count('ignore', kind, 'self');
@@ -557,7 +559,7 @@ export class PbftEngine {
         r = this.onVote(kind, pos.view, pos.blockHash!, env);
         break;
       case 'prePrepare':
-        r = this.onPrePrepare(pos.view, pos.blockHash!, env);
+        r = this.onPrePrepare(pos.view, pos.blockHash!, env, attached);
         break;
       case 'viewChange':
         r = this.onViewChange(env, p.value);
@@ -566,7 +568,7 @@ export class PbftEngine {
         r = this.onCertificate(env, p.value);
         break;
       default:
-        r = this.onNewView(env, p.value);
+        r = this.onNewView(env, p.value, attached);
     }
     if (r instanceof Reject) {
       this.count(r.reason.startsWith('~') ? 'ignore' : 'reject', kind, r.reason.replace(/^~/, ''));
@@ -579,7 +581,7 @@ export class PbftEngine {
   private onCertificate(env: ConsensusMessage, p: ConsensusPayload): Reject | null {
     const cert = p.certificate!;
     if (!this.sigOk(env.signature, signedBytes(env.payload), this.sealers.sealers[env.sender].publicKey)) return new Reject('bad-signature');
-    if (env.block.length > 0) return new Reject('unexpected-attachment');
+    if (env.block.length > 0 || env.compact) return new Reject('unexpected-attachment');
     const v = verifyCertificate(cert, { chainId: this.opts.chainId, height: this.height, blockHash: cert.blockHash }, this.sealers, (s, m, pk) => this.sigOk(s, m, pk));
     if (!v.ok) return new Reject('bad-certificate');
     const block = this.blocks.get(toHex(cert.blockHash));
@@ -594,15 +596,15 @@ export class PbftEngine {
     return null;
   }
 
-  private bufferFuture(height: number, sender: number, bytes: Uint8Array): void {
+  private bufferFuture(height: number, sender: number, bytes: Uint8Array, block: DecodedBlock | null): void {
     const perSender = Math.max(16, Math.floor(this.opts.maxBuffered / this.sealers.n));
     let mine = 0;
     for (const f of this.future) if (f.sender === sender) mine++;
     if (mine >= perSender || this.future.length >= this.opts.maxBuffered || this.futureBytes + bytes.length > this.opts.maxBufferedBytes) {
       return this.count('ignore', 'future', 'buffer-full');
     }
-    this.future.push({ height, sender, bytes });
-    this.futureBytes += bytes.length;
+    this.future.push({ height, sender, bytes, block });
+    this.futureBytes += bytes.length + (block ? block.bytes.length : 0);
     this.count('ignore', 'future', 'buffered');
     this.futureSenders.set(sender, Math.max(height, this.futureSenders.get(sender) ?? 0));
     let ahead = 0;
@@ -623,7 +625,7 @@ export class PbftEngine {
   private onVote(kind: 'prepare' | 'commit', view: number, hash: Uint8Array, env: ConsensusMessage): Reject | null {
     if (view > this.view + this.opts.viewWindow) return new Reject('~too-far-view');
     if (kind === 'prepare' && view < this.view) return new Reject('~stale-view');
-    if (env.block.length > 0) return new Reject('unexpected-attachment');
+    if (env.block.length > 0 || env.compact) return new Reject('unexpected-attachment');
     const hashHex = toHex(hash);
     const have = (kind === 'prepare' ? this.prepares : this.commits).get(view)?.get(hashHex)?.get(env.sender);
     if (have && equalBytes(have, env.signature)) return new Reject('~duplicate');
@@ -660,10 +662,14 @@ export class PbftEngine {
   }
 
   /** Stateless + head-relative checks of a proposed block. `fresh`: proposed in `view` itself. */
-  private checkBlock(bytes: Uint8Array, hash: Uint8Array, view: number, fresh: boolean): DecodedBlock | Reject {
-    const b = decodeBlock(bytes, { chainId: this.opts.chainId, params: this.opts.params });
-    if (!b.ok) return new Reject('bad-block');
-    const blk = b.value;
+  private checkBlock(bytes: Uint8Array, hash: Uint8Array, view: number, fresh: boolean, rebuilt: DecodedBlock | null = null): DecodedBlock | Reject {
+    let blk: DecodedBlock;
+    if (rebuilt) blk = rebuilt;
+    else {
+      const b = decodeBlock(bytes, { chainId: this.opts.chainId, params: this.opts.params });
+      if (!b.ok) return new Reject('bad-block');
+      blk = b.value;
+    }
     const h = blk.header;
     if (!equalBytes(blk.hash, hash)) return new Reject('block-hash-mismatch');
     if (h.height !== this.height) return new Reject('wrong-height');
@@ -678,13 +684,13 @@ export class PbftEngine {
     return blk;
   }
 
-  private onPrePrepare(view: number, hash: Uint8Array, env: ConsensusMessage): Reject | null {
+  private onPrePrepare(view: number, hash: Uint8Array, env: ConsensusMessage, rebuilt: DecodedBlock | null): Reject | null {
     if (view !== 0) return new Reject('pre-prepare-not-view-0');
     if (env.sender !== this.leaderOf(0)) return new Reject('not-leader');
     if (!this.sigOk(env.signature, signedBytes(env.payload), this.sealers.sealers[env.sender].publicKey)) return new Reject('bad-signature');
     const hashHex = toHex(hash);
     if (this.blocks.has(hashHex) && (this.proposal?.view === 0 || this.view > 0)) return new Reject('~duplicate');
-    const b = this.checkBlock(env.block, hash, 0, true);
+    const b = this.checkBlock(env.block, hash, 0, true, rebuilt);
     if (b instanceof Reject) return b;
     this.blocks.set(hashHex, b);
     this.noteActivity();
@@ -805,7 +811,7 @@ export class PbftEngine {
     // replay buffered messages of the new height; drop older ones
     const now = this.future.filter((f) => f.height === this.height);
     this.future = this.future.filter((f) => f.height > this.height);
-    this.futureBytes = this.future.reduce((a, f) => a + f.bytes.length, 0);
+    this.futureBytes = this.future.reduce((a, f) => a + f.bytes.length + (f.block ? f.block.bytes.length : 0), 0);
     for (const [s, h] of [...this.futureSenders.entries()]) if (h <= this.height) this.futureSenders.delete(s);
     this.maybePropose();
     for (const f of now) {
@@ -814,7 +820,7 @@ export class PbftEngine {
         if (f.height >= this.height) this.future.push(f);
         continue;
       }
-      this.onMessage(f.bytes);
+      this.onMessage(f.bytes, f.block);
     }
   }
 
@@ -882,7 +888,7 @@ export class PbftEngine {
       const c = this.checkCert(vc.prepared, env.block, V);
       if (c instanceof Reject) return c;
       block = c!.block;
-    } else if (env.block.length > 0) return new Reject('unexpected-attachment');
+    } else if (env.block.length > 0 || env.compact) return new Reject('unexpected-attachment');
     this.storeVc(V, env.sender, { stripped: this.strip(env), vc, block });
     if (block) this.blocks.set(toHex(block.hash), block);
     this.noteActivity();
@@ -995,7 +1001,7 @@ export class PbftEngine {
     this.acceptProposal(V, block, true);
   }
 
-  private onNewView(env: ConsensusMessage, p: ConsensusPayload): Reject | null {
+  private onNewView(env: ConsensusMessage, p: ConsensusPayload, rebuilt: DecodedBlock | null): Reject | null {
     const nv = p.newView!;
     const V = nv.view;
     if (V < 1) return new Reject('new-view-to-0');
@@ -1033,7 +1039,7 @@ export class PbftEngine {
       if (this.opts.mutant !== 'nv-no-check') return new Reject('not-highest-prepared');
       best = null; // the mutant takes any block the leader sends
     }
-    const b = this.checkBlock(env.block, nv.blockHash, V, !best);
+    const b = this.checkBlock(env.block, nv.blockHash, V, !best, rebuilt);
     if (b instanceof Reject) return b;
     this.blocks.set(hashHex, b);
     if (this.myVotes.has(`prepare/${V}`) && this.myVotes.get(`prepare/${V}`)!.hashHex !== hashHex) return new Reject('conflicts-own-vote');

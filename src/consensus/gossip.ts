@@ -1,4 +1,4 @@
-import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition } from '../codec/consensus.ts';
+import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type ConsensusMessage } from '../codec/consensus.ts';
 import { voteBytes } from '../chain/certificate.ts';
 import type { SealerSet } from '../chain/sealers.ts';
 import { verify as cryptoVerify } from '../crypto/keys.ts';
@@ -43,7 +43,8 @@ export class SignatureMemo {
   };
 }
 
-export type GossipCheck = { ok: true } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' | 'undecided-set' };
+/** `envelope`: the decoded message, for the caller's next step (compact proposals), so it is not decoded again. */
+export type GossipCheck = { ok: true; envelope: ConsensusMessage } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' | 'undecided-set' };
 
 /**
  * The gossip boundary's check of a consensus message, before it is delivered or forwarded:
@@ -67,5 +68,5 @@ export function gossipCheck(bytes: Uint8Array, opts: { chainId: string; sealersA
   if (e.value.sender >= sealers.n) return { ok: false, reason: undecided ? 'undecided-set' : 'not-a-sealer' };
   const msg = pos.kind === 'prepare' || pos.kind === 'commit' ? voteBytes(pos.kind, opts.chainId, pos.height, pos.view, pos.blockHash!) : signedBytes(e.value.payload);
   if (!opts.verify(e.value.signature, msg, sealers.sealers[e.value.sender].publicKey)) return { ok: false, reason: undecided ? 'undecided-set' : 'bad-signature' };
-  return { ok: true };
+  return { ok: true, envelope: e.value };
 }

@@ -54,8 +54,14 @@ export interface Head {
 export type EngineInput =
   /** First input after construction: the storage head and the WAL records (in append order). */
   | { type: 'start'; now: number; head: Head; wal: readonly Uint8Array[]; pending?: boolean }
-  /** Bytes from the network; `from` is an optional transport peer hint (for logs/scoring). */
-  | { type: 'message'; now: number; bytes: Uint8Array; from?: string }
+  /**
+   * Bytes from the network; `from` is an optional transport peer hint (for logs/scoring).
+   * `block`: a compact proposal's block, rebuilt by the driver (ledger/compact.ts: the txs from
+   * its pool or fetched, put together by chain/block.ts `assembleBlock`, which checks what
+   * `decodeBlock` checks). It stands for the envelope's attachment, which is then empty (the
+   * envelope carries `compact` instead); without it such an envelope has no block.
+   */
+  | { type: 'message'; now: number; bytes: Uint8Array; from?: string; block?: DecodedBlock }
   /** The timer set by the last `set-timer` fired (or any time: early calls are harmless). */
   | { type: 'timer'; now: number }
   /** Whether the pool holds transactions (the view timer runs only when there is work). */

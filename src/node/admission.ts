@@ -68,6 +68,21 @@ export class GossipAdmission {
     });
   }
 
+  /**
+   * The txs still waiting for admission, oldest first, at most `max` (read-only: a compact
+   * proposal that lists txs this node has received but not yet admitted takes them from here,
+   * node/proposals.ts).
+   */
+  *waiting(max = Infinity): Generator<Uint8Array> {
+    let n = 0;
+    for (const job of this.jobs) {
+      for (let i = job.i; i < job.txs.length; i++) {
+        if (n++ >= max) return;
+        yield job.txs[i];
+      }
+    }
+  }
+
   /** Resolves every waiting batch as 'ignore' and refuses new ones. */
   close(): void {
     this.closed = true;

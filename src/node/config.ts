@@ -43,7 +43,8 @@ export interface NodeConfig {
   dataDir: string;
   /** The double-sign guard file (docs/CONSENSUS.md): outside the data dir, so wiping that keeps it. */
   signStatePath: string;
-  p2p: { listen: string[]; bootstrap: string[]; observers: Uint8Array[] };
+  /** `compactProposals`: send proposals as header + tx ids (docs/CONSENSUS.md, "Compact proposals"); default true. */
+  p2p: { listen: string[]; bootstrap: string[]; observers: Uint8Array[]; compactProposals: boolean };
   /** Address and limits of the JSON-RPC server (docs/RPC.md, "Limits"). */
   rpc: RpcConfig;
   log: { level: string };
@@ -100,6 +101,7 @@ export const NodeConfigSchema = z
         listen: strings.optional().describe('Multiaddrs to listen on. Default /ip4/127.0.0.1/tcp/0'),
         bootstrap: strings.optional().describe('Multiaddrs (with /p2p/<peer id>) dialled at start and kept connected'),
         observers: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a 64-hex-character public key')).optional().describe('Public keys of observers the connection gater admits'),
+        compactProposals: z.boolean().optional().describe('Send own proposals as header + tx ids; receivers rebuild them from their pools and fetch the txs they lack (docs/CONSENSUS.md). Default true; false sends whole blocks (received compact proposals are understood either way)'),
       })
       .optional(),
     rpc: z
@@ -179,7 +181,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     keyPath: rel(c.key),
     dataDir: rel(c.dataDir ?? './data'),
     signStatePath: '',
-    p2p: { listen: p2p.listen ?? [], bootstrap: p2p.bootstrap ?? [], observers: (p2p.observers ?? []).map((h) => fromHex(h)!) },
+    p2p: { listen: p2p.listen ?? [], bootstrap: p2p.bootstrap ?? [], observers: (p2p.observers ?? []).map((h) => fromHex(h)!), compactProposals: p2p.compactProposals ?? true },
     rpc: { ...DEFAULT_RPC, ...rpc, rateLimit: { ...DEFAULT_RPC.rateLimit, ...rpc.rateLimit } },
     log: { level: c.log?.level ?? 'info' },
     sync: { verifyWorkers: c.sync?.verifyWorkers ?? defaultVerifyWorkers() },
@@ -192,6 +194,10 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
   if (env.EDGECHAIN_RPC_PORT) cfg.rpc.port = Number(env.EDGECHAIN_RPC_PORT);
   if (env.EDGECHAIN_P2P_LISTEN) cfg.p2p.listen = env.EDGECHAIN_P2P_LISTEN.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.EDGECHAIN_LOG_LEVEL) cfg.log.level = env.EDGECHAIN_LOG_LEVEL;
+  if (env.EDGECHAIN_COMPACT_PROPOSALS) {
+    if (env.EDGECHAIN_COMPACT_PROPOSALS !== '0' && env.EDGECHAIN_COMPACT_PROPOSALS !== '1') throw bad('EDGECHAIN_COMPACT_PROPOSALS must be 0 or 1');
+    cfg.p2p.compactProposals = env.EDGECHAIN_COMPACT_PROPOSALS === '1';
+  }
   if (!Number.isInteger(cfg.rpc.port) || cfg.rpc.port < 0 || cfg.rpc.port > 65535) throw bad('EDGECHAIN_RPC_PORT must be 0..65535');
   if (!(LEVELS as readonly string[]).includes(cfg.log.level)) throw bad(`EDGECHAIN_LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   if (cfg.p2p.listen.length === 0) cfg.p2p.listen = ['/ip4/127.0.0.1/tcp/0'];

@@ -12,12 +12,14 @@ export interface NetworkHandlers {
   onTx(bytes: Uint8Array): 'accept' | 'ignore' | 'reject' | Promise<'accept' | 'ignore' | 'reject'>;
   onConsensus(bytes: Uint8Array, viaPeerId: string): 'accept' | 'ignore' | 'reject';
   onPeerStatus(peerId: string, s: PeerStatus): void;
+  /** The txs among `ids` this node holds, for a peer rebuilding a compact proposal. */
+  txs(ids: Uint8Array[], maxBytes: number): Uint8Array[];
 }
 
 /**
  * The node's libp2p network: the gater admits the genesis sealers, the configured observers and
  * this node; status and block-range requests are answered from the store (blocks read only up to
- * the response's byte budget).
+ * the response's byte budget); txs of compact proposals from the pool and recent blocks.
  */
 export function openNetwork(cfg: NodeConfig, id: Identity, store: ChainStore, logger: Logger, handlers: () => NetworkHandlers | null): Promise<P2PNetwork> {
   const allowed = [...id.sealers.sealers.map((s) => s.publicKey), ...cfg.p2p.observers];
@@ -31,6 +33,7 @@ export function openNetwork(cfg: NodeConfig, id: Identity, store: ChainStore, lo
       statusProvider: () => ({ height: store.head()?.height ?? 0, headHash: store.head()?.hash ?? new Uint8Array(32), genesisHash: id.genesisHash }),
       blocksProvider: (from, count, maxBytes) => serveBlocks(store, from, count, maxBytes, PER_BLOCK_OVERHEAD_BYTES),
       onPeerStatus: (peerId, s) => handlers()?.onPeerStatus(peerId, s),
+      txsProvider: (ids, maxBytes) => handlers()?.txs(ids, maxBytes) ?? [],
     },
   );
 }

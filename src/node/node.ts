@@ -10,10 +10,11 @@ import { LevelDatabase } from '../storage/level.ts';
 import { ChainStore } from '../storage/chain-store.ts';
 import { TxPool } from '../txpool/pool.ts';
 import { PbftEngine, SignatureMemo, gossipCheck, type EngineInput } from '../consensus/index.ts';
-import { Ledger, openState, prepareSynced, type FinalizedOutput, type LedgerOutput, type SyncedBlock } from '../ledger/index.ts';
+import { Ledger, CompactProposals, openState, prepareSynced, type FinalizedOutput, type LedgerOutput, type SyncedBlock } from '../ledger/index.ts';
+import { ProposalIntake } from './proposals.ts';
 import { TxBatcher } from './tx-batcher.ts';
 import { TxIntake } from './admission.ts';
-import type { P2PNetwork, PeerStatus } from '../p2p/index.ts';
+import { peerIdFromPublicKey, type P2PNetwork, type PeerStatus } from '../p2p/index.ts';
 import { NodeMetrics, EventHub, TxStats, RecentMatches, StatusJson, replayIndexers, rejectedCounts, readiness, type RpcServer, type RpcContext, type HealthSnapshot } from '../rpc/index.ts';
 import { ChainFeed } from '../rpc/chain-feed.ts';
 import { Syncer, PeerHeights } from '../sync/index.ts';
@@ -60,6 +61,10 @@ export class EdgeNode {
   readonly intake: TxIntake;
   /** Turns the engine's equivocation outputs into evidence txs from the node's own account. */
   readonly evidence: EvidenceReporter;
+  /** Compact proposals: rewriting own proposals, rebuilding received ones, serving txs (ledger/compact.ts). */
+  readonly compact: CompactProposals;
+  /** Received proposals waiting for the txs fetched from peers (node/proposals.ts). */
+  readonly proposals: ProposalIntake;
   rpcAddress: { host: string; port: number } | null = null;
   /** Verifies the tx signatures of synced blocks off the main thread (workers start on first use). */
   private readonly syncVerifyPool: VerifyPool;
@@ -100,7 +105,7 @@ export class EdgeNode {
       const head = store.head()!;
       logger.child({ module: 'node' }).info(fresh ? { chainId, genesis: toHex(id.genesisHash, true) } : { height: head.height, head: toHex(head.hash, true) }, fresh ? 'initialised a new chain from genesis' : 'resumed from storage');
       network = await openNetwork(cfg, id, store, logger, () =>
-        node && { onTx: (b) => node!.intake.onGossip(b), onConsensus: (b, from) => node!.onConsensus(b, from), onPeerStatus: (p, st) => node!.notePeerStatus(p, st) },
+        node && { onTx: (b) => node!.intake.onGossip(b), onConsensus: (b, from) => node!.onConsensus(b, from), onPeerStatus: (p, st) => node!.notePeerStatus(p, st), txs: (ids, max) => node!.compact.serve(ids, max) },
       );
       node = new EdgeNode(cfg, logger, id, store, state, network);
       await node.begin();
@@ -141,6 +146,28 @@ export class EdgeNode {
     this.ledger = new Ledger(
       { genesis: this.genesis, proposalMaxTxs: cfg.load.proposalMaxTxs },
       { state, store, pool: this.pool, engine: this.engine, verifier: this.verifier, key: this.isSealer ? this.key : null, now: Date.now, onWork: () => this.onWork(), logger: this.log.consensus },
+    );
+    // only the leader's proposals of heights not yet decided are rebuilt and fetched for
+    const wanted = (h: number, v: number, sender: number) => {
+      if (h < this.engine.status().height) return false;
+      try {
+        return this.ledger.sealersAt(h).leaderIndex(h, v) === sender;
+      } catch {
+        return false; // a height whose sealer set is not known here yet: the engine decides (buffers or ignores it)
+      }
+    };
+    this.compact = new CompactProposals({ chainId, params, wanted }, this.pool);
+    this.proposals = new ProposalIntake(
+      { deadlineMs: Math.max(1_000, params.viewTimeoutMs * 1.5) },
+      {
+        compact: this.compact,
+        request: (peerId, ids, signal) => this.network.requestTxs(peerId, ids, { signal }),
+        peersFor: (sender, via) => this.fetchPeers(sender, via),
+        // at most 4,096 waiting txs hashed (~2 µs each) per proposal that lacks txs
+        backlog: () => this.intake.gossipAdmission.waiting(4096),
+        deliver: (bytes, block) => this.enqueue({ type: 'message', now: Date.now(), bytes, from: undefined, block }),
+        logger: this.log.consensus,
+      },
     );
     this.txBatcher = new TxBatcher({}, (batch) => {
       this.network.publishTx(batch).catch((e) => this.log.node.debug({ err: (e as Error).message }, 'tx batch publish failed'));
@@ -186,6 +213,7 @@ export class EdgeNode {
       store,
       engine: () => this.engine.status(),
       viewChanges: () => this.feed.viewChanges,
+      compactProposals: () => ({ enabled: cfg.p2p.compactProposals, waiting: this.compact.waiting, ...this.compact.stats, fetchRequests: this.proposals.stats.requests, fetchRequestFailures: this.proposals.stats.requestFailures }),
       syncing: () => this.syncer.active,
       peerStatus: this.peers.statuses,
       network,
@@ -259,7 +287,9 @@ export class EdgeNode {
             this.log.consensus.warn({ reason: g.reason, kind: o.kind, height: o.height, view: o.view }, 'double-sign guard: not sent');
             break;
           }
-          this.network.publishConsensus(o.bytes).catch((e) => this.log.consensus.debug({ err: (e as Error).message }, 'publish failed'));
+          // own proposals go out compact (header + tx ids): peers rebuild them from their pools
+          const wire = this.cfg.p2p.compactProposals ? this.compact.compact(o.bytes, o.kind) : o.bytes;
+          this.network.publishConsensus(wire).catch((e) => this.log.consensus.debug({ err: (e as Error).message }, 'publish failed'));
           break;
         }
         case 'equivocation':
@@ -338,8 +368,19 @@ export class EdgeNode {
       // a lagging node cannot judge a height whose sealer set it does not know yet: no blame
       return c.reason === 'undecided-set' ? 'ignore' : 'reject';
     }
-    this.enqueue({ type: 'message', now: Date.now(), bytes, from });
+    // a compact proposal reaches the engine once its block is rebuilt (node/proposals.ts)
+    this.proposals.onMessage(bytes, from, c.envelope);
     return 'accept';
+  }
+
+  /** Whom to ask for a compact proposal's missing txs: its sender (the leader), the peer that delivered it, then every other peer. */
+  private fetchPeers(sender: number, via: string): string[] {
+    const out: string[] = [];
+    const s = this.ledger.sealersAt(this.engine.status().height).sealers[sender];
+    if (s) out.push(peerIdFromPublicKey(s.publicKey).toString());
+    out.push(via, ...this.network.connectedPeers());
+    const self = this.network.peerId.toString();
+    return [...new Set(out)].filter((p) => p !== self);
   }
 
   private async deliverSynced(s: SyncedBlock): Promise<void> {
@@ -420,6 +461,7 @@ export class EdgeNode {
     this.syncer.stop();
     void this.syncVerifyPool.close();
     this.txBatcher.close();
+    this.proposals.close();
     this.intake.close();
     this.events.close();
     await this.rpc.stop().catch(() => {});

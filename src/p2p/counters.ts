@@ -2,7 +2,7 @@
 
 export type GossipKind = 'tx' | 'consensus';
 export type RejectReason = 'too_large' | 'signed' | 'no_nonce' | 'unknown_peer' | 'handler_reject' | 'handler_error';
-export type RequestKind = 'status' | 'blocks';
+export type RequestKind = 'status' | 'blocks' | 'txs';
 
 export interface P2PCounters {
   /** Gossip messages received from peers and passed to validation, by topic. */
@@ -41,10 +41,10 @@ export function newCounters(): P2PCounters {
     messagesReplayed: { tx: 0, consensus: 0 },
     messagesOut: { tx: 0, consensus: 0 },
     rejected: { too_large: 0, signed: 0, no_nonce: 0, unknown_peer: 0, handler_reject: 0, handler_error: 0 },
-    requestsServed: { status: 0, blocks: 0 },
-    requestsFailed: { status: 0, blocks: 0 },
-    requestsSent: { status: 0, blocks: 0 },
-    requestsSentFailed: { status: 0, blocks: 0 },
+    requestsServed: { status: 0, blocks: 0, txs: 0 },
+    requestsFailed: { status: 0, blocks: 0, txs: 0 },
+    requestsSent: { status: 0, blocks: 0, txs: 0 },
+    requestsSentFailed: { status: 0, blocks: 0, txs: 0 },
     gaterDenied: 0,
     dials: 0,
     dialFailures: 0,

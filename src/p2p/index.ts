@@ -1,6 +1,6 @@
 export {
   P2PNetwork, PER_BLOCK_OVERHEAD_BYTES,
-  type Verdict, type GossipHandler, type GossipMeta, type PeerStatus, type StatusProvider, type BlocksProvider,
+  type Verdict, type GossipHandler, type GossipMeta, type PeerStatus, type StatusProvider, type BlocksProvider, type TxsProvider,
   type P2PLogger, type P2PModules, type PeerInfo, type RequestOptions,
 } from './network.ts';
 export { P2P_DEFAULTS, GOSSIP_MAX_MESSAGE_BYTES, resolveOptions, type P2POptions, type ResolvedP2POptions } from './options.ts';

@@ -10,7 +10,7 @@ import { lpStream } from '@libp2p/utils';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import type { Connection, PeerId, Stream } from '@libp2p/interface';
 import {
-  StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec, P2P_LIMITS,
+  StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec, TxsRequestCodec, TxsResponseCodec, P2P_LIMITS,
   type StatusResponse,
 } from '../codec/p2p.ts';
 import { toHex, utf8, fromUtf8, concatBytes, equalBytes } from '../util/bytes.ts';
@@ -59,6 +59,11 @@ export type StatusProvider = () => PeerStatus | Promise<PeerStatus>;
  * block would not fit (ChainStore.getFinalizedRange), so a request never loads more than that.
  */
 export type BlocksProvider = (fromHeight: number, count: number, maxBytes: number) => Promise<Uint8Array[]>;
+/**
+ * The encoded txs among `ids` (32-byte hashes) this node holds, at most `maxBytes` in all (each
+ * counted with PER_BLOCK_OVERHEAD_BYTES more): the compact-proposal fetch (docs/P2P.md).
+ */
+export type TxsProvider = (ids: Uint8Array[], maxBytes: number) => Uint8Array[] | Promise<Uint8Array[]>;
 
 /** Minimal logger shape; a pino child logger fits. */
 export interface P2PLogger {
@@ -74,6 +79,7 @@ export interface P2PModules {
   onConsensus?: GossipHandler;
   statusProvider?: StatusProvider;
   blocksProvider?: BlocksProvider;
+  txsProvider?: TxsProvider;
   /** The status a peer sent with its status request (lets sync learn who is ahead). */
   onPeerStatus?: (peerId: string, status: PeerStatus) => void;
   onPeerConnected?: (peerId: string, publicKey: Uint8Array) => void;
@@ -298,6 +304,7 @@ export class P2PNetwork {
     const handlerOpts = { maxInboundStreams: this.opts.maxInboundRequestStreams, maxOutboundStreams: this.opts.maxInboundRequestStreams * 4 };
     await node.handle(this.protocols.status, (stream, conn) => this.serveStatus(stream, conn), handlerOpts);
     await node.handle(this.protocols.blocks, (stream, conn) => this.serveBlocks(stream, conn), handlerOpts);
+    await node.handle(this.protocols.txs, (stream, conn) => this.serveTxs(stream, conn), handlerOpts);
 
     await node.start();
     pubsub.subscribe(this.protocols.txTopic);
@@ -372,6 +379,10 @@ export class P2PNetwork {
 
   setBlocksProvider(provider: BlocksProvider): void {
     this.modules.blocksProvider = provider;
+  }
+
+  setTxsProvider(provider: TxsProvider): void {
+    this.modules.txsProvider = provider;
   }
 
   // ------------------------------------------------------------------ gossip
@@ -527,6 +538,29 @@ export class P2PNetwork {
     return r.value.blocks.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
   }
 
+  /**
+   * Asks a peer for the encoded txs among `ids` (1..P2P_LIMITS.txsRequestIds 32-byte hashes) it
+   * holds. The answer is only bounded here (at most as many txs as ids, at most
+   * `maxTxsResponseBytes`): which of them are the txs asked for is the caller's check
+   * (ledger/compact.ts keeps a tx only if its hash is one it lacks). Throws P2PError on failure,
+   * timeout or an answer over those bounds.
+   */
+  async requestTxs(peerId: string, ids: Uint8Array[], options: RequestOptions = {}): Promise<Uint8Array[]> {
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > P2P_LIMITS.txsRequestIds || !ids.every((id) => id instanceof Uint8Array && id.length === 32)) {
+      throw new P2PError('P2P_BAD_REQUEST', `ids must be 1..${P2P_LIMITS.txsRequestIds} hashes of 32 bytes`, { count: Array.isArray(ids) ? ids.length : null });
+    }
+    const req = TxsRequestCodec.encode({ ids });
+    const maxResponse = Math.min(P2P_LIMITS.txsResponse, this.opts.maxTxsResponseBytes + 1024);
+    const payload = await this.request('txs', peerId, this.protocols.txs, req, maxResponse + 1, options);
+    const r = TxsResponseCodec.decode(payload, maxResponse);
+    if (!r.ok || r.value.txs.length > ids.length) {
+      this.counters.requestsSentFailed.txs++;
+      throw new P2PError('P2P_BAD_RESPONSE', r.ok ? `${r.value.txs.length} txs > ${ids.length} asked` : r.error.message, { peerId });
+    }
+    this.counters.requestsSent.txs++;
+    return r.value.txs.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  }
+
   /** One request frame out, one response frame back; returns the payload after the result byte. */
   private async request(kind: RequestKind, peerId: string, protocol: string, body: Uint8Array, maxFrame: number, options: RequestOptions): Promise<Uint8Array> {
     if (this.state !== 'started') throw new P2PError('P2P_NOT_STARTED', 'p2p network is not running');
@@ -605,6 +639,25 @@ export class P2PNetwork {
       }
       if (blocks.length === 0 && all.length > 0) return fail(ResultCode.unavailable, 'block too large for one response');
       return [ResultCode.ok, BlocksResponseCodec.encode({ blocks })];
+    });
+  }
+
+  private async serveTxs(stream: Stream, conn: Connection): Promise<void> {
+    await this.serve('txs', stream, conn, P2P_LIMITS.txsRequest, async (bytes, signal) => {
+      const req = TxsRequestCodec.decode(bytes);
+      if (!req.ok) return fail(ResultCode.invalidRequest, req.error.message);
+      const provider = this.modules.txsProvider;
+      if (!provider) return fail(ResultCode.unavailable, 'txs not served');
+      const all = await withSignal(Promise.resolve(provider(req.value.ids, this.opts.maxTxsResponseBytes)), signal);
+      const txs: Uint8Array[] = [];
+      let size = 0;
+      for (const t of all.slice(0, req.value.ids.length)) {
+        if (!(t instanceof Uint8Array) || t.length === 0) break;
+        if (size + t.length + PER_BLOCK_OVERHEAD > this.opts.maxTxsResponseBytes) break;
+        txs.push(t);
+        size += t.length + PER_BLOCK_OVERHEAD;
+      }
+      return [ResultCode.ok, TxsResponseCodec.encode({ txs })];
     });
   }
 

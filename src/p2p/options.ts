@@ -23,6 +23,8 @@ export interface P2POptions {
   maxBlocksPerRequest?: number;
   /** Byte budget of one blocks response; the server sends a shorter prefix rather than exceed it. */
   maxBlocksResponseBytes?: number;
+  /** Byte budget of one txs (compact-proposal fetch) response; the server sends fewer txs rather than exceed it. */
+  maxTxsResponseBytes?: number;
   /** Default timeout of an outgoing request when the caller gives no signal (ms). */
   requestTimeoutMs?: number;
   /** Time the server gives a peer to send its request, and itself to answer (ms). */
@@ -62,6 +64,7 @@ export const P2P_DEFAULTS = {
   maxConsensusBytes: GOSSIP_MAX_MESSAGE_BYTES,
   maxBlocksPerRequest: 128,
   maxBlocksResponseBytes: 16 * 1024 * 1024,
+  maxTxsResponseBytes: 4 * 1024 * 1024,
   requestTimeoutMs: 10_000,
   serverTimeoutMs: 10_000,
   maxInboundRequestStreams: 4,
@@ -79,7 +82,7 @@ export function resolveOptions(opts: P2POptions): ResolvedP2POptions {
       throw new P2PError('P2P_BAD_OPTIONS', `${k} must be 1..${GOSSIP_MAX_MESSAGE_BYTES} (gossipsub frames RPCs at 4 MiB)`, { [k]: out[k] });
     }
   }
-  for (const k of ['maxBlocksPerRequest', 'maxBlocksResponseBytes', 'requestTimeoutMs', 'serverTimeoutMs', 'maxInboundRequestStreams', 'redialBaseMs', 'redialMaxMs', 'heartbeatMs', 'dialTimeoutMs'] as const) {
+  for (const k of ['maxBlocksPerRequest', 'maxBlocksResponseBytes', 'maxTxsResponseBytes', 'requestTimeoutMs', 'serverTimeoutMs', 'maxInboundRequestStreams', 'redialBaseMs', 'redialMaxMs', 'heartbeatMs', 'dialTimeoutMs'] as const) {
     if (!Number.isSafeInteger(out[k]) || out[k] < 1) throw new P2PError('P2P_BAD_OPTIONS', `${k} must be a positive integer`, { [k]: out[k] });
   }
   if (!Number.isSafeInteger(out.consensusReplayWindowMs) || out.consensusReplayWindowMs < 0) {
@@ -87,6 +90,9 @@ export function resolveOptions(opts: P2POptions): ResolvedP2POptions {
   }
   if (out.maxBlocksResponseBytes > P2P_LIMITS.blocksResponse - 1024) {
     throw new P2PError('P2P_BAD_OPTIONS', `maxBlocksResponseBytes must be at most ${P2P_LIMITS.blocksResponse - 1024}`);
+  }
+  if (out.maxTxsResponseBytes > P2P_LIMITS.txsResponse - 1024) {
+    throw new P2PError('P2P_BAD_OPTIONS', `maxTxsResponseBytes must be at most ${P2P_LIMITS.txsResponse - 1024}`);
   }
   return out;
 }

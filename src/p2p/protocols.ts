@@ -6,6 +6,7 @@ export interface ChainProtocols {
   consensusTopic: string;
   status: string;
   blocks: string;
+  txs: string;
 }
 
 const CHAIN_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -17,6 +18,7 @@ export function chainProtocols(chainId: string): ChainProtocols {
     consensusTopic: `/edgechain/${chainId}/consensus/1`,
     status: `/edgechain/${chainId}/status/1`,
     blocks: `/edgechain/${chainId}/blocks/1`,
+    txs: `/edgechain/${chainId}/txs/1`,
   };
 }
 

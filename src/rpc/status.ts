@@ -18,6 +18,8 @@ export interface StatusSource {
   engine(): EngineStatus;
   viewChanges(): number;
   syncing(): boolean;
+  /** Counters of compact proposals (sent, rebuilt from the pool, waited for txs, fetched…), docs/CONSENSUS.md. */
+  compactProposals?(): Record<string, number | boolean>;
   /** Last status each peer reported. */
   peerStatus: ReadonlyMap<string, PeerStatus>;
   network: { peers(): PeerInfo[]; connectedPeers(): string[]; readonly peerId: { toString(): string } };
@@ -53,6 +55,7 @@ export class StatusJson {
       pending: s.pending,
       viewChanges: this.src.viewChanges(),
       timerAt: s.timerAt,
+      ...(this.src.compactProposals ? { compactProposals: this.src.compactProposals() } : {}),
     };
   }
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { lpStream } from '@libp2p/utils';
 import { peerIdFromString } from '@libp2p/peer-id';
 import {
-  StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec,
+  StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec, TxsRequestCodec, TxsResponseCodec,
 } from '../../src/codec/p2p.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { ResultCode, type P2PNetwork, type PeerStatus } from '../../src/p2p/index.ts';
@@ -192,5 +192,64 @@ describe('status and blocks protocols', () => {
     await server.stop();
     await expect(server.requestStatus(client.peerId)).rejects.toMatchObject({ code: 'P2P_NOT_STARTED' });
     await expect(server.publishTx(bytes('x'))).rejects.toMatchObject({ code: 'P2P_NOT_STARTED' });
+  });
+});
+
+describe('txs protocol (compact-proposal fetch)', () => {
+  const id = (n: number) => new Uint8Array(32).fill(n);
+  const tx = (n: number, size = 100) => new Uint8Array(size).fill(n);
+
+  async function pair(provider: (ids: Uint8Array[], maxBytes: number) => Uint8Array[], serverExtra = {}) {
+    const keys = testKeys('rr-txs', 2);
+    const server = await startNode(keys[0], keys, [], { maxTxsResponseBytes: 1000, ...serverExtra }, { txsProvider: provider });
+    const client = await startNode(keys[1], keys, [addr(server)]);
+    await waitFor(() => client.connectedPeers().length === 1, 'client to connect');
+    return { server, client };
+  }
+
+  it('round trip; the server sends at most as many txs as ids and stays within its byte budget', async () => {
+    const seen: number[][] = [];
+    const { server, client } = await pair((ids) => {
+      seen.push(ids.map((x) => x[0]));
+      // a provider that returns too many: the server cuts to the count and the budget
+      return [...ids.map((x) => tx(x[0])), tx(99), tx(98)];
+    });
+    const got = await client.requestTxs(server.peerId, [id(1), id(2)]);
+    expect(got.map((t) => t[0])).toEqual([1, 2]);
+    expect(seen).toEqual([[1, 2]]);
+    // 1000 bytes: 9 txs of 100 (+8 framing each), not 20
+    const many = await client.requestTxs(server.peerId, Array.from({ length: 20 }, (_, i) => id(i + 1)));
+    expect(many).toHaveLength(9);
+    expect(client.getCounters().requestsSent.txs).toBe(2);
+    expect(server.getCounters().requestsServed.txs).toBe(2);
+  });
+
+  it('the client refuses to ask for no ids, too many, or ids that are not 32 bytes; a malformed request gets invalidRequest', async () => {
+    const { server, client } = await pair((ids) => ids.map(() => tx(1)));
+    await expect(client.requestTxs(server.peerId, [])).rejects.toMatchObject({ code: 'P2P_BAD_REQUEST' });
+    await expect(client.requestTxs(server.peerId, [new Uint8Array(31)])).rejects.toMatchObject({ code: 'P2P_BAD_REQUEST' });
+    await expect(client.requestTxs(server.peerId, Array.from({ length: 8193 }, () => id(1)))).rejects.toMatchObject({ code: 'P2P_BAD_REQUEST' });
+    const frame = await rawRequest(client, server, `/edgechain/p2p-test/txs/1`, TxsRequestCodec.encode({ ids: [new Uint8Array(5)] }));
+    expect(frame[0]).toBe(ResultCode.invalidRequest);
+  });
+
+  it('a peer answering with more txs than asked, or more bytes than the client takes, is a bad response', async () => {
+    const { server, client } = await pair(() => []);
+    const proto = '/edgechain/p2p-test/txs/1';
+    // replace the honest handler with one that answers whatever we like
+    let answer: Uint8Array = new Uint8Array(0);
+    await server.libp2p.unhandle(proto);
+    await server.libp2p.handle(proto, async (stream) => {
+      const lp = lpStream(stream, { maxDataLength: 1 << 26 });
+      await lp.read();
+      await lp.write(answer);
+      await stream.close();
+    });
+    answer = new Uint8Array([0, ...TxsResponseCodec.encode({ txs: [tx(1), tx(2), tx(3)] })]);
+    await expect(client.requestTxs(server.peerId, [id(1), id(2)])).rejects.toMatchObject({ code: 'P2P_BAD_RESPONSE' });
+    // over the client's own maxTxsResponseBytes (4 MiB default): the stream is refused, never buffered whole
+    answer = new Uint8Array([0, ...TxsResponseCodec.encode({ txs: [new Uint8Array(5 * 1024 * 1024)] })]);
+    await expect(client.requestTxs(server.peerId, [id(1)])).rejects.toMatchObject({ code: expect.stringMatching(/P2P_REQUEST_FAILED|P2P_BAD_RESPONSE/) });
+    expect(client.getCounters().requestsSentFailed.txs).toBeGreaterThanOrEqual(2);
   });
 });

@@ -42,7 +42,7 @@ describe('PBFT simulator: teeth and coverage', () => {
 
   it('every Byzantine kind and every fault family has a scenario in the suites', () => {
     for (const k of BYZ_KINDS) expect(SCENARIO_NAMES).toContain('byz-' + k);
-    for (const s of ['normal', 'lossy', 'partition-minority', 'partition-split', 'partition-leader', 'crash-restart', 'crash-all', 'wal-crash', 'wipe-restart', 'mixed']) expect(SCENARIO_NAMES).toContain(s);
+    for (const s of ['normal', 'lossy', 'partition-minority', 'partition-split', 'partition-leader', 'crash-restart', 'crash-all', 'wal-crash', 'wipe-restart', 'compact-fetch', 'mixed']) expect(SCENARIO_NAMES).toContain(s);
   });
 
   it('a seed replays exactly (same result, event for event)', () => {

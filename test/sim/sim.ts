@@ -12,7 +12,8 @@ import type { EngineInput, EngineOutput, Mutant } from '../../src/consensus/type
 import { describeWalRecord, walRecordHeight } from '../../src/consensus/wal.ts';
 import { amnesicHeightOf, guardDecide, guardItemOf, type GuardState } from '../../src/consensus/guard.ts';
 import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
-import type { Ledger, LedgerOutput } from '../../src/ledger/index.ts';
+import { CompactProposals, type Ledger, type LedgerOutput } from '../../src/ledger/index.ts';
+import { gossipCheck } from '../../src/consensus/gossip.ts';
 import type { TxPool } from '../../src/txpool/pool.ts';
 import { EventQueue, Prng } from './prng.ts';
 import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, nextWorkloadTx, junkTx, simChain, simCompanyKey, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
@@ -24,7 +25,7 @@ import { EvidenceReporter } from '../../src/node/evidence-reporter.ts';
 
 export { SIM_PARAMS, T0 };
 
-export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage', 'lock', 'split', 'sync'] as const;
+export const BYZ_KINDS = ['twins', 'equivocate', 'bad-votes', 'forged', 'non-sealer', 'wrong-block', 'future', 'silent', 'garbage', 'lock', 'split', 'sync', 'compact'] as const;
 export type ByzKind = (typeof BYZ_KINDS)[number];
 
 export interface NetModel {
@@ -125,6 +126,13 @@ export interface SimConfig {
   reportEvidence?: boolean;
   /** Sealer-set changes by governance during the run. */
   gov?: GovPlan;
+  /**
+   * Tx gossip loss: each workload tx misses each node's pool with this probability while the
+   * faults are active (a compact proposal's receiver must then fetch it). Default 0.
+   */
+  txLoss?: number;
+  /** Every node sends its proposals whole (no compact proposals): the fallback, and the figures before them. */
+  fullProposals?: boolean;
 }
 
 export interface SimResult {
@@ -176,6 +184,8 @@ interface SimNode {
   /** While up: the real ledger over the disk, with a fresh pool and engine per start. */
   ledger: Ledger | null;
   pool: TxPool | null;
+  /** While up: compact proposals over its pool (src/ledger/compact.ts), as the node's. */
+  compact: CompactProposals | null;
   /** The ledger asked for a 'work' input (see Ledger onWork). */
   wake: boolean;
   /** reportEvidence: the node's evidence reporter (new per start, like the pool), and its calls waiting for the step to end. */
@@ -197,6 +207,9 @@ type Ev =
   | { k: 'restart'; node: number }
   | { k: 'sync'; node: number; blocks: { bytes: Uint8Array; cert: CommitCertificate }[] }
   | { k: 'tick'; node: number }
+  /** A compact proposal's missing txs: ask peers[attempt] (the sender first), until the deadline. */
+  | { k: 'fetch'; node: number; c: CompactProposals; key: string; ids: Uint8Array[]; peers: number[]; attempt: number; deadline: number }
+  | { k: 'fetched'; node: number; c: CompactProposals; key: string; txs: Uint8Array[]; peers: number[]; attempt: number; deadline: number }
   | { k: 'heal' };
 
 const sealerKeys = new Map<string, KeyPair>();
@@ -221,6 +234,8 @@ export class Simulation {
   readonly cfg: SimConfig;
   readonly rng: Prng;
   private readonly timerRng: Prng;
+  /** Tx gossip loss and the tx fetches of compact proposals (a stream of their own). */
+  private readonly fetchRng: Prng;
   readonly sealers: SealerSet;
   readonly nodes: SimNode[] = [];
   readonly verifyFn: VerifyFn;
@@ -251,6 +266,7 @@ export class Simulation {
     this.rng = Prng.from(cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.timerRng = Prng.from('timer', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.evidenceRng = Prng.from('evidence', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
+    this.fetchRng = Prng.from('fetch', cfg.scenario, cfg.n, cfg.seed, cfg.mutant ?? '');
     this.sealers = simSealers(cfg.n);
     this.verifyFn = cfg.realVerify ? realVerify : memoVerify;
     this.genesisHash = simChain(cfg.n, !!cfg.gov).block0Hash;
@@ -271,6 +287,7 @@ export class Simulation {
       disk: newDisk(cfg.n, !!cfg.gov),
       ledger: null,
       pool: null,
+      compact: null,
       wake: false,
       reporter: null,
       afterStep: [],
@@ -455,7 +472,19 @@ export class Simulation {
     switch (e.k) {
       case 'deliver': {
         const nd = this.nodes[e.to];
-        if (nd.up && nd.engine) this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes: e.bytes });
+        if (nd.up && nd.engine) this.receive(nd, e.bytes);
+        break;
+      }
+      case 'fetch':
+        this.fetchStep(e);
+        break;
+      case 'fetched': {
+        const nd = this.nodes[e.node];
+        if (!nd.up || nd.compact !== e.c) break;
+        const r = e.c.supply(e.key, e.txs);
+        if (r.type === 'ready') this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes: r.bytes, block: r.block });
+        else if (r.type === 'missing') this.q.push(this.t, { k: 'fetch', node: nd.id, c: e.c, key: e.key, ids: r.ids, peers: e.peers, attempt: r.useful > 0 ? e.attempt : e.attempt + 1, deadline: e.deadline });
+        else if (r.type === 'invalid') this.fault('compact-invalid');
         break;
       }
       case 'timer': {
@@ -475,6 +504,10 @@ export class Simulation {
       case 'pool': {
         const nd = this.nodes[e.node];
         if (!nd.up || !nd.ledger || !nd.pool) break;
+        if (!e.junk && !e.gov && !e.bytes && this.cfg.txLoss && this.faulty() && this.fetchRng.chance(this.cfg.txLoss)) {
+          this.fault('tx-lost');
+          break;
+        }
         nd.pool.add(e.bytes ?? (e.gov ? this.govTxs[e.i] : e.junk ? junkTx(e.i) : workloadTx(e.i)));
         if (nd.wake) this.drive(nd, nd.ledger.workInput());
         break;
@@ -534,6 +567,9 @@ export class Simulation {
     });
     nd.ledger = parts.ledger;
     nd.pool = parts.pool;
+    // as the node: only the leader's proposals of heights not yet decided are rebuilt and fetched for
+    const wanted = (h: number, v: number, sender: number) => !!nd.engine && h >= nd.engine.status().height && this.setAt(h).leaderIndex(h, v) === sender;
+    nd.compact = new CompactProposals({ chainId: SIM_CHAIN_ID, params: this.cfg.params, wanted }, parts.pool);
     nd.engine = parts.engine;
     nd.afterStep = [];
     nd.reporter =
@@ -548,7 +584,7 @@ export class Simulation {
             gossip: (tx) => {
               for (const other of this.nodes) if (other.id !== nd.id) this.q.push(this.t + this.evidenceRng.int(1, 30), { k: 'pool', node: other.id, i: -1, bytes: tx.bytes });
             },
-            sealersAt: () => this.sealers,
+            sealersAt: (h) => this.setAt(h),
           })
         : null;
     // a restarted node's pool is empty, as a real node's: clients re-send their txs to it
@@ -569,6 +605,7 @@ export class Simulation {
     nd.ledger?.close(); // the pending execution is lost with the process; the committed state is the disk
     nd.ledger = null;
     nd.pool = null;
+    nd.compact = null;
     nd.engine = null;
     nd.reporter = null;
     nd.afterStep = [];
@@ -636,7 +673,7 @@ export class Simulation {
             if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
             const toNodes = to === null ? null : this.cfg.gov && o.type === 'send' ? this.nodesOfKey(o.toKey) : this.nodesOfSealer(to);
             if (nd.byz) this.byzSend(nd, o.bytes, to, toNodes);
-            else this.send(nd.id, o.bytes, toNodes, o.kind, o.view);
+            else this.send(nd.id, this.wire(nd, o.bytes, o.kind), toNodes, o.kind, o.view);
             break;
           }
           case 'finalized':
@@ -685,6 +722,81 @@ export class Simulation {
   private nodesOfKey(key: Uint8Array): number[] {
     const hex = toHex(key);
     return this.nodes.filter((nd) => nd.key && toHex(nd.key.publicKey) === hex).map((nd) => nd.id);
+  }
+
+  /** What an honest node puts on the wire: its proposals compact (header + tx ids), as the node does. */
+  private wire(nd: SimNode, bytes: Uint8Array, kind: string): Uint8Array {
+    if (this.cfg.fullProposals || !nd.compact) return bytes;
+    return nd.compact.compact(bytes, kind as Parameters<CompactProposals['compact']>[1]);
+  }
+
+  /**
+   * A message arrives, as at the node's gossip boundary (node/proposals.ts): a compact proposal
+   * that passes the boundary check is rebuilt from the pool, or waits while its missing txs are
+   * fetched through the simulated network; everything else goes to the engine as it is.
+   */
+  private receive(nd: SimNode, bytes: Uint8Array): void {
+    const c = nd.compact!;
+    const env = ConsensusMessageCodec.decode(bytes);
+    if (!env.ok || !env.value.compact || !gossipCheck(bytes, { chainId: SIM_CHAIN_ID, sealersAt: (h) => this.setAt(h), verify: this.verifyFn }).ok) {
+      return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes });
+    }
+    const x = c.expand(bytes, env.value);
+    if (x.type === 'ready') return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes, block: x.block });
+    if (x.type === 'invalid') return this.fault('compact-invalid');
+    if (x.type === 'full' || !x.fresh) return;
+    this.fault('tx-fetch');
+    const senders = this.nodesOfSealer(x.sender).filter((id) => id !== nd.id);
+    const rest = this.fetchRng.shuffle(this.others(nd).filter((id) => !senders.includes(id)));
+    const deadline = this.t + Math.max(300, Math.round(this.cfg.params.viewTimeoutMs * 1.5));
+    this.fetchStep({ k: 'fetch', node: nd.id, c, key: x.key, ids: x.ids, peers: [...senders, ...rest], attempt: 0, deadline });
+  }
+
+  /** One fetch request: to peers[attempt] through the network model (lost: the next peer after a timeout), answered from its pool or recent blocks. */
+  private fetchStep(e: Extract<Ev, { k: 'fetch' }>): void {
+    const nd = this.nodes[e.node];
+    if (!nd.up || nd.compact !== e.c) return;
+    // the txs may have reached the pool meanwhile (the node looks again while it waits)
+    const again = e.c.recheck(e.key);
+    if (again.type === 'ready') return this.drive(nd, { type: 'message', now: this.t + nd.skew, bytes: again.bytes, block: again.block });
+    if (again.type !== 'missing') return;
+    e = { ...e, ids: again.ids };
+    if (e.attempt >= e.peers.length || this.t >= e.deadline) {
+      this.fault('fetch-abandoned');
+      return e.c.abandon(e.key);
+    }
+    const net = this.faulty() ? this.cfg.net : this.cfg.calm;
+    const peer = this.nodes[e.peers[e.attempt]];
+    const next = { ...e, attempt: e.attempt + 1 };
+    const FETCH_TIMEOUT = 200;
+    this.messages++;
+    this.bytes += 35 * e.ids.length;
+    if (!peer.up || !peer.compact || this.blocked(nd.id, peer.id) || this.fetchRng.chance(net.drop) || this.fetchRng.chance(net.drop)) {
+      this.fault('fetch-lost');
+      this.q.push(Math.min(e.deadline, this.t + FETCH_TIMEOUT), { ...next, k: 'fetch' });
+      return;
+    }
+    const txs = peer.byz === 'compact' ? this.byzServe(peer, e.ids) : peer.compact.serve(e.ids, 4 << 20);
+    this.bytes += txs.reduce((a, t) => a + t.length + 3, 0);
+    const rtt = 2 * net.delayMin + this.fetchRng.exp(2 * net.delayMean);
+    this.q.push(this.t + rtt, { k: 'fetched', node: nd.id, c: e.c, key: e.key, txs, peers: e.peers, attempt: e.attempt, deadline: e.deadline });
+  }
+
+  /** A Byzantine fetch server: short answers, txs nobody asked for, undecodable bytes, too many entries. */
+  private byzServe(peer: SimNode, ids: Uint8Array[]): Uint8Array[] {
+    this.fault('byzantine');
+    const r = this.fetchRng;
+    const honest = peer.compact!.serve(ids, 4 << 20);
+    switch (r.int(0, 3)) {
+      case 0:
+        return honest.slice(0, Math.floor(honest.length / 2)); // short
+      case 1:
+        return ids.map((_, i) => workloadTx(r.int(0, 40) + i).bytes); // the wrong txs
+      case 2:
+        return [r.bytes(r.int(1, 200)), ...honest.slice(1)]; // garbage in front
+      default:
+        return [...honest, ...honest, ...ids.map(() => r.bytes(64))]; // repeats and more than asked
+    }
   }
 
   private nodesOfSealer(i: number): number[] {
@@ -970,6 +1082,36 @@ export class Simulation {
             this.send(nd.id, bytes, targets.filter((id) => !a.halfB.has(id)));
             this.send(nd.id, altVote, targets.filter((id) => a.halfB.has(id)));
             return;
+          }
+        }
+        return this.send(nd.id, bytes, targets);
+      }
+      case 'compact': {
+        // its proposals go out compact, in turn: listing a tx id nobody holds; a block with a
+        // badly signed tx (its id is real, only this sealer serves it); or honest ids while its
+        // fetch server answers wrong (byzServe)
+        if ((pos.kind === 'prePrepare' || pos.kind === 'newView') && e.value.block.length > 0) {
+          const blk = this.blockOf(e.value.block);
+          if (blk && (pos.kind === 'prePrepare' || blk.header.view === pos.view)) {
+            const mode = st.counter++ % 3;
+            let out: Uint8Array;
+            if (mode === 1) {
+              const alt = this.alternative(nd, blk, 'tx');
+              const altP: ConsensusPayload = pos.kind === 'prePrepare' ? { prePrepare: { ...p.value.prePrepare!, blockHash: alt.hash } } : { newView: { ...p.value.newView!, blockHash: alt.hash } };
+              out = nd.compact!.compact(this.signAs(nd.key, nd.sealer, altP, alt.bytes), pos.kind);
+            } else {
+              out = nd.compact!.compact(bytes, pos.kind);
+              if (mode === 0) {
+                const c = ConsensusMessageCodec.decode(out);
+                if (c.ok && c.value.compact) {
+                  const ids = [...c.value.compact.txIds];
+                  ids[this.rng.int(0, ids.length - 1)] = this.rng.bytes(32);
+                  out = ConsensusMessageCodec.encode({ ...c.value, compact: { header: c.value.compact.header, txIds: ids } });
+                }
+              }
+            }
+            this.fault('byzantine');
+            return this.send(nd.id, out, targets);
           }
         }
         return this.send(nd.id, bytes, targets);

@@ -38,6 +38,17 @@ describe('gossip tx admission', () => {
     expect(events).toEqual(['t1', 't2', 'consensus', 't3', 't4', 't5']);
   });
 
+  it('lists the txs still waiting, oldest first, bounded (what a compact proposal looks at)', async () => {
+    const { a } = admission({ sliceTxs: 2 });
+    const done = Promise.all([a.enqueue(['t1', 't2', 't3'].map(tx)), a.enqueue(['t4'].map(tx))]);
+    expect([...a.waiting()].map(name)).toEqual(['t1', 't2', 't3', 't4']);
+    expect([...a.waiting(2)].map(name)).toEqual(['t1', 't2']);
+    await new Promise((r) => setImmediate(r));
+    expect([...a.waiting()].map(name)).toEqual(['t3', 't4']); // the first slice was admitted
+    await done;
+    expect([...a.waiting()]).toEqual([]);
+  });
+
   it('is bounded: a batch that would exceed the backlog limit is ignored at once and counted', async () => {
     const { a, admitted } = admission({ maxQueuedTxs: 3 });
     const first = a.enqueue([tx('a'), tx('b')]);
