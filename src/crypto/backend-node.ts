@@ -31,6 +31,14 @@ export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
+/**
+ * SHA-256 of one input as a binary string (one char per byte, 0–255). About 3× cheaper than a
+ * Uint8Array digest here: no Buffer is allocated (the state tree's node hashes, src/state/smt.ts).
+ */
+export function sha256Binary(data: Uint8Array): string {
+  return oneShot('sha256', data, 'binary');
+}
+
 // DER prefixes that wrap a raw 32-byte Ed25519 seed / public key for OpenSSL.
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');

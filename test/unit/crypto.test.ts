@@ -7,6 +7,8 @@ import {
   sha256, sha256Noble, sign, verify, noble, keyPairFromSecret, keyPairFromLabel, generateKeyPair,
   addressOf, parseAddress, merkleRoot, writeKeyFile, readKeyFile, parseKeyFile, unsafeKeyFileMode, DEMO_KEY_NOTE,
 } from '../../src/crypto/index.ts';
+import { binaryToBytes, sha256Bin, writeBinary } from '../../src/crypto/hash.ts';
+import * as nobleBackend from '../../src/crypto/backend-noble.ts';
 import { toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
 import { EdgeError } from '../../src/util/errors.ts';
 
@@ -15,6 +17,19 @@ const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 describe('hashing', () => {
   it('node:crypto and noble SHA-256 agree', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (d) => toHex(sha256(d)) === toHex(sha256Noble(d))));
+  });
+  it('the binary-string digest (both backends) is the digest, one char per byte; it round-trips through bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(8), (d, off) => {
+        const s = sha256Bin(d);
+        expect(s).toHaveLength(32);
+        expect(nobleBackend.sha256Binary(d)).toBe(s);
+        expect(toHex(binaryToBytes(s))).toBe(toHex(sha256(d)));
+        const buf = new Uint8Array(40);
+        writeBinary(buf, s, off);
+        expect(toHex(buf.subarray(off, off + 32))).toBe(toHex(sha256(d)));
+      }),
+    );
   });
   it('hashes the concatenation of its parts', () => {
     expect(toHex(sha256(utf8('ab'), utf8('c')))).toBe(toHex(sha256(utf8('abc'))));
