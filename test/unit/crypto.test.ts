@@ -9,7 +9,8 @@ import {
 } from '../../src/crypto/index.ts';
 import { binaryToBytes, sha256Bin, writeBinary } from '../../src/crypto/hash.ts';
 import * as nobleBackend from '../../src/crypto/backend-noble.ts';
-import { toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
+import { binaryToHex, toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
+import { txId } from '../../src/chain/tx.ts';
 import { EdgeError } from '../../src/util/errors.ts';
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -28,6 +29,17 @@ describe('hashing', () => {
         const buf = new Uint8Array(40);
         writeBinary(buf, s, off);
         expect(toHex(buf.subarray(off, off + 32))).toBe(toHex(sha256(d)));
+      }),
+    );
+  });
+  it('addresses and tx ids computed from binary digests equal the byte-digest definitions', () => {
+    fc.assert(
+      fc.property(bytes32, fc.uint8Array({ maxLength: 400 }), (pk, bytes) => {
+        expect(addressOf(pk)).toBe(toHex(sha256Noble(pk).subarray(0, 20), true));
+        const id = txId(bytes);
+        expect(toHex(id.hash)).toBe(toHex(sha256Noble(bytes)));
+        expect(id.hashHex).toBe(toHex(sha256Noble(bytes), true));
+        expect(binaryToHex(sha256Bin(bytes))).toBe(toHex(sha256Noble(bytes)));
       }),
     );
   });
