@@ -2,7 +2,7 @@ import { keyPairFromLabel, sign, verify, noble, sha256 } from '../src/crypto/ind
 import { signTx, decodeAndVerifyTx, TxVerifier, DEFAULT_PARAMS, type SignedTx } from '../src/chain/index.ts';
 import { utf8 } from '../src/util/bytes.ts';
 import { TxPool } from '../src/txpool/pool.ts';
-import { ed25519VerifyCpuUs, measureRate, threadCpuUs } from './lib.ts';
+import { ed25519VerifyCpuUs, measureRate, processCpuUs } from './lib.ts';
 
 /** Signature, hashing and tx-admission throughput on one core. */
 export async function run(opts: { quick: boolean }): Promise<Record<string, number>> {
@@ -47,7 +47,7 @@ export async function run(opts: { quick: boolean }): Promise<Record<string, numb
  * through the node's path (TxPool.add: hash, decode with the canonical checks, nonce
  * bookkeeping, signature). Three figures: with the signature check (a fresh verifier), without
  * it (a verifier that already holds every tx: all the rest of admission), and the same 5,000
- * bytes again (duplicates, as gossip brings them). Median of several passes, thread CPU time,
+ * bytes again (duplicates, as gossip brings them). Median of several passes, process CPU time (GC helpers included),
  * and in units of one Ed25519 verification measured in the same run.
  */
 function admissionFigures(quick: boolean, ed25519Us: number): Record<string, number> {
@@ -61,9 +61,9 @@ function admissionFigures(quick: boolean, ed25519Us: number): Record<string, num
   for (const t of txs) warm.verify(t);
   const listener = { added() {}, removed() {}, promoted() {} };
   const perTx = (f: () => void): number => {
-    const t0 = threadCpuUs();
+    const t0 = processCpuUs();
     f();
-    return (threadCpuUs() - t0) / bytes.length;
+    return (processCpuUs() - t0) / bytes.length;
   };
   const fresh: number[] = [];
   const dup: number[] = [];

@@ -22,7 +22,7 @@ import {
   type IndexedNode,
   type MatchQuery,
 } from '../src/state/index.ts';
-import { ed25519VerifyCpuUs, percentile, threadCpuUs } from './lib.ts';
+import { ed25519VerifyCpuUs, percentile, processCpuUs } from './lib.ts';
 import { applyWrites, buildTree, rootOf } from '../src/state/auth.ts';
 import { mulberry32 as prng } from '../test/sim/prng.ts';
 
@@ -182,17 +182,17 @@ async function execFigures(quick: boolean, out: Record<string, number>): Promise
   let matched = 0;
   for (let b = 0; b < blocks; b++) {
     const s = process.hrtime.bigint();
-    const c = threadCpuUs();
+    const c = processCpuUs();
     const res = ws.execute({ height: b + 1, timestamp: 0, proposer: '0x' + '00'.repeat(20) }, txBlocks[b]);
     if (!res.ok) throw res.error;
     ws.commit();
-    const cpu = threadCpuUs() - c;
+    const cpu = processCpuUs() - c;
     const e = process.hrtime.bigint() - s;
     // the authenticated tree's share: the same block's write set applied again to the tree before it
-    const t = threadCpuUs();
+    const t = processCpuUs();
     tree = applyWrites(tree, res.value.writes);
     const root = rootOf(tree);
-    const treeCpu = threadCpuUs() - t;
+    const treeCpu = processCpuUs() - t;
     if (toHexRoot(root) !== toHexRoot(res.value.stateRoot)) throw new Error('tree update disagrees with the execution');
     if (b > 0) {
       ns += e; // first block is warm-up
