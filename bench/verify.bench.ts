@@ -42,7 +42,8 @@ function entriesFor(n: number): [Uint8Array, Uint8Array][] {
   }
   for (const k of deviceKeys) {
     const a = fromHex(k.address)!;
-    entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 0, role: 0 })]);
+    // funded: an EdgeMatch pays for its lease (issue 13); an unfunded device's match fails with INSUFFICIENT_FUNDS
+    entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 1e12, role: 0 })]);
     entries.push([deviceKey(a), StateDeviceCodec.encode({ info: k.address, registeredAt: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(k.address))), StateDeviceInfoCodec.encode({ device: a })]);
   }
