@@ -22,6 +22,16 @@ export function binaryToBytes(s: string): Uint8Array {
   return out;
 }
 
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** A binary string of bytes (one char per byte): a flat string, as the state tree keeps its paths. */
+export function bytesToBinary(b: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.prototype.latin1Slice.call(b, 0, b.length);
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
 /** Writes a binary string's bytes into `buf` at `offset`. */
 export function writeBinary(buf: Uint8Array, s: string, offset: number): void {
   for (let i = 0; i < s.length; i++) buf[offset + i] = s.charCodeAt(i);

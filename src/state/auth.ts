@@ -1,7 +1,7 @@
 import { StateEdgeNodeCodec } from '../codec/state.ts';
 import { KeyPrefix, nodeIdOfKey } from '../domain/keys.ts';
 import type { StateWrite } from '../domain/table.ts';
-import { binaryToBytes, sha256Bin } from '../crypto/hash.ts';
+import { binaryToBytes, bytesToBinary, sha256Bin } from '../crypto/hash.ts';
 import { comparePaths, hashBin, indexLeaf, indexPath, recordLeaf, smtBuild, smtDelete, smtGet, smtPut, smtUpdate, typeIndexKey, type SmtChange, type SmtLeaf, type SmtNode } from './smt.ts';
 
 /**
@@ -37,7 +37,7 @@ function changesOf(root: SmtNode | null, writes: readonly StateWrite[]): SmtChan
     if (id === null) continue;
     const now = nodeTypes(w.value);
     for (const ty of nodeTypes(smtGet(root, leaf.path)?.value ?? null)) {
-      if (!now.includes(ty)) ch.push({ path: indexPath(ty, typeIndexKey(ty, id)), leaf: null });
+      if (!now.includes(ty)) ch.push({ path: bytesToBinary(indexPath(ty, typeIndexKey(ty, id))), leaf: null });
     }
     for (const ty of now) {
       const il = indexLeaf(ty, id, w.value!, vh);
@@ -71,7 +71,7 @@ export function applyWritesOneByOne(root: SmtNode | null, writes: readonly State
         const old = nodeTypes(smtGet(t, leaf.path)?.value ?? null);
         const now = nodeTypes(w.value);
         for (const ty of old) {
-          if (!now.includes(ty)) t = smtDelete(t, indexPath(ty, typeIndexKey(ty, id)));
+          if (!now.includes(ty)) t = smtDelete(t, bytesToBinary(indexPath(ty, typeIndexKey(ty, id))));
         }
         for (const ty of now) t = smtPut(t, indexLeaf(ty, id, w.value!, vh));
       }

@@ -1,4 +1,4 @@
-import { binaryToBytes, sha256, sha256Bin, writeBinary, ZERO_HASH } from '../crypto/hash.ts';
+import { binaryToBytes, bytesToBinary, sha256, sha256Bin, writeBinary, ZERO_HASH } from '../crypto/hash.ts';
 import { equalBytes, toHex, utf8 } from '../util/bytes.ts';
 
 /**
@@ -26,7 +26,8 @@ import { equalBytes, toHex, utf8 } from '../util/bytes.ts';
 
 export interface SmtLeaf {
   readonly t: 0;
-  readonly path: Uint8Array;
+  /** The 256-bit path as a binary string (32 chars, one per byte): one heap object, not three. */
+  readonly path: string;
   readonly key: Uint8Array;
   readonly value: Uint8Array;
   /** The leaf hash (binary string). */
@@ -44,6 +45,8 @@ export interface SmtBranch {
 export type SmtNode = SmtLeaf | SmtBranch;
 
 export const bitAt = (path: Uint8Array, d: number): number => (path[d >> 3] >> (7 - (d & 7))) & 1;
+/** bitAt of a path kept as a binary string. */
+const bitOf = (path: string, d: number): number => (path.charCodeAt(d >> 3) >> (7 - (d & 7))) & 1;
 
 // Reused input buffers (hashing is synchronous): one allocation fewer per node hashed.
 const LEAF_IN = new Uint8Array(97);
@@ -67,9 +70,8 @@ export function branchHash(l: Uint8Array, r: Uint8Array): Uint8Array {
 /** The empty subtree's hash as a binary string (32 zero bytes). */
 const ZERO_BIN = '\0'.repeat(32);
 
-/** leafHash with the key and value hashes as binary strings; the result too. */
-function leafHashBin(path: Uint8Array, keyHash: string, valueHash: string): string {
-  LEAF_IN.set(path, 1);
+/** leafHash of the path already in LEAF_IN[1..33), the key and value hashes as binary strings; the result too. */
+function leafHashIn(keyHash: string, valueHash: string): string {
   writeBinary(LEAF_IN, keyHash, 33);
   writeBinary(LEAF_IN, valueHash, 65);
   return sha256Bin(LEAF_IN);
@@ -98,32 +100,35 @@ export function hashOf(n: SmtNode | null): Uint8Array {
 
 /** A leaf; `valueHash` (binary string) when already known, e.g. shared with index entries. */
 export function makeLeaf(path: Uint8Array, key: Uint8Array, value: Uint8Array, valueHash?: string): SmtLeaf {
-  return { t: 0, path, key, value, h: leafHashBin(path, sha256Bin(key), valueHash ?? sha256Bin(value)) };
+  LEAF_IN.set(path, 1);
+  return { t: 0, path: bytesToBinary(path), key, value, h: leafHashIn(sha256Bin(key), valueHash ?? sha256Bin(value)) };
 }
 
 /** The leaf of a state record (its path is SHA-256(key) with the top bit cleared: one hash for both). */
 export function recordLeaf(key: Uint8Array, value: Uint8Array, valueHash?: string): SmtLeaf {
   const kh = sha256Bin(key);
-  const path = binaryToBytes(kh);
-  path[0] &= 0x7f;
-  return { t: 0, path, key, value, h: leafHashBin(path, kh, valueHash ?? sha256Bin(value)) };
+  writeBinary(LEAF_IN, kh, 1);
+  LEAF_IN[1] &= 0x7f;
+  const path = bytesToBinary(LEAF_IN.subarray(1, 33));
+  return { t: 0, path, key, value, h: leafHashIn(kh, valueHash ?? sha256Bin(value)) };
 }
 
 /** The leaf of a service-type index entry (its key hash also gives the path). */
 export function indexLeaf(serviceType: string, nodeId: string, value: Uint8Array, valueHash?: string): SmtLeaf {
   const key = typeIndexKey(serviceType, nodeId);
   const kh = sha256Bin(key);
-  const path = typePrefix(serviceType);
-  for (let i = 12; i < 32; i++) path[i] = kh.charCodeAt(i);
-  return { t: 0, path, key, value, h: leafHashBin(path, kh, valueHash ?? sha256Bin(value)) };
+  LEAF_IN.set(typePrefixOf(serviceType).subarray(0, 12), 1);
+  for (let i = 12; i < 32; i++) LEAF_IN[1 + i] = kh.charCodeAt(i);
+  const path = bytesToBinary(LEAF_IN.subarray(1, 33));
+  return { t: 0, path, key, value, h: leafHashIn(kh, valueHash ?? sha256Bin(value)) };
 }
 
 const branch = (l: SmtNode | null, r: SmtNode | null): SmtBranch => ({ t: 1, l, r, h: undefined });
 
 /** Two leaves with different paths, under a new subtree at depth d. */
 function split(a: SmtLeaf, b: SmtLeaf, d: number): SmtNode {
-  const ba = bitAt(a.path, d);
-  const bb = bitAt(b.path, d);
+  const ba = bitOf(a.path, d);
+  const bb = bitOf(b.path, d);
   if (ba === bb) {
     const c = split(a, b, d + 1);
     return ba ? branch(null, c) : branch(c, null);
@@ -137,20 +142,20 @@ const samePathOtherKey = (a: SmtLeaf, b: SmtLeaf): Error => new Error(`state tre
 export function smtPut(n: SmtNode | null, leaf: SmtLeaf, d = 0): SmtNode {
   if (!n) return leaf;
   if (n.t === 0) {
-    if (equalBytes(n.path, leaf.path)) {
+    if (n.path === leaf.path) {
       if (!equalBytes(n.key, leaf.key)) throw samePathOtherKey(n, leaf);
       return leaf;
     }
     return split(n, leaf, d);
   }
-  return bitAt(leaf.path, d) ? branch(n.l, smtPut(n.r, leaf, d + 1)) : branch(smtPut(n.l, leaf, d + 1), n.r);
+  return bitOf(leaf.path, d) ? branch(n.l, smtPut(n.r, leaf, d + 1)) : branch(smtPut(n.l, leaf, d + 1), n.r);
 }
 
 /** The tree without the leaf at `path` (unchanged if there is none). One-leaf subtrees collapse. */
-export function smtDelete(n: SmtNode | null, path: Uint8Array, d = 0): SmtNode | null {
+export function smtDelete(n: SmtNode | null, path: string, d = 0): SmtNode | null {
   if (!n) return null;
-  if (n.t === 0) return equalBytes(n.path, path) ? null : n;
-  const right = bitAt(path, d) === 1;
+  if (n.t === 0) return n.path === path ? null : n;
+  const right = bitOf(path, d) === 1;
   const l = right ? n.l : smtDelete(n.l, path, d + 1);
   const r = right ? smtDelete(n.r, path, d + 1) : n.r;
   if (l === n.l && r === n.r) return n;
@@ -165,23 +170,22 @@ function join(l: SmtNode | null, r: SmtNode | null): SmtNode | null {
 }
 
 /** The leaf at `path`, or null. */
-export function smtGet(n: SmtNode | null, path: Uint8Array): SmtLeaf | null {
+export function smtGet(n: SmtNode | null, path: string): SmtLeaf | null {
   let d = 0;
-  while (n && n.t === 1) n = bitAt(path, d++) ? n.r : n.l;
-  return n && equalBytes(n.path, path) ? n : null;
+  while (n && n.t === 1) n = bitOf(path, d++) ? n.r : n.l;
+  return n && n.path === path ? n : null;
 }
 
-/** Byte order of two paths (32 bytes each). */
-export function comparePaths(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
+/** Byte order of two paths (binary strings: char order is byte order). */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** First index in [lo, hi) whose bit d is 1 (all entries share the bits above d, sorted by path). */
-function firstOne(items: readonly { path: Uint8Array }[], lo: number, hi: number, d: number): number {
+function firstOne(items: readonly { path: string }[], lo: number, hi: number, d: number): number {
   while (lo < hi) {
     const m = (lo + hi) >> 1;
-    if (bitAt(items[m].path, d)) hi = m;
+    if (bitOf(items[m].path, d)) hi = m;
     else lo = m + 1;
   }
   return lo;
@@ -202,7 +206,8 @@ export function smtBuild(sorted: readonly SmtLeaf[]): SmtNode | null {
 
 /** One change of a batched update: the leaf to set at `path`, or null to delete what is there. */
 export interface SmtChange {
-  readonly path: Uint8Array;
+  /** Binary string, as SmtLeaf.path. */
+  readonly path: string;
   readonly leaf: SmtLeaf | null;
 }
 
@@ -234,7 +239,7 @@ function rebuild(old: SmtLeaf | null, ch: readonly SmtChange[], lo: number, hi: 
   let keepOld = old !== null;
   for (let i = lo; i < hi; i++) {
     const c = ch[i];
-    if (old !== null && keepOld && equalBytes(c.path, old.path)) {
+    if (old !== null && keepOld && c.path === old.path) {
       keepOld = false;
       if (c.leaf !== null) {
         if (!equalBytes(c.leaf.key, old.key)) throw samePathOtherKey(old, c.leaf);
@@ -302,9 +307,10 @@ export interface RangeProof {
   witness: LeafWitness | null;
 }
 
-const witnessOf = (l: SmtLeaf): LeafWitness => ({ path: l.path, keyHash: sha256(l.key), valueHash: sha256(l.value) });
+const witnessOf = (l: SmtLeaf): LeafWitness => ({ path: binaryToBytes(l.path), keyHash: sha256(l.key), valueHash: sha256(l.value) });
 
 export function proveKey(root: SmtNode | null, path: Uint8Array): { proof: KeyProof; leaf: SmtLeaf | null } {
+  const p = bytesToBinary(path);
   const siblings: Uint8Array[] = [];
   let n = root;
   let d = 0;
@@ -313,7 +319,7 @@ export function proveKey(root: SmtNode | null, path: Uint8Array): { proof: KeyPr
     siblings.push(hashOf(b ? n.l : n.r));
     n = b ? n.r : n.l;
   }
-  const found = n && equalBytes(n.path, path) ? n : null;
+  const found = n && n.path === p ? n : null;
   return { proof: { siblings, leaf: n ? witnessOf(n) : null }, leaf: found };
 }
 
@@ -331,7 +337,7 @@ export function proveRange(root: SmtNode | null, prefix: Uint8Array, bits: numbe
     siblings.push(hashOf(b ? n.l : n.r));
     n = b ? n.r : n.l;
   }
-  if (n && n.t === 0 && !hasPrefix(n.path, prefix, bits)) return { siblings, leaves: [], witness: witnessOf(n) };
+  if (n && n.t === 0 && !hasPrefix(binaryToBytes(n.path), prefix, bits)) return { siblings, leaves: [], witness: witnessOf(n) };
   return { siblings, leaves: smtLeaves(n).map((l) => ({ key: l.key, value: l.value })), witness: null };
 }
 
@@ -439,6 +445,11 @@ const prefixCache = new Map<string, Uint8Array>();
 
 /** The 96-bit path prefix of a service type's index entries (top bit set: the upper half); a fresh copy. */
 export function typePrefix(serviceType: string): Uint8Array {
+  return new Uint8Array(typePrefixOf(serviceType));
+}
+
+/** typePrefix's cached array (not to be changed). */
+function typePrefixOf(serviceType: string): Uint8Array {
   let c = prefixCache.get(serviceType);
   if (!c) {
     c = new Uint8Array(32);
@@ -447,7 +458,7 @@ export function typePrefix(serviceType: string): Uint8Array {
     if (prefixCache.size >= 4096) prefixCache.clear();
     prefixCache.set(serviceType, c);
   }
-  return new Uint8Array(c);
+  return c;
 }
 
 /** Index entry key of (service type, node id): 0xF0 ‖ u8 len(type) ‖ type ‖ node id. */

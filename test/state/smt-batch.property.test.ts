@@ -24,6 +24,7 @@ import {
   type StateWrite,
 } from '../../src/state/index.ts';
 import { fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
+import { bytesToBinary } from '../../src/crypto/hash.ts';
 
 /**
  * The batched tree update of a block (smtUpdate / applyWrites, docs/PERFORMANCE.md round 3)
@@ -116,7 +117,7 @@ describe('batched state-tree update', () => {
         let t: SmtNode | null = null;
         for (const p of basePaths) t = smtPut(t, leafOf(p, 0));
         const byPath = new Map<string, SmtChange>();
-        for (const [p, v] of ops) byPath.set(toHex(p), { path: p, leaf: v === null ? null : leafOf(p, v) });
+        for (const [p, v] of ops) byPath.set(toHex(p), { path: bytesToBinary(p), leaf: v === null ? null : leafOf(p, v) });
         const changes = [...byPath.values()].sort((a, b) => comparePaths(a.path, b.path));
         let ref = t;
         for (const c of changes) ref = c.leaf ? smtPut(ref, c.leaf) : smtDelete(ref, c.path);
@@ -136,8 +137,10 @@ describe('batched state-tree update', () => {
     const t = smtPut(smtPut(null, makeLeaf(p, utf8('k1'), utf8('v'))), makeLeaf(q, utf8('k2'), utf8('v')));
     const other = makeLeaf(p, utf8('k3'), utf8('v'));
     expect(() => smtPut(t, other)).toThrow(/have one path/);
-    expect(() => smtUpdate(t, [{ path: p, leaf: other }])).toThrow(/have one path/);
-    expect(() => smtUpdate(t, [{ path: q, leaf: null }, { path: p, leaf: null }])).toThrow(/sorted by path/);
-    expect(() => smtUpdate(t, [{ path: p, leaf: null }, { path: p, leaf: null }])).toThrow(/sorted by path/);
+    const ps = bytesToBinary(p);
+    const qs = bytesToBinary(q);
+    expect(() => smtUpdate(t, [{ path: ps, leaf: other }])).toThrow(/have one path/);
+    expect(() => smtUpdate(t, [{ path: qs, leaf: null }, { path: ps, leaf: null }])).toThrow(/sorted by path/);
+    expect(() => smtUpdate(t, [{ path: ps, leaf: null }, { path: ps, leaf: null }])).toThrow(/sorted by path/);
   });
 });

@@ -7,7 +7,7 @@ import {
   sha256, sha256Noble, sign, verify, noble, keyPairFromSecret, keyPairFromLabel, generateKeyPair,
   addressOf, parseAddress, merkleRoot, writeKeyFile, readKeyFile, parseKeyFile, unsafeKeyFileMode, DEMO_KEY_NOTE,
 } from '../../src/crypto/index.ts';
-import { binaryToBytes, sha256Bin, writeBinary } from '../../src/crypto/hash.ts';
+import { binaryToBytes, bytesToBinary, sha256Bin, writeBinary } from '../../src/crypto/hash.ts';
 import * as nobleBackend from '../../src/crypto/backend-noble.ts';
 import { binaryToHex, toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
 import { txId } from '../../src/chain/tx.ts';
@@ -26,6 +26,8 @@ describe('hashing', () => {
         expect(s).toHaveLength(32);
         expect(nobleBackend.sha256Binary(d)).toBe(s);
         expect(toHex(binaryToBytes(s))).toBe(toHex(sha256(d)));
+        expect(bytesToBinary(binaryToBytes(s))).toBe(s);
+        expect(toHex(binaryToBytes(bytesToBinary(d)))).toBe(toHex(d));
         const buf = new Uint8Array(40);
         writeBinary(buf, s, off);
         expect(toHex(buf.subarray(off, off + 32))).toBe(toHex(sha256(d)));
