@@ -60,3 +60,27 @@ export function percentile(sample: readonly number[], p: number): number {
 export function nowUs(): number {
   return Number(process.hrtime.bigint()) / 1000;
 }
+
+/**
+ * CPU time of this process so far, µs (user + system): the bench's thread and the GC's helper
+ * threads, which do part of every scavenge in parallel (a thread's own time misses them).
+ */
+export function processCpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/**
+ * CPU µs of one OpenSSL Ed25519 verification (process CPU), measured now (the yardstick of
+ * issue 16: costs per tx are also given in units of it, which travel between machines).
+ */
+export async function ed25519VerifyCpuUs(n = 2000): Promise<number> {
+  const { keyPairFromLabel, sign, verify } = await import('../src/crypto/keys.ts');
+  const kp = keyPairFromLabel('bench-yardstick');
+  const msgs = Array.from({ length: 64 }, (_, i) => new TextEncoder().encode('yardstick ' + i + ' '.repeat(120)));
+  const sigs = msgs.map((m) => sign(m, kp.secretKey));
+  for (let i = 0; i < 200; i++) verify(sigs[i & 63], msgs[i & 63], kp.publicKey);
+  const t0 = processCpuUs();
+  for (let i = 0; i < n; i++) if (!verify(sigs[i & 63], msgs[i & 63], kp.publicKey)) throw new Error('yardstick signature does not verify');
+  return (processCpuUs() - t0) / n;
+}

@@ -22,7 +22,8 @@ import {
   type IndexedNode,
   type MatchQuery,
 } from '../src/state/index.ts';
-import { percentile } from './lib.ts';
+import { ed25519VerifyCpuUs, percentile, processCpuUs } from './lib.ts';
+import { applyWrites, buildTree, rootOf } from '../src/state/auth.ts';
 import { mulberry32 as prng } from '../test/sim/prng.ts';
 
 const TYPES = ['video', 'ml', 'storage', 'gpu', 'iot', 'ar', 'db', 'cache'];
@@ -130,6 +131,11 @@ async function matchFigures(quick: boolean, out: Record<string, number>): Promis
  * funded (paid leases: a match locks price × demand × seconds) and allowed many leases.
  */
 export function loadedState(nodes: BNode[], deviceLabels: string[], params: Partial<typeof DEFAULT_PARAMS> = {}): WorldState {
+  return WorldState.load(loadedEntries(nodes, deviceLabels), { height: 0, rules: { chainId: 'bench', params: { ...DEFAULT_PARAMS, maxLeasesPerDevice: 1_000_000, ...params } } });
+}
+
+/** The stored entries of `loadedState`. */
+export function loadedEntries(nodes: BNode[], deviceLabels: string[]): [Uint8Array, Uint8Array][] {
   const company = keyPairFromLabel('bench-company');
   const owner = fromHex(company.address)!;
   const entries: [Uint8Array, Uint8Array][] = [[accountKey(owner), StateAccountCodec.encode({ nonce: 0, balance: 0, role: 2 })]];
@@ -145,7 +151,7 @@ export function loadedState(nodes: BNode[], deviceLabels: string[], params: Part
     entries.push([accountKey(a), StateAccountCodec.encode({ nonce: 0, balance: 1e12, role: 0 })]);
     entries.push([deviceInfoKey(sha256(utf8(d))), StateDeviceInfoCodec.encode({ device: a })]);
   }
-  return WorldState.load(entries, { height: 0, rules: { chainId: 'bench', params: { ...DEFAULT_PARAMS, maxLeasesPerDevice: 1_000_000, ...params } } });
+  return entries;
 }
 
 async function execFigures(quick: boolean, out: Record<string, number>): Promise<void> {
@@ -155,8 +161,9 @@ async function execFigures(quick: boolean, out: Record<string, number>): Promise
   const t0 = process.hrtime.bigint();
   const ws = loadedState(nodes, deviceLabels);
   out[`state.load_${label(n)}_nodes_ms`] = Math.round(Number(process.hrtime.bigint() - t0) / 1e6);
+  let tree = buildTree(loadedEntries(nodes, deviceLabels)); // a second copy, to time the tree update alone
   const keys = deviceLabels.map((d) => keyPairFromLabel(d));
-  const blocks = quick ? 3 : 6;
+  const blocks = quick ? 6 : 8;
   const r = prng(5);
   const loc = makeLocGen('clustered', r);
   const txBlocks: SignedTx[][] = [];
@@ -170,15 +177,27 @@ async function execFigures(quick: boolean, out: Record<string, number>): Promise
   }
   let txs = 0;
   let ns = 0n;
+  let cpuUs = 0;
+  let treeUs = 0;
   let matched = 0;
   for (let b = 0; b < blocks; b++) {
     const s = process.hrtime.bigint();
+    const c = processCpuUs();
     const res = ws.execute({ height: b + 1, timestamp: 0, proposer: '0x' + '00'.repeat(20) }, txBlocks[b]);
     if (!res.ok) throw res.error;
     ws.commit();
+    const cpu = processCpuUs() - c;
     const e = process.hrtime.bigint() - s;
+    // the authenticated tree's share: the same block's write set applied again to the tree before it
+    const t = processCpuUs();
+    tree = applyWrites(tree, res.value.writes);
+    const root = rootOf(tree);
+    const treeCpu = processCpuUs() - t;
+    if (toHexRoot(root) !== toHexRoot(res.value.stateRoot)) throw new Error('tree update disagrees with the execution');
     if (b > 0) {
       ns += e; // first block is warm-up
+      cpuUs += cpu;
+      treeUs += treeCpu;
       txs += txBlocks[b].length;
     }
     matched += res.value.receipts.filter((x) => x.match).length;
@@ -186,7 +205,16 @@ async function execFigures(quick: boolean, out: Record<string, number>): Promise
   if (matched < blocks * 900) throw new Error(`only ${matched} matches`);
   out[`state.exec_edgematch_block_tx_per_s`] = Math.round(txs / (Number(ns) / 1e9));
   out[`state.exec_edgematch_block_ms`] = round2(Number(ns) / 1e6 / (blocks - 1));
+  // CPU per tx, and in units of one Ed25519 verification measured in the same run (issue 16)
+  const ed = await ed25519VerifyCpuUs();
+  out['state.ed25519_verify_cpu_us'] = round2(ed);
+  out['state.exec_cpu_us_per_tx'] = round2(cpuUs / txs);
+  out['state.exec_ed25519_units_per_tx'] = round2(cpuUs / txs / ed);
+  out['state.tree_update_cpu_us_per_tx'] = round2(treeUs / txs);
+  out['state.tree_update_ed25519_units_per_tx'] = round2(treeUs / txs / ed);
 }
+
+const toHexRoot = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 export async function run(opts: { quick: boolean }): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

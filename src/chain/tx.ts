@@ -1,9 +1,9 @@
-import { sha256 } from '../crypto/hash.ts';
+import { binaryToBytes, sha256Bin } from '../crypto/hash.ts';
 import { addressOf, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, type KeyPair } from '../crypto/keys.ts';
 import type { BatchVerifier, VerifyItem } from '../crypto/verify-pool.ts';
 import { TxBodyCodec, TxCodec } from '../codec/chain.ts';
 import type { Tx, TxBody, TxPayload } from '../codec/types.ts';
-import { concatBytes, toHex, utf8 } from '../util/bytes.ts';
+import { binaryToHex, concatBytes, utf8 } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
 import { chainError, type ChainError } from './errors.ts';
 import { checkPayload } from '../kinds/registry.ts';
@@ -62,12 +62,20 @@ export interface TxCheckOptions {
   maxTxBytes: number;
 }
 
+/** A tx's id: SHA-256 of its encoded bytes, and its hex with `0x` (SignedTx.hash, hashHex). */
+export function txId(bytes: Uint8Array): { hash: Uint8Array; hashHex: string } {
+  // one digest, as a binary string: the bytes and the hex both come from it
+  const bin = sha256Bin(bytes);
+  return { hash: binaryToBytes(bin), hashHex: '0x' + binaryToHex(bin) };
+}
+
 /**
  * Decodes untrusted tx bytes and checks everything that does not need state or the
  * signature: size, canonical encoding, chain id, key and signature lengths, field bounds.
  * Never throws. The signature is checked separately (TxVerifier) so it can be cached.
+ * `id`: the bytes' txId when the caller already has it (the pool hashes first to drop known txs).
  */
-export function decodeTx(bytes: Uint8Array, opts: TxCheckOptions): Result<SignedTx, ChainError> {
+export function decodeTx(bytes: Uint8Array, opts: TxCheckOptions, id?: { hash: Uint8Array; hashHex: string }): Result<SignedTx, ChainError> {
   if (!(bytes instanceof Uint8Array)) return err(chainError('TX_MALFORMED', 'tx is not bytes'));
   if (bytes.length > opts.maxTxBytes) return err(chainError('TX_TOO_LARGE', `tx is ${bytes.length} bytes, limit ${opts.maxTxBytes}`, { size: bytes.length }));
   const t = TxCodec.decode(bytes);
@@ -81,8 +89,8 @@ export function decodeTx(bytes: Uint8Array, opts: TxCheckOptions): Result<Signed
   if (body.chainId !== opts.chainId) return err(chainError('TX_WRONG_CHAIN', `chain id "${body.chainId}" is not "${opts.chainId}"`));
   const bad = checkTxFields(body);
   if (bad) return err(chainError('TX_INVALID_FIELD', bad));
-  const hash = sha256(bytes);
-  return ok({ bytes, hash, hashHex: toHex(hash, true), tx, body, sender: addressOf(tx.publicKey) });
+  const { hash, hashHex } = id ?? txId(bytes);
+  return ok({ bytes, hash, hashHex, tx, body, sender: addressOf(tx.publicKey) });
 }
 
 export { checkNodeId } from '../kinds/fields.ts';

@@ -15,6 +15,11 @@ export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
   return h.digest();
 }
 
+/** SHA-256 of one input as a binary string (one char per byte), as the Node backend. */
+export function sha256Binary(data: Uint8Array): string {
+  return String.fromCharCode(...sha256(data));
+}
+
 export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(secretKey);
 }

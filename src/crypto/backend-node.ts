@@ -8,27 +8,41 @@ import { createHash, hash as oneShot, createPrivateKey, createPublicKey, sign as
 export const BACKEND = 'openssl';
 
 export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
-  let d: Buffer;
-  if (parts.length === 1) d = oneShot('sha256', parts[0], 'buffer');
-  else {
-    let n = 0;
-    for (const p of parts) n += p.length;
-    if (n <= 256) {
-      // small inputs (state tree nodes): one-shot hashing of a joined copy beats a Hash object
-      const buf = new Uint8Array(n);
-      let o = 0;
-      for (const p of parts) {
-        buf.set(p, o);
-        o += p.length;
-      }
-      d = oneShot('sha256', buf, 'buffer');
-    } else {
-      const h = createHash('sha256');
-      for (const p of parts) h.update(p);
-      d = h.digest();
+  if (parts.length === 1) return bytesOfBinary(oneShot('sha256', parts[0], 'binary'));
+  let n = 0;
+  for (const p of parts) n += p.length;
+  if (n <= 256) {
+    // small inputs (state tree nodes, ids): one-shot hashing of a joined copy beats a Hash object
+    const buf = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) {
+      buf.set(p, o);
+      o += p.length;
     }
+    return bytesOfBinary(oneShot('sha256', buf, 'binary'));
   }
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  const d = h.digest();
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/**
+ * The digest as a binary string, copied into a fresh Uint8Array: less than half the cost of a
+ * 'buffer' digest (whose Buffer, and the view of it we returned, cost more than the hash).
+ */
+function bytesOfBinary(s: string): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/**
+ * SHA-256 of one input as a binary string (one char per byte, 0–255). About 3× cheaper than a
+ * Uint8Array digest here: no Buffer is allocated (the state tree's node hashes, src/state/smt.ts).
+ */
+export function sha256Binary(data: Uint8Array): string {
+  return oneShot('sha256', data, 'binary');
 }
 
 // DER prefixes that wrap a raw 32-byte Ed25519 seed / public key for OpenSSL.

@@ -1,7 +1,7 @@
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, randomSecret } from '#crypto-backend';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha256 } from './hash.ts';
-import { toHex, fromHex } from '../util/bytes.ts';
+import { sha256, sha256Bin } from './hash.ts';
+import { binaryToHex, fromHex } from '../util/bytes.ts';
 
 /**
  * Ed25519 keys. Signing and verification go through the crypto backend (`#crypto-backend`):
@@ -49,7 +49,7 @@ export function addressBytes(publicKey: Uint8Array): Uint8Array {
 
 /** Address = first 20 bytes of SHA-256(public key), hex with `0x`. */
 export function addressOf(publicKey: Uint8Array): string {
-  return toHex(addressBytes(publicKey), true);
+  return '0x' + binaryToHex(sha256Bin(publicKey).slice(0, ADDRESS_LENGTH));
 }
 
 const ADDRESS_RE = /^0x[0-9a-f]{40}$/;

@@ -1,9 +1,8 @@
 import { StateEdgeNodeCodec } from '../codec/state.ts';
 import { KeyPrefix, nodeIdOfKey } from '../domain/keys.ts';
 import type { StateWrite } from '../domain/table.ts';
-import { compareBytes } from '../util/bytes.ts';
-import { sha256 } from '../crypto/hash.ts';
-import { hashOf, indexLeaf, indexPath, recordLeaf, smtBuild, smtDelete, smtGet, smtPut, typeIndexKey, type SmtLeaf, type SmtNode } from './smt.ts';
+import { binaryToBytes, bytesToBinary, sha256Bin } from '../crypto/hash.ts';
+import { comparePaths, hashBin, indexLeaf, indexPath, recordLeaf, smtBuild, smtDelete, smtGet, smtPut, smtUpdate, typeIndexKey, type SmtChange, type SmtLeaf, type SmtNode } from './smt.ts';
 
 /**
  * The authenticated state: every state record (key → value, as stored) plus, derived from the
@@ -20,12 +19,51 @@ function nodeTypes(value: Uint8Array | null): string[] {
   return d.ok ? d.value.serviceTypes : [];
 }
 
-/** The tree after a block's write set (the input tree is not changed). */
-export function applyWrites(root: SmtNode | null, writes: readonly StateWrite[]): SmtNode | null {
-  let t = root;
+/**
+ * The leaf changes of a block's write set against the tree before it: each record's leaf (or
+ * its deletion) and, for edge-node records, the index entries of the service types it has now
+ * (set) and of those it no longer has (deleted). Write-set keys are distinct, so the tree
+ * before the block holds every record's previous value.
+ */
+function changesOf(root: SmtNode | null, writes: readonly StateWrite[]): SmtChange[] {
+  const ch: SmtChange[] = [];
   for (const w of writes) {
     // the value's hash is shared by the record's leaf and its index entries
-    const vh = w.value ? sha256(w.value) : undefined;
+    const vh = w.value ? sha256Bin(w.value) : undefined;
+    const leaf = recordLeaf(w.key, w.value ?? EMPTY, vh);
+    ch.push({ path: leaf.path, leaf: w.value ? leaf : null });
+    if (w.key[0] !== KeyPrefix.NODE) continue;
+    const id = nodeIdOfKey(w.key);
+    if (id === null) continue;
+    const now = nodeTypes(w.value);
+    for (const ty of nodeTypes(smtGet(root, leaf.path)?.value ?? null)) {
+      if (!now.includes(ty)) ch.push({ path: bytesToBinary(indexPath(ty, typeIndexKey(ty, id))), leaf: null });
+    }
+    for (const ty of now) {
+      const il = indexLeaf(ty, id, w.value!, vh);
+      ch.push({ path: il.path, leaf: il });
+    }
+  }
+  ch.sort((a, b) => comparePaths(a.path, b.path));
+  for (let i = 1; i < ch.length; i++) {
+    if (comparePaths(ch[i - 1].path, ch[i].path) === 0) throw new Error('state tree: two keys have one path');
+  }
+  return ch;
+}
+
+/** The tree after a block's write set (the input tree is not changed): one batched update. */
+export function applyWrites(root: SmtNode | null, writes: readonly StateWrite[]): SmtNode | null {
+  return smtUpdate(root, changesOf(root, writes));
+}
+
+/**
+ * The same tree, one write at a time (smtPut/smtDelete per leaf): the reference `applyWrites`
+ * is tested against (test/state/smt-batch.property.test.ts), and its cost before round 3.
+ */
+export function applyWritesOneByOne(root: SmtNode | null, writes: readonly StateWrite[]): SmtNode | null {
+  let t = root;
+  for (const w of writes) {
+    const vh = w.value ? sha256Bin(w.value) : undefined;
     const leaf = recordLeaf(w.key, w.value ?? EMPTY, vh);
     if (w.key[0] === KeyPrefix.NODE) {
       const id = nodeIdOfKey(w.key);
@@ -33,7 +71,7 @@ export function applyWrites(root: SmtNode | null, writes: readonly StateWrite[])
         const old = nodeTypes(smtGet(t, leaf.path)?.value ?? null);
         const now = nodeTypes(w.value);
         for (const ty of old) {
-          if (!now.includes(ty)) t = smtDelete(t, indexPath(ty, typeIndexKey(ty, id)));
+          if (!now.includes(ty)) t = smtDelete(t, bytesToBinary(indexPath(ty, typeIndexKey(ty, id))));
         }
         for (const ty of now) t = smtPut(t, indexLeaf(ty, id, w.value!, vh));
       }
@@ -49,7 +87,7 @@ const EMPTY = new Uint8Array(0);
 export function buildTree(entries: Iterable<readonly [Uint8Array, Uint8Array]>): SmtNode | null {
   const leaves: SmtLeaf[] = [];
   for (const [key, value] of entries) {
-    const vh = sha256(value);
+    const vh = sha256Bin(value);
     leaves.push(recordLeaf(key, value, vh));
     if (key[0] === KeyPrefix.NODE) {
       const id = nodeIdOfKey(key);
@@ -57,11 +95,12 @@ export function buildTree(entries: Iterable<readonly [Uint8Array, Uint8Array]>):
       for (const ty of nodeTypes(value)) leaves.push(indexLeaf(ty, id, value, vh));
     }
   }
-  leaves.sort((a, b) => compareBytes(a.path, b.path));
+  leaves.sort((a, b) => comparePaths(a.path, b.path));
   for (let i = 1; i < leaves.length; i++) {
-    if (compareBytes(leaves[i - 1].path, leaves[i].path) === 0) throw new Error('state tree: two keys have one path');
+    if (comparePaths(leaves[i - 1].path, leaves[i].path) === 0) throw new Error('state tree: two keys have one path');
   }
   return smtBuild(leaves);
 }
 
-export const rootOf = (t: SmtNode | null): Uint8Array => hashOf(t);
+/** The root hash of a tree (32 zero bytes for the empty state). */
+export const rootOf = (t: SmtNode | null): Uint8Array => binaryToBytes(hashBin(t));

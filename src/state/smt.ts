@@ -1,4 +1,4 @@
-import { sha256, ZERO_HASH } from '../crypto/hash.ts';
+import { binaryToBytes, bytesToBinary, sha256, sha256Bin, writeBinary, ZERO_HASH } from '../crypto/hash.ts';
 import { equalBytes, toHex, utf8 } from '../util/bytes.ts';
 
 /**
@@ -12,41 +12,47 @@ import { equalBytes, toHex, utf8 } from '../util/bytes.ts';
  *   down to depth 256), an empty subtree is 32 zero bytes. The root hash is therefore a
  *   function of the set of (key, value) leaves only, not of the order they were inserted in.
  *
- * Nodes are immutable (every update copies the path from the root), so a root of an earlier
- * height stays valid and provable as long as it is kept (WorldState keeps a window of them).
- * Branch hashes are computed lazily and cached.
+ * Nodes are immutable (an update copies the paths from the root to what changed), so a root of
+ * an earlier height stays valid and provable as long as it is kept (WorldState keeps a window
+ * of them). A leaf's hash is computed when the leaf is made; a branch's lazily, once, and
+ * cached. Inside the tree hashes are binary strings (one char per byte, `sha256Bin`): in Node
+ * that costs a third of a Uint8Array digest; `hashOf` gives the bytes.
+ *
+ * A block's writes go in with `smtUpdate` (docs/PERFORMANCE.md, round 3): all changes at once,
+ * sorted by path, so every branch on a changed path is made once and hashed once per block,
+ * whatever the number of writes below it. `smtPut`/`smtDelete` change one leaf (the reference
+ * the batched update is tested against).
  */
 
 export interface SmtLeaf {
   readonly t: 0;
-  readonly path: Uint8Array;
+  /** The 256-bit path as a binary string (32 chars, one per byte): one heap object, not three. */
+  readonly path: string;
   readonly key: Uint8Array;
   readonly value: Uint8Array;
-  /** SHA-256(key) and SHA-256(value) when already known (saves hashing them again). */
-  readonly kh?: Uint8Array;
-  readonly vh?: Uint8Array;
-  h?: Uint8Array;
+  /** The leaf hash (binary string). */
+  readonly h: string;
 }
 
 export interface SmtBranch {
   readonly t: 1;
   readonly l: SmtNode | null;
   readonly r: SmtNode | null;
-  h?: Uint8Array;
+  /** The branch hash (binary string), once computed. */
+  h: string | undefined;
 }
 
 export type SmtNode = SmtLeaf | SmtBranch;
 
-const LEAF_TAG = new Uint8Array([0]);
-const BRANCH_TAG = new Uint8Array([1]);
-
 export const bitAt = (path: Uint8Array, d: number): number => (path[d >> 3] >> (7 - (d & 7))) & 1;
+/** bitAt of a path kept as a binary string. */
+const bitOf = (path: string, d: number): number => (path.charCodeAt(d >> 3) >> (7 - (d & 7))) & 1;
 
 // Reused input buffers (hashing is synchronous): one allocation fewer per node hashed.
 const LEAF_IN = new Uint8Array(97);
 const BRANCH_IN = new Uint8Array(65);
-LEAF_IN[0] = LEAF_TAG[0];
-BRANCH_IN[0] = BRANCH_TAG[0];
+LEAF_IN[0] = 0;
+BRANCH_IN[0] = 1;
 
 export function leafHash(path: Uint8Array, keyHash: Uint8Array, valueHash: Uint8Array): Uint8Array {
   LEAF_IN.set(path, 1);
@@ -61,40 +67,68 @@ export function branchHash(l: Uint8Array, r: Uint8Array): Uint8Array {
   return sha256(BRANCH_IN);
 }
 
+/** The empty subtree's hash as a binary string (32 zero bytes). */
+const ZERO_BIN = '\0'.repeat(32);
+
+/** leafHash of the path already in LEAF_IN[1..33), the key and value hashes as binary strings; the result too. */
+function leafHashIn(keyHash: string, valueHash: string): string {
+  writeBinary(LEAF_IN, keyHash, 33);
+  writeBinary(LEAF_IN, valueHash, 65);
+  return sha256Bin(LEAF_IN);
+}
+
+function branchHashBin(l: string, r: string): string {
+  writeBinary(BRANCH_IN, l, 1);
+  writeBinary(BRANCH_IN, r, 33);
+  return sha256Bin(BRANCH_IN);
+}
+
+/** A node's hash as a binary string (branches: computed once, then cached). */
+export function hashBin(n: SmtNode | null): string {
+  if (n === null) return ZERO_BIN;
+  if (n.h !== undefined) return n.h;
+  const b = n as SmtBranch;
+  const h = branchHashBin(hashBin(b.l), hashBin(b.r));
+  b.h = h;
+  return h;
+}
+
+/** A node's hash (32 zero bytes for the empty tree). */
 export function hashOf(n: SmtNode | null): Uint8Array {
-  if (!n) return ZERO_HASH;
-  if (n.h) return n.h;
-  n.h = n.t === 0 ? leafHash(n.path, n.kh ?? sha256(n.key), n.vh ?? sha256(n.value)) : branchHash(hashOf(n.l), hashOf(n.r));
-  return n.h;
+  return n === null ? ZERO_HASH : binaryToBytes(hashBin(n));
 }
 
-export function makeLeaf(path: Uint8Array, key: Uint8Array, value: Uint8Array, kh?: Uint8Array, vh?: Uint8Array): SmtLeaf {
-  return { t: 0, path, key, value, kh, vh };
+/** A leaf; `valueHash` (binary string) when already known, e.g. shared with index entries. */
+export function makeLeaf(path: Uint8Array, key: Uint8Array, value: Uint8Array, valueHash?: string): SmtLeaf {
+  LEAF_IN.set(path, 1);
+  return { t: 0, path: bytesToBinary(path), key, value, h: leafHashIn(sha256Bin(key), valueHash ?? sha256Bin(value)) };
 }
 
-/** The leaf of a state record (path from SHA-256(key), computed once). */
-export function recordLeaf(key: Uint8Array, value: Uint8Array, vh?: Uint8Array): SmtLeaf {
-  const kh = sha256(key);
-  const path = new Uint8Array(kh);
-  path[0] &= 0x7f;
-  return { t: 0, path, key, value, kh, vh };
+/** The leaf of a state record (its path is SHA-256(key) with the top bit cleared: one hash for both). */
+export function recordLeaf(key: Uint8Array, value: Uint8Array, valueHash?: string): SmtLeaf {
+  const kh = sha256Bin(key);
+  writeBinary(LEAF_IN, kh, 1);
+  LEAF_IN[1] &= 0x7f;
+  const path = bytesToBinary(LEAF_IN.subarray(1, 33));
+  return { t: 0, path, key, value, h: leafHashIn(kh, valueHash ?? sha256Bin(value)) };
 }
 
-/** The leaf of a service-type index entry (its key hash, computed once, also gives the path). */
-export function indexLeaf(serviceType: string, nodeId: string, value: Uint8Array, vh?: Uint8Array): SmtLeaf {
+/** The leaf of a service-type index entry (its key hash also gives the path). */
+export function indexLeaf(serviceType: string, nodeId: string, value: Uint8Array, valueHash?: string): SmtLeaf {
   const key = typeIndexKey(serviceType, nodeId);
-  const kh = sha256(key);
-  const path = typePrefix(serviceType);
-  path.set(kh.subarray(12), 12);
-  return { t: 0, path, key, value, kh, vh };
+  const kh = sha256Bin(key);
+  LEAF_IN.set(typePrefixOf(serviceType).subarray(0, 12), 1);
+  for (let i = 12; i < 32; i++) LEAF_IN[1 + i] = kh.charCodeAt(i);
+  const path = bytesToBinary(LEAF_IN.subarray(1, 33));
+  return { t: 0, path, key, value, h: leafHashIn(kh, valueHash ?? sha256Bin(value)) };
 }
 
-const branch = (l: SmtNode | null, r: SmtNode | null): SmtBranch => ({ t: 1, l, r });
+const branch = (l: SmtNode | null, r: SmtNode | null): SmtBranch => ({ t: 1, l, r, h: undefined });
 
 /** Two leaves with different paths, under a new subtree at depth d. */
 function split(a: SmtLeaf, b: SmtLeaf, d: number): SmtNode {
-  const ba = bitAt(a.path, d);
-  const bb = bitAt(b.path, d);
+  const ba = bitOf(a.path, d);
+  const bb = bitOf(b.path, d);
   if (ba === bb) {
     const c = split(a, b, d + 1);
     return ba ? branch(null, c) : branch(c, null);
@@ -102,56 +136,127 @@ function split(a: SmtLeaf, b: SmtLeaf, d: number): SmtNode {
   return ba ? branch(b, a) : branch(a, b);
 }
 
+const samePathOtherKey = (a: SmtLeaf, b: SmtLeaf): Error => new Error(`state tree: keys ${toHex(a.key)} and ${toHex(b.key)} have one path`);
+
 /** The tree with `leaf` set (replacing the leaf of the same path). Throws on two keys with one path. */
 export function smtPut(n: SmtNode | null, leaf: SmtLeaf, d = 0): SmtNode {
   if (!n) return leaf;
   if (n.t === 0) {
-    if (equalBytes(n.path, leaf.path)) {
-      if (!equalBytes(n.key, leaf.key)) throw new Error(`state tree: keys ${toHex(n.key)} and ${toHex(leaf.key)} have one path`);
+    if (n.path === leaf.path) {
+      if (!equalBytes(n.key, leaf.key)) throw samePathOtherKey(n, leaf);
       return leaf;
     }
     return split(n, leaf, d);
   }
-  return bitAt(leaf.path, d) ? branch(n.l, smtPut(n.r, leaf, d + 1)) : branch(smtPut(n.l, leaf, d + 1), n.r);
+  return bitOf(leaf.path, d) ? branch(n.l, smtPut(n.r, leaf, d + 1)) : branch(smtPut(n.l, leaf, d + 1), n.r);
 }
 
 /** The tree without the leaf at `path` (unchanged if there is none). One-leaf subtrees collapse. */
-export function smtDelete(n: SmtNode | null, path: Uint8Array, d = 0): SmtNode | null {
+export function smtDelete(n: SmtNode | null, path: string, d = 0): SmtNode | null {
   if (!n) return null;
-  if (n.t === 0) return equalBytes(n.path, path) ? null : n;
-  const right = bitAt(path, d) === 1;
+  if (n.t === 0) return n.path === path ? null : n;
+  const right = bitOf(path, d) === 1;
   const l = right ? n.l : smtDelete(n.l, path, d + 1);
   const r = right ? smtDelete(n.r, path, d + 1) : n.r;
   if (l === n.l && r === n.r) return n;
-  if (!l && !r) return null;
-  if (!l && r!.t === 0) return r;
-  if (!r && l!.t === 0) return l;
+  return join(l, r);
+}
+
+/** The subtree of two (new) sides, compact: an empty side next to a single leaf collapses to the leaf. */
+function join(l: SmtNode | null, r: SmtNode | null): SmtNode | null {
+  if (l === null) return r === null || r.t === 0 ? r : branch(null, r);
+  if (r === null) return l.t === 0 ? l : branch(l, null);
   return branch(l, r);
 }
 
 /** The leaf at `path`, or null. */
-export function smtGet(n: SmtNode | null, path: Uint8Array): SmtLeaf | null {
+export function smtGet(n: SmtNode | null, path: string): SmtLeaf | null {
   let d = 0;
-  while (n && n.t === 1) n = bitAt(path, d++) ? n.r : n.l;
-  return n && equalBytes(n.path, path) ? n : null;
+  while (n && n.t === 1) n = bitOf(path, d++) ? n.r : n.l;
+  return n && n.path === path ? n : null;
+}
+
+/** Byte order of two paths (binary strings: char order is byte order). */
+export function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** First index in [lo, hi) whose bit d is 1 (all entries share the bits above d, sorted by path). */
+function firstOne(items: readonly { path: string }[], lo: number, hi: number, d: number): number {
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (bitOf(items[m].path, d)) hi = m;
+    else lo = m + 1;
+  }
+  return lo;
+}
+
+/** The subtree at depth d of leaves [lo, hi) of a list sorted by path (distinct paths, sharing the bits above d). */
+function buildRange(sorted: readonly SmtLeaf[], lo: number, hi: number, d: number): SmtNode | null {
+  if (lo === hi) return null;
+  if (hi - lo === 1) return sorted[lo];
+  const m = firstOne(sorted, lo, hi, d);
+  return branch(buildRange(sorted, lo, m, d + 1), buildRange(sorted, m, hi, d + 1));
 }
 
 /** A tree of leaves sorted by path (distinct paths), built bottom-up: O(n) hashes. */
 export function smtBuild(sorted: readonly SmtLeaf[]): SmtNode | null {
-  const build = (lo: number, hi: number, d: number): SmtNode | null => {
-    if (lo === hi) return null;
-    if (hi - lo === 1) return sorted[lo];
-    // first index whose bit d is 1 (bits below d are equal within [lo, hi))
-    let a = lo;
-    let b = hi;
-    while (a < b) {
-      const m = (a + b) >> 1;
-      if (bitAt(sorted[m].path, d)) b = m;
-      else a = m + 1;
-    }
-    return branch(build(lo, a, d + 1), build(a, hi, d + 1));
-  };
-  return build(0, sorted.length, 0);
+  return buildRange(sorted, 0, sorted.length, 0);
+}
+
+/** One change of a batched update: the leaf to set at `path`, or null to delete what is there. */
+export interface SmtChange {
+  /** Binary string, as SmtLeaf.path. */
+  readonly path: string;
+  readonly leaf: SmtLeaf | null;
+}
+
+/**
+ * The tree after a batch of changes (sorted by path, distinct paths; the input tree is not
+ * changed). Equal to applying them one by one with smtPut/smtDelete, in any order, but each
+ * branch on a changed path is made once. Throws, as smtPut, on two keys with one path.
+ */
+export function smtUpdate(root: SmtNode | null, changes: readonly SmtChange[]): SmtNode | null {
+  for (let i = 1; i < changes.length; i++) {
+    if (comparePaths(changes[i - 1].path, changes[i].path) >= 0) throw new Error('smtUpdate: changes must be sorted by path, each path once');
+  }
+  return update(root, changes, 0, changes.length, 0);
+}
+
+function update(n: SmtNode | null, ch: readonly SmtChange[], lo: number, hi: number, d: number): SmtNode | null {
+  if (lo === hi) return n;
+  if (n === null || n.t === 0) return rebuild(n, ch, lo, hi, d);
+  const m = firstOne(ch, lo, hi, d);
+  const l = update(n.l, ch, lo, m, d + 1);
+  const r = update(n.r, ch, m, hi, d + 1);
+  if (l === n.l && r === n.r) return n;
+  return join(l, r);
+}
+
+/** The subtree at depth d that held `old` (a leaf, or nothing), after changes [lo, hi). */
+function rebuild(old: SmtLeaf | null, ch: readonly SmtChange[], lo: number, hi: number, d: number): SmtNode | null {
+  const leaves: SmtLeaf[] = [];
+  let keepOld = old !== null;
+  for (let i = lo; i < hi; i++) {
+    const c = ch[i];
+    if (old !== null && keepOld && c.path === old.path) {
+      keepOld = false;
+      if (c.leaf !== null) {
+        if (!equalBytes(c.leaf.key, old.key)) throw samePathOtherKey(old, c.leaf);
+        // the same key with the same value: the old leaf (and every hash above it) stays
+        leaves.push(c.leaf.h === old.h ? old : c.leaf);
+      }
+    } else if (c.leaf !== null) leaves.push(c.leaf);
+  }
+  if (keepOld) {
+    if (leaves.length === 0) return old;
+    // the untouched old leaf goes in its place in path order
+    let i = leaves.length;
+    while (i > 0 && comparePaths(leaves[i - 1].path, old!.path) > 0) i--;
+    leaves.splice(i, 0, old!);
+  }
+  if (leaves.length === 1) return leaves[0];
+  return buildRange(leaves, 0, leaves.length, d);
 }
 
 /** Every leaf under a node, in path order. */
@@ -202,9 +307,10 @@ export interface RangeProof {
   witness: LeafWitness | null;
 }
 
-const witnessOf = (l: SmtLeaf): LeafWitness => ({ path: l.path, keyHash: sha256(l.key), valueHash: sha256(l.value) });
+const witnessOf = (l: SmtLeaf): LeafWitness => ({ path: binaryToBytes(l.path), keyHash: sha256(l.key), valueHash: sha256(l.value) });
 
 export function proveKey(root: SmtNode | null, path: Uint8Array): { proof: KeyProof; leaf: SmtLeaf | null } {
+  const p = bytesToBinary(path);
   const siblings: Uint8Array[] = [];
   let n = root;
   let d = 0;
@@ -213,7 +319,7 @@ export function proveKey(root: SmtNode | null, path: Uint8Array): { proof: KeyPr
     siblings.push(hashOf(b ? n.l : n.r));
     n = b ? n.r : n.l;
   }
-  const found = n && equalBytes(n.path, path) ? n : null;
+  const found = n && n.path === p ? n : null;
   return { proof: { siblings, leaf: n ? witnessOf(n) : null }, leaf: found };
 }
 
@@ -231,7 +337,7 @@ export function proveRange(root: SmtNode | null, prefix: Uint8Array, bits: numbe
     siblings.push(hashOf(b ? n.l : n.r));
     n = b ? n.r : n.l;
   }
-  if (n && n.t === 0 && !hasPrefix(n.path, prefix, bits)) return { siblings, leaves: [], witness: witnessOf(n) };
+  if (n && n.t === 0 && !hasPrefix(binaryToBytes(n.path), prefix, bits)) return { siblings, leaves: [], witness: witnessOf(n) };
   return { siblings, leaves: smtLeaves(n).map((l) => ({ key: l.key, value: l.value })), witness: null };
 }
 
@@ -339,6 +445,11 @@ const prefixCache = new Map<string, Uint8Array>();
 
 /** The 96-bit path prefix of a service type's index entries (top bit set: the upper half); a fresh copy. */
 export function typePrefix(serviceType: string): Uint8Array {
+  return new Uint8Array(typePrefixOf(serviceType));
+}
+
+/** typePrefix's cached array (not to be changed). */
+function typePrefixOf(serviceType: string): Uint8Array {
   let c = prefixCache.get(serviceType);
   if (!c) {
     c = new Uint8Array(32);
@@ -347,7 +458,7 @@ export function typePrefix(serviceType: string): Uint8Array {
     if (prefixCache.size >= 4096) prefixCache.clear();
     prefixCache.set(serviceType, c);
   }
-  return new Uint8Array(c);
+  return c;
 }
 
 /** Index entry key of (service type, node id): 0xF0 ‖ u8 len(type) ‖ type ‖ node id. */

@@ -22,8 +22,20 @@ export type TxPoolErrorCode = (typeof TxPoolErrorCode)[keyof typeof TxPoolErrorC
 
 export class TxPoolError extends EdgeError<TxPoolErrorCode> {}
 
+/**
+ * A pool refusal. Refusals are expected outcomes (a duplicate from gossip, a nonce already
+ * taken), not faults: they carry no stack trace, whose capture cost more than the rest of a
+ * duplicate's refusal (docs/PERFORMANCE.md, round 3). A configuration error keeps its stack.
+ */
 export function txPoolError(code: TxPoolErrorCode, message: string, data: Record<string, unknown> = {}): TxPoolError {
-  return new TxPoolError(code, message, data);
+  if (code === 'TXPOOL_BAD_OPTIONS') return new TxPoolError(code, message, data);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new TxPoolError(code, message, data);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**

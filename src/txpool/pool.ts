@@ -1,4 +1,4 @@
-import { decodeTx, type SignedTx, type TxVerifier } from '../chain/tx.ts';
+import { decodeTx, txId, type SignedTx, type TxVerifier } from '../chain/tx.ts';
 import { chainError } from '../chain/errors.ts';
 import type { NonceSource } from '../state/interface.ts';
 import { type Result, ok, err } from '../util/errors.ts';
@@ -152,11 +152,16 @@ export class TxPool {
 
   private admit(input: Uint8Array | SignedTx, ev: Events): Result<AddedTx, AddTxError> {
     const bytes = input instanceof Uint8Array ? input : (input as SignedTx | undefined)?.bytes;
-    const d = decodeTx(bytes as Uint8Array, { chainId: this.opts.chainId, maxTxBytes: this.opts.maxTxBytes });
+    // a tx already held is refused by its hash, before it is decoded (and its encoding checked) again
+    let id: { hash: Uint8Array; hashHex: string } | undefined;
+    if (bytes instanceof Uint8Array && bytes.length <= this.opts.maxTxBytes) {
+      id = txId(bytes);
+      if (this.byHash.has(id.hashHex)) return err(txPoolError('TXPOOL_DUPLICATE', `tx ${id.hashHex} is already in the pool`, { hash: id.hashHex }));
+    }
+    const d = decodeTx(bytes as Uint8Array, { chainId: this.opts.chainId, maxTxBytes: this.opts.maxTxBytes }, id);
     if (!d.ok) return d;
     const stx = d.value;
     const hash = stx.hashHex;
-    if (this.byHash.has(hash)) return err(txPoolError('TXPOOL_DUPLICATE', `tx ${hash} is already in the pool`, { hash }));
 
     const sender = stx.sender;
     const nonce = stx.body.nonce;

@@ -16,6 +16,14 @@ export function toHex(b: Uint8Array, prefix = false): string {
   return prefix ? '0x' + s : s;
 }
 
+/** Hex of a binary string (one char per byte, 0–255; e.g. a `sha256Bin` digest). */
+export function binaryToHex(s: string): string {
+  if (NodeBuffer) return NodeBuffer.from(s, 'latin1').toString('hex');
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += HEX_DIGITS[s.charCodeAt(i) & 0xff];
+  return out;
+}
+
 /** Parses hex with or without `0x`; returns null if it is not whole bytes of hex. */
 export function fromHex(s: string): Uint8Array | null {
   if (typeof s !== 'string' || !HEX.test(s)) return null;

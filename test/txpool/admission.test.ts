@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TxCodec } from '../../src/codec/chain.ts';
 import { TxPool, DEFAULT_TXPOOL_OPTIONS, resolveTxPoolOptions } from '../../src/txpool/index.ts';
 import { TxVerifier, type SignedTx } from '../../src/chain/tx.ts';
@@ -116,6 +116,31 @@ describe('admission', () => {
     refused(h, new Uint8Array(tx('alice', 0).bytes), 'TXPOOL_DUPLICATE');
     okAdd(h, tx('alice', 2));
     refused(h, tx('alice', 2), 'TXPOOL_DUPLICATE'); // queued ones too
+  });
+
+  it('refuses a duplicate by its hash, before decoding it again; a refusal carries no stack trace and leaves the stack limit as it was', () => {
+    const h = harness();
+    okAdd(h, tx('alice', 0));
+    const decode = vi.spyOn(TxCodec, 'decode');
+    try {
+      const limit = Error.stackTraceLimit;
+      const e = refused(h, new Uint8Array(tx('alice', 0).bytes), 'TXPOOL_DUPLICATE');
+      expect(decode).not.toHaveBeenCalled();
+      expect(e?.stack ?? '').not.toMatch(/\n\s+at /);
+      expect(Error.stackTraceLimit).toBe(limit);
+      okAdd(h, tx('bob', 0));
+      expect(decode).toHaveBeenCalledTimes(1);
+    } finally {
+      decode.mockRestore();
+    }
+    // a configuration error keeps its stack
+    let thrown: unknown;
+    try {
+      resolveTxPoolOptions({ chainId: '' });
+    } catch (x) {
+      thrown = x;
+    }
+    expect((thrown as Error).stack).toMatch(/\n\s+at /);
   });
 
   it('refuses a second tx with the same sender and nonce (no replacement)', () => {

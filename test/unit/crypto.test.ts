@@ -7,7 +7,10 @@ import {
   sha256, sha256Noble, sign, verify, noble, keyPairFromSecret, keyPairFromLabel, generateKeyPair,
   addressOf, parseAddress, merkleRoot, writeKeyFile, readKeyFile, parseKeyFile, unsafeKeyFileMode, DEMO_KEY_NOTE,
 } from '../../src/crypto/index.ts';
-import { toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
+import { binaryToBytes, bytesToBinary, sha256Bin, writeBinary } from '../../src/crypto/hash.ts';
+import * as nobleBackend from '../../src/crypto/backend-noble.ts';
+import { binaryToHex, toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
+import { txId } from '../../src/chain/tx.ts';
 import { EdgeError } from '../../src/util/errors.ts';
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -15,6 +18,32 @@ const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 describe('hashing', () => {
   it('node:crypto and noble SHA-256 agree', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (d) => toHex(sha256(d)) === toHex(sha256Noble(d))));
+  });
+  it('the binary-string digest (both backends) is the digest, one char per byte; it round-trips through bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(8), (d, off) => {
+        const s = sha256Bin(d);
+        expect(s).toHaveLength(32);
+        expect(nobleBackend.sha256Binary(d)).toBe(s);
+        expect(toHex(binaryToBytes(s))).toBe(toHex(sha256(d)));
+        expect(bytesToBinary(binaryToBytes(s))).toBe(s);
+        expect(toHex(binaryToBytes(bytesToBinary(d)))).toBe(toHex(d));
+        const buf = new Uint8Array(40);
+        writeBinary(buf, s, off);
+        expect(toHex(buf.subarray(off, off + 32))).toBe(toHex(sha256(d)));
+      }),
+    );
+  });
+  it('addresses and tx ids computed from binary digests equal the byte-digest definitions', () => {
+    fc.assert(
+      fc.property(bytes32, fc.uint8Array({ maxLength: 400 }), (pk, bytes) => {
+        expect(addressOf(pk)).toBe(toHex(sha256Noble(pk).subarray(0, 20), true));
+        const id = txId(bytes);
+        expect(toHex(id.hash)).toBe(toHex(sha256Noble(bytes)));
+        expect(id.hashHex).toBe(toHex(sha256Noble(bytes), true));
+        expect(binaryToHex(sha256Bin(bytes))).toBe(toHex(sha256Noble(bytes)));
+      }),
+    );
   });
   it('hashes the concatenation of its parts', () => {
     expect(toHex(sha256(utf8('ab'), utf8('c')))).toBe(toHex(sha256(utf8('abc'))));
