@@ -28,7 +28,14 @@ export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
       d = h.digest();
     }
   }
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  // Copied out: a digest Node returns owns a native backing store (~200 bytes of malloc'd
+  // bookkeeping besides its 32 bytes, freed only when V8 collects it); a Uint8Array of
+  // 32 bytes is allocated inside the V8 heap instead. Digests live long in the state tree,
+  // where the per-digest native memory was the largest part of a sealer's growing RSS
+  // (docs/PERFORMANCE.md "Memory: the soak"); the temporary Buffer dies young.
+  const out = new Uint8Array(d.byteLength);
+  out.set(d);
+  return out;
 }
 
 // DER prefixes that wrap a raw 32-byte Ed25519 seed / public key for OpenSSL.
