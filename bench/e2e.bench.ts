@@ -358,10 +358,12 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
 async function consortiumRun(n: number, rate: number, out: Record<string, number>): Promise<void> {
   const devicesN = Math.max(100, 2 * rate);
   const durationS = 10;
-  const t = await Testnet.create({ sealers: n, observers: 0, devices: devicesN });
+  // EDGECHAIN_BENCH_CONSORTIUM_BLOCK_MS: a block period (genesis minBlockIntervalMs) for these runs
+  const blockMs = Number(process.env.EDGECHAIN_BENCH_CONSORTIUM_BLOCK_MS ?? 0);
+  const t = await Testnet.create({ sealers: n, observers: 0, devices: devicesN, ...(blockMs > 0 ? { params: { minBlockIntervalMs: blockMs } } : {}) });
   live.nets.add(t);
   try {
-    process.stderr.write(`bench: e2e n=${n} at ${rate} tx/s …\n`);
+    process.stderr.write(`bench: e2e n=${n} at ${rate} tx/s${blockMs ? `, block period ${blockMs} ms` : ''} …\n`);
     // started 4 at a time: 16 node processes starting at once on a busy 2-core machine miss
     // the harness's readiness timeout
     const names = t.nodes.map((x) => x.node.name);
@@ -398,6 +400,7 @@ async function consortiumRun(n: number, rate: number, out: Record<string, number
     out[`${k}.sealer_cpu_ms_per_tx`] = Math.round((cpuMs / Math.max(1, res.finalized)) * 100) / 100;
     out[`${k}.rss_mb_max`] = Math.max(...rssSamples);
     out[`${k}.loadavg_1m`] = Math.round(((load0 + loadAvg1()) / 2) * 10) / 10;
+    out[`${k}.blocks`] = res.blocks;
     process.stderr.write(`bench: e2e n=${n}: finalized ${res.finalizedTps}/s, p50 ${res.latencyMs.p50} p99 ${res.latencyMs.p99} ms, not finalized ${res.pendingHashes.length}\n`);
   } finally {
     await t.stop();
