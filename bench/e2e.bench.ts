@@ -4,11 +4,15 @@
  * pre-signed EdgeMatch/AddNode/Transfer txs at rising rates; finalized tx/s and
  * submit→finalize latency per rate, the breakdown rate, a count check that every accepted tx
  * is finalized, the signature-verification ceiling, node RSS and bytes on disk per tx, a
- * fresh observer's sync speed, and (full mode) commit latency of a 7-sealer testnet.
+ * fresh observer's sync speed, and (full mode) latency of larger consortia: 7 sealer
+ * processes at 200 tx/s and 16 at 20 tx/s.
  *
  * Run alone: `npx node bench/e2e.bench.ts [--quick]`. Environment knobs (for experiments
  * and profiling): EDGECHAIN_BENCH_RATES=250,1000 · EDGECHAIN_BENCH_DURATION_S=10 ·
- * EDGECHAIN_BENCH_N7=0 (skip the 7-sealer run) · EDGECHAIN_BENCH_CPU_PROF=<dir> (the sealers
+ * EDGECHAIN_BENCH_N7=0 / EDGECHAIN_BENCH_N16=0 (skip a consortium run) · EDGECHAIN_BENCH_N7_RATE,
+ * EDGECHAIN_BENCH_N16_RATE · EDGECHAIN_BENCH_MAIN=0 (consortium runs only) ·
+ * EDGECHAIN_BENCH_WRAP_FIRST=<command prefix> (the first sealer runs under it, e.g. heaptrack) ·
+ * EDGECHAIN_BENCH_CPU_PROF=<dir> (the sealers
  * run with --cpu-prof and are stopped gracefully so the profiles are written).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -35,26 +39,47 @@ interface Plan {
   drainS: number;
   warmupS: number;
   syncTimeoutS: number;
-  n7: boolean;
+  /** The 4-sealer sweep (EDGECHAIN_BENCH_MAIN=0 skips it: consortium runs only). */
+  main: boolean;
+  /** Larger consortia of sealer processes (full mode): 7 sealers at 200 tx/s, 16 at 20 tx/s. */
+  consortia: { sealers: number; rate: number }[];
   /** Soak mode: one long step; RSS is followed over time (soak.* figures). */
   soak?: boolean;
 }
 
-/** `--soak`: 300 tx/s for 5 minutes (EDGECHAIN_BENCH_SOAK_RATE, EDGECHAIN_BENCH_SOAK_S). */
-function soakPlan(): Plan {
+/**
+ * `--soak [--minutes N]`: 300 tx/s for 5 minutes, or N minutes (EDGECHAIN_BENCH_SOAK_RATE;
+ * EDGECHAIN_BENCH_SOAK_S sets the length in seconds when --minutes is not given).
+ */
+function soakPlan(minutes?: number): Plan {
   const env = process.env;
-  return { devices: 400, rates: [Number(env.EDGECHAIN_BENCH_SOAK_RATE ?? 300)], durationS: Number(env.EDGECHAIN_BENCH_SOAK_S ?? 300), drainS: 30, warmupS: 2, syncTimeoutS: 90, n7: false, soak: true };
+  const durationS = minutes !== undefined ? Math.round(minutes * 60) : Number(env.EDGECHAIN_BENCH_SOAK_S ?? 300);
+  return { devices: 400, rates: [Number(env.EDGECHAIN_BENCH_SOAK_RATE ?? 300)], durationS, drainS: 30, warmupS: 2, syncTimeoutS: 180, main: true, consortia: [], soak: true };
 }
 
 function plan(quick: boolean): Plan {
   const env = process.env;
   const rates = env.EDGECHAIN_BENCH_RATES?.split(',').map(Number).filter((x) => x > 0);
   const p: Plan = quick
-    ? { devices: 200, rates: [50, 200], durationS: 6, drainS: 15, warmupS: 1.5, syncTimeoutS: 45, n7: false }
-    : { devices: 400, rates: [25, 50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 4000], durationS: 10, drainS: 20, warmupS: 2, syncTimeoutS: 90, n7: true };
+    ? { devices: 200, rates: [50, 200], durationS: 6, drainS: 15, warmupS: 1.5, syncTimeoutS: 45, main: true, consortia: [] }
+    : {
+        devices: 400,
+        rates: [25, 50, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 4000],
+        durationS: 10,
+        drainS: 20,
+        warmupS: 2,
+        syncTimeoutS: 90,
+        main: true,
+        consortia: [
+          { sealers: 7, rate: Number(env.EDGECHAIN_BENCH_N7_RATE ?? 200) },
+          { sealers: 16, rate: Number(env.EDGECHAIN_BENCH_N16_RATE ?? 20) },
+        ],
+      };
   if (rates?.length) p.rates = rates;
   if (env.EDGECHAIN_BENCH_DURATION_S) p.durationS = Number(env.EDGECHAIN_BENCH_DURATION_S);
-  if (env.EDGECHAIN_BENCH_N7 === '0') p.n7 = false;
+  if (env.EDGECHAIN_BENCH_N7 === '0') p.consortia = p.consortia.filter((c) => c.sealers !== 7);
+  if (env.EDGECHAIN_BENCH_N16 === '0') p.consortia = p.consortia.filter((c) => c.sealers !== 16);
+  if (env.EDGECHAIN_BENCH_MAIN === '0') p.main = false;
   return p;
 }
 
@@ -65,13 +90,13 @@ function killAllSync(): void {
   for (const t of live.nets) for (const n of t.nodes) n.proc?.kill('SIGKILL');
 }
 
-export async function run(opts: { quick: boolean; soak?: boolean; figures?: Record<string, number> }): Promise<Record<string, number>> {
-  const p = opts.soak ? soakPlan() : plan(opts.quick);
+export async function run(opts: { quick: boolean; soak?: boolean; soakMinutes?: number; figures?: Record<string, number> }): Promise<Record<string, number>> {
+  const p = opts.soak ? soakPlan(opts.soakMinutes) : plan(opts.quick);
   const out: Record<string, number> = {};
   await killOnInterrupt(killAllSync, async () => {
     try {
-      await mainRun(p, out, opts.figures ?? {});
-      if (p.n7) await n7Run(out);
+      if (p.main) await mainRun(p, out, opts.figures ?? {});
+      for (const c of p.consortia) await consortiumRun(c.sealers, c.rate, out);
     } finally {
       killAllSync();
     }
@@ -87,6 +112,10 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
   const sealers = t.nodes.filter((n) => n.node.role === 'sealer');
   const urls = sealers.map((n) => n.node.rpcUrl);
   const prof = process.env.EDGECHAIN_BENCH_CPU_PROF;
+  // EDGECHAIN_BENCH_WRAP_FIRST="heaptrack -o /tmp/ht": a command prefix for the first sealer
+  // only (native heap profiling, an allocator via `env LD_PRELOAD=…`); the others run bare
+  const wrap = process.env.EDGECHAIN_BENCH_WRAP_FIRST?.split(' ').filter(Boolean);
+  if (wrap?.length) t.launchPrefix = (name) => (name === sealers[0].node.name ? wrap : []);
   try {
     const savedOpts = process.env.NODE_OPTIONS;
     if (prof) process.env.NODE_OPTIONS = `${savedOpts ?? ''} --cpu-prof --cpu-prof-dir=${prof}`.trim();
@@ -309,41 +338,62 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
   }
 }
 
-// ------------------------------------------------------------------------- 7 sealers, low load
+// ------------------------------------------------------------------------- larger consortia
 
-async function n7Run(out: Record<string, number>): Promise<void> {
-  const devicesN = 100;
-  const t = await Testnet.create({ sealers: 7, observers: 0, devices: devicesN });
+/**
+ * An n-sealer testnet of processes (no observer) and `rate` tx/s of transfers for 10 s,
+ * each sealer taking the txs of its share of the devices: latency, finalized tx/s, view
+ * changes, sealer CPU per tx and RSS (`e2e.n<n>.*`).
+ */
+async function consortiumRun(n: number, rate: number, out: Record<string, number>): Promise<void> {
+  const devicesN = Math.max(100, 2 * rate);
+  const durationS = 10;
+  // EDGECHAIN_BENCH_CONSORTIUM_BLOCK_MS: a block period (genesis minBlockIntervalMs) for these runs
+  const blockMs = Number(process.env.EDGECHAIN_BENCH_CONSORTIUM_BLOCK_MS ?? 0);
+  const t = await Testnet.create({ sealers: n, observers: 0, devices: devicesN, ...(blockMs > 0 ? { params: { minBlockIntervalMs: blockMs } } : {}) });
   live.nets.add(t);
   try {
-    process.stderr.write('bench: e2e n=7 low load …\n');
-    await t.startAll();
+    process.stderr.write(`bench: e2e n=${n} at ${rate} tx/s${blockMs ? `, block period ${blockMs} ms` : ''} …\n`);
+    // started 4 at a time: 16 node processes starting at once on a busy 2-core machine miss
+    // the harness's readiness timeout
+    const names = t.nodes.map((x) => x.node.name);
+    for (let i = 0; i < names.length; i += 4) await t.startAll(names.slice(i, i + 4));
     const sealers = t.nodes;
-    await waitFor('7 sealers connected', async () => {
-      const peers = await Promise.all(sealers.map((n) => n.rpc.call<unknown[]>('getPeers')));
-      return peers.every((x) => x.length >= 6);
-    }, 45_000, 200);
+    await waitFor(`${n} sealers connected`, async () => {
+      const peers = await Promise.all(sealers.map((x) => x.rpc.call<unknown[]>('getPeers')));
+      return peers.every((x) => x.length >= n - 1);
+    }, 30_000 + 5_000 * n, 200);
     const client = new Client(t.nodes[0].node.rpcUrl);
     const chain = { chainId: t.chainId, genesisHash: t.genesisHash };
     const devices = Array.from({ length: devicesN }, (_, i) => new Account(client, t.account(`device-${i + 1}`), { chain, nonce: 0 }));
-    const rate = 50;
-    const durationS = 8;
     const txs: LoadJob['txs'] = [];
     for (let k = 0; k < rate * durationS; k++) {
       const di = k % devicesN;
       const stx = await devices[di].sign({ kind: 'transfer', transfer: { to: fromHex(devices[(di + 1) % devicesN].address.slice(2))!, amount: 1 } }); // nonce k / devicesN
-      txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % 7, sender: devices[di].address });
+      txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: di % n, sender: devices[di].address });
     }
-    const urls = sealers.map((n) => n.node.rpcUrl);
+    const urls = sealers.map((x) => x.node.rpcUrl);
     const rssSamples: number[] = [];
-    const res = await runLoadgen(t, { rate, durationS, drainS: 15, warmupS: 1, urls, watchUrl: urls[0], txs }, 90, () => {
+    const cpu0 = sealers.map((s) => cpuSeconds(s.proc?.pid));
+    const load0 = loadAvg1();
+    const res = await runLoadgen(t, { rate, durationS, drainS: 20, warmupS: 2, urls, watchUrl: urls[0], txs }, 120, () => {
       for (const s of sealers) if (s.proc?.pid) rssSamples.push(rssMb(s.proc.pid));
     });
-    out['e2e.n7.offered_tps'] = rate;
-    out['e2e.n7.latency_p50_ms'] = res.latencyMs.p50;
-    out['e2e.n7.latency_p99_ms'] = res.latencyMs.p99;
-    out['e2e.n7.lost_txs'] = res.pendingHashes.length;
-    out['e2e.n7.rss_mb_max'] = Math.max(...rssSamples);
+    const cpuMs = sealers.reduce((a, s, i) => a + (cpuSeconds(s.proc?.pid) - cpu0[i]) * 1000, 0);
+    const k = `e2e.n${n}`;
+    out[`${k}.offered_tps`] = rate;
+    out[`${k}.finalized_tps`] = res.finalizedTps;
+    out[`${k}.latency_p50_ms`] = res.latencyMs.p50;
+    out[`${k}.latency_p95_ms`] = res.latencyMs.p95;
+    out[`${k}.latency_p99_ms`] = res.latencyMs.p99;
+    out[`${k}.not_finalized_txs`] = res.pendingHashes.length;
+    out[`${k}.rejected_txs`] = Object.values(res.rejected).reduce((a, b) => a + b, 0);
+    out[`${k}.view_changes`] = await viewChanges(urls[0]);
+    out[`${k}.sealer_cpu_ms_per_tx`] = Math.round((cpuMs / Math.max(1, res.finalized)) * 100) / 100;
+    out[`${k}.rss_mb_max`] = Math.max(...rssSamples);
+    out[`${k}.loadavg_1m`] = Math.round(((load0 + loadAvg1()) / 2) * 10) / 10;
+    out[`${k}.blocks`] = res.blocks;
+    process.stderr.write(`bench: e2e n=${n}: finalized ${res.finalizedTps}/s, p50 ${res.latencyMs.p50} p99 ${res.latencyMs.p99} ms, not finalized ${res.pendingHashes.length}\n`);
   } finally {
     await t.stop();
     live.nets.delete(t);
@@ -394,9 +444,11 @@ async function viewChanges(url: string): Promise<number> {
 /**
  * Soak figures from the RSS series of the sealers (seconds since the step started, MB per
  * sealer): mean RSS over the first and the last minute of the send window, and the growth
- * rate fitted (least squares) over the window after its first minute; the worst sealer.
+ * rate fitted (least squares) over the window after its first 5 minutes (after its first
+ * minute in soaks shorter than 10 minutes); the worst sealer.
  */
-function soakFigures(series: { t: number; mb: number[] }[], durationS: number, out: Record<string, number>): void {
+export function soakFigures(series: { t: number; mb: number[] }[], durationS: number, out: Record<string, number>): void {
+  const fromS = durationS >= 600 ? 300 : 60;
   const inWin = series.filter((s) => s.t <= durationS);
   const sealers = inWin[0]?.mb.length ?? 0;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -406,7 +458,7 @@ function soakFigures(series: { t: number; mb: number[] }[], durationS: number, o
   for (let i = 0; i < sealers; i++) {
     first = Math.max(first, mean(inWin.filter((s) => s.t <= 60).map((s) => s.mb[i])));
     last = Math.max(last, mean(inWin.filter((s) => s.t >= durationS - 60).map((s) => s.mb[i])));
-    const pts = inWin.filter((s) => s.t >= 60).map((s) => [s.t, s.mb[i]] as const);
+    const pts = inWin.filter((s) => s.t >= fromS && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const);
     const mx = mean(pts.map((p) => p[0]));
     const my = mean(pts.map((p) => p[1]));
     const num = pts.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
@@ -418,6 +470,16 @@ function soakFigures(series: { t: number; mb: number[] }[], durationS: number, o
   out['soak.rss_mb_last_minute'] = Math.round(last);
   out['soak.rss_mb_max'] = Math.max(...inWin.flatMap((s) => s.mb));
   out['soak.rss_growth_mb_per_min'] = Math.round(slope * 10) / 10;
+  out['soak.rss_growth_fit_from_s'] = fromS;
+}
+
+/** The machine's 1-minute load average (the bench shares it: reported with the consortium figures). */
+function loadAvg1(): number {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+  } catch {
+    return NaN;
+  }
 }
 
 function rssMb(pid: number): number {

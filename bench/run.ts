@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only name,name]`: runs every benchmark module, prints a
+ * `npm run bench [-- --quick] [-- --only name,name] [-- --soak [--minutes N]]`: runs every benchmark module, prints a
  * table of figures and writes them with the machine description to bench/results/latest.json.
  * Benchmarks are never tests: nothing here asserts on speed.
  */
@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** `figures` holds what the modules before it measured in the same run (e2e reuses the crypto figure). */
-type BenchModule = { run(opts: { quick: boolean; soak?: boolean; figures: Record<string, number> }): Promise<Record<string, number>> };
+type BenchModule = { run(opts: { quick: boolean; soak?: boolean; soakMinutes?: number; figures: Record<string, number> }): Promise<Record<string, number>> };
 
 const MODULES: Record<string, () => Promise<BenchModule>> = {
   crypto: () => import('./crypto.bench.ts'),
@@ -22,8 +22,19 @@ const MODULES: Record<string, () => Promise<BenchModule>> = {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-// --soak: the e2e module's 5-minute steady-load run alone; figures go to bench/results/soak.json
+// --soak: the e2e module's steady-load run alone (5 minutes; `--minutes N` for N minutes);
+// figures go to bench/results/soak.json
 const soak = args.includes('--soak');
+const minutesIdx = args.indexOf('--minutes');
+const soakMinutes = minutesIdx >= 0 ? Number(args[minutesIdx + 1]) : undefined;
+if (soakMinutes !== undefined && !(soakMinutes > 0)) {
+  process.stderr.write(`bench: --minutes needs a positive number (got ${args[minutesIdx + 1]})\n`);
+  process.exit(2);
+}
+if (soakMinutes !== undefined && !soak) {
+  process.stderr.write('bench: --minutes goes with --soak\n');
+  process.exit(2);
+}
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? new Set(args[onlyIdx + 1]?.split(',')) : null;
 
@@ -35,7 +46,7 @@ for (const [name, load] of Object.entries(MODULES)) {
   const t0 = Date.now();
   process.stderr.write(`bench: ${name}${quick ? ' (quick)' : ''} …\n`);
   const mod = await load();
-  const res = await mod.run({ quick, soak, figures: { ...figures } });
+  const res = await mod.run({ quick, soak, soakMinutes, figures: { ...figures } });
   Object.assign(figures, res);
   process.stderr.write(`bench: ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

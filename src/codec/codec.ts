@@ -35,7 +35,7 @@ export function messageCodec<T extends object>(typeName: string, opts: CodecOpti
     typeName,
     maxBytes: opts.maxBytes,
     encode(value: T): Uint8Array {
-      return type.encode(value as Record<string, unknown>).finish();
+      return ownBytes(type.encode(value as Record<string, unknown>).finish());
     },
     decode(bytes: unknown, maxBytes = opts.maxBytes) {
       if (!(bytes instanceof Uint8Array)) return fail('CODEC_NOT_BYTES', 'input is not bytes');
@@ -77,4 +77,19 @@ function hasUnsafeNumber(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasUnsafeNumber);
   for (const k of Object.keys(v)) if (hasUnsafeNumber((v as Record<string, unknown>)[k])) return true;
   return false;
+}
+
+/**
+ * The bytes in an array of their own. protobufjs writes small messages into a slice of a
+ * shared 64 KiB allocation pool (Node's Buffer pool); a slice that lives long (a state value,
+ * a stored record) keeps the whole pool block alive, so a node that stores a few hundred
+ * bytes per tx kept ~10 times that (docs/PERFORMANCE.md "Memory: the soak"). A message of
+ * its own size is copied out (≤ 64 bytes: inside the V8 heap); one that already owns its
+ * buffer (large messages) is returned as is.
+ */
+export function ownBytes(b: Uint8Array): Uint8Array {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b;
+  const out = new Uint8Array(b.byteLength);
+  out.set(b);
+  return out;
 }

@@ -23,8 +23,11 @@ export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
   }
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
-  const d = h.digest();
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  // copied out, as bytesOfBinary does: a digest Node returns owns a native backing store (~200
+  // bytes of malloc'd bookkeeping besides its 32 bytes, freed only when V8 collects it), and
+  // digests live long in the state tree, where that native memory was the largest part of a
+  // sealer's growing RSS (docs/PERFORMANCE.md "Memory: the soak")
+  return bytesOfBinary(h.digest('binary'));
 }
 
 /**

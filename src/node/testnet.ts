@@ -45,7 +45,8 @@ export interface TestnetLayout {
   accounts: { name: string; role: string; address: string; keyPath: string }[];
 }
 
-const SEALER_NAMES = ['proxy', 'company-a', 'company-b', 'company-c', 'company-d', 'company-e', 'company-f', 'company-g', 'company-h', 'company-i'];
+// up to 16 sealers: the bench's largest consortium (the paper's 15 nodes + 1)
+const SEALER_NAMES = ['proxy', ...'abcdefghijklmno'.split('').map((c) => `company-${c}`)];
 
 const DEMO_NOTE = DEMO_KEY_NOTE;
 

@@ -4,6 +4,8 @@ import {
   TxCodec, TxBodyCodec, BlockCodec, BlockHeaderCodec, CommitCertificateCodec, ReceiptCodec, GenesisCodec, FinalizedBlockCodec,
   messageCodec, type TxBody,
 } from '../../src/codec/index.ts';
+import { ownBytes } from '../../src/codec/codec.ts';
+import { StateAccountCodec } from '../../src/codec/state.ts';
 import { ConsensusMessageCodec, ConsensusPayloadCodec, ConsensusWalRecordCodec } from '../../src/codec/consensus.ts';
 import { TxBatchCodec, StatusRequestCodec, StatusResponseCodec, BlocksRequestCodec, BlocksResponseCodec } from '../../src/codec/p2p.ts';
 import { toHex } from '../../src/util/bytes.ts';
@@ -118,5 +120,29 @@ describe('codec on garbage (fuzz)', () => {
     // field 1 (bytes) declaring a 2^31 byte length
     const r = TxCodec.decode(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x07, 1, 2, 3]));
     expect(!r.ok && r.error.code).toBe('CODEC_MALFORMED');
+  });
+});
+
+describe('encoded bytes own their memory (docs/PERFORMANCE.md "Memory: the soak")', () => {
+  it('a small message is not a slice of a shared allocation pool (a stored value would keep the pool block alive)', () => {
+    const a = StateAccountCodec.encode({ nonce: 1, balance: 5, role: 0 });
+    const b = StateAccountCodec.encode({ nonce: 2, balance: 6, role: 0 });
+    for (const x of [a, b]) {
+      expect(x.byteOffset).toBe(0);
+      expect(x.buffer.byteLength).toBe(x.byteLength);
+    }
+    expect(a.buffer).not.toBe(b.buffer);
+    const back = StateAccountCodec.decode(a);
+    expect(back.ok && { nonce: Number(back.value.nonce), balance: Number(back.value.balance) }).toEqual({ nonce: 1, balance: 5 });
+  });
+  it('ownBytes copies a slice out and keeps an array that already owns its buffer', () => {
+    const pool = new Uint8Array(1024).map((_, i) => i & 255);
+    const slice = pool.subarray(10, 20);
+    const own = ownBytes(slice);
+    expect(own).toEqual(slice);
+    expect(own.buffer).not.toBe(pool.buffer);
+    expect(own.buffer.byteLength).toBe(10);
+    const whole = new Uint8Array(7);
+    expect(ownBytes(whole)).toBe(whole);
   });
 });

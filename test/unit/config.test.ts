@@ -109,6 +109,16 @@ describe('edgechain config check', () => {
   it('testnet init --chain-id is checked', () => {
     expect(() => initTestnet({ dir: join(dir, 'net2'), chainId: 'Bad Id' })).toThrow(/--chain-id must be 1\.\.64/);
   });
+
+  it('testnet init lays out up to 16 sealers (the bench\'s largest consortium), each with its own name and key', () => {
+    const t = initTestnet({ dir: join(dir, 'net16'), sealers: 16, observers: 0, devices: 0 });
+    const sealers = t.nodes.filter((x) => x.role === 'sealer');
+    expect(sealers).toHaveLength(16);
+    expect(new Set(sealers.map((x) => x.name)).size).toBe(16);
+    expect(new Set(sealers.map((x) => x.peerId)).size).toBe(16);
+    expect(JSON.parse(readFileSync(t.genesisPath, 'utf8')).sealers).toHaveLength(16);
+    expect(() => initTestnet({ dir: join(dir, 'net17'), sealers: 17 })).toThrow(/--sealers must be 1\.\.16/);
+  });
 });
 
 describe('JSON Schema for editors', () => {
