@@ -28,8 +28,7 @@ export class SignatureMemo {
    * memo answers `verify` from it without checking again.
    */
   remember(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): void {
-    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value as string);
-    this.seen.set(toHex(signature) + toHex(publicKey), message);
+    this.keep(toHex(signature) + toHex(publicKey), message);
   }
 
   readonly verify: VerifyFn = (signature, message, publicKey) => {
@@ -37,10 +36,15 @@ export class SignatureMemo {
     const m = this.seen.get(k);
     if (m && equalBytes(m, message)) return true;
     if (!this.inner(signature, message, publicKey)) return false;
-    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value as string);
-    this.seen.set(k, message);
+    this.keep(k, message);
     return true;
   };
+
+  /** Stores a verified (signature ‖ key) → message, evicting the oldest entry at the bound. */
+  private keep(k: string, message: Uint8Array): void {
+    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(k, message);
+  }
 }
 
 /** `envelope`: the decoded message, for the caller's next step (compact proposals), so it is not decoded again. */

@@ -32,12 +32,6 @@ export * from './table.ts';
 export interface ChainRules {
   readonly chainId: string;
   readonly params: ChainParams;
-  /**
-   * The sealer public keys of a height, in set order (evidence checks the accused's key
-   * against it). Absent (as `rulesOf` leaves it): the governance history in the state answers
-   * (docs/GOVERNANCE.md); a test may pin a set here.
-   */
-  readonly sealerKeysAt?: SealerKeysAt;
 }
 
 /** The rules of the chain of a genesis: its id and parameters (its members are state: governance). */
@@ -68,7 +62,7 @@ export function newDomains(rules: ChainRules): Domains {
   const channels = new Channels({ chainId: rules.chainId }, { accounts, counters });
   const gov = new Governance({ counters, accounts });
   // evidence checks the accused against the sealer set of the offence's height, as governance recorded it
-  const sealerKeysAt: SealerKeysAt = rules.sealerKeysAt ?? ((h) => (gov.hasMembers() ? gov.at(h).sealers.map((x) => fromHex(x.publicKey)!) : null));
+  const sealerKeysAt: SealerKeysAt = (h) => (gov.hasMembers() ? gov.at(h).sealers.map((x) => fromHex(x.publicKey)!) : null);
   const evidence = new Evidence({ chainId: rules.chainId, sealerKeysAt }, { counters });
   return { rules, accounts, devices, nodes, leases, channels, counters, gov, evidence };
 }
