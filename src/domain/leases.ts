@@ -141,6 +141,10 @@ export class Leases {
       paid: m.paid,
       refund: m.refund,
     }),
+    // an ended lease leaves the state at the end of the block that ends it (archived by the
+    // node, docs/STATE.md "Retired rows"): the state holds active leases only, so it stays
+    // bounded however many leases were ever made
+    retired: (l) => l.status !== 'active',
     onChange: (_id, old, next) => {
       if (old?.status === 'active') this.unlink(old);
       if (next?.status === 'active') {
@@ -243,7 +247,7 @@ export class Leases {
   /** The lease's device extends an active lease with a term by `extendS` seconds, locking the extra cost. */
   renew(env: BlockEnv, sender: string, id: number, extendS: number): TxOutcome {
     const l = this.table.get(id);
-    if (!l) return fail(ReceiptStatus.UNKNOWN_LEASE, `unknown lease ${id}`);
+    if (!l) return this.missing(id);
     if (l.status !== 'active') return fail(ReceiptStatus.LEASE_NOT_ACTIVE, `lease ${id} is ${l.status}`);
     if (sender !== l.device) return fail(ReceiptStatus.NOT_LEASE_DEVICE, `only the lease's device ${l.device} may renew lease ${id}`);
     if (l.endTime === 0) return fail(ReceiptStatus.LEASE_NOT_RENEWABLE, `lease ${id} has no term (made before paid leases)`);
@@ -264,12 +268,18 @@ export class Leases {
   /** The lease's device or its node's owner ends an active lease; the slots become free, the cost is settled pro rata. */
   release(env: BlockEnv, sender: string, id: number): TxOutcome {
     const l = this.table.get(id);
-    if (!l) return fail(ReceiptStatus.UNKNOWN_LEASE, `unknown lease ${id}`);
+    if (!l) return this.missing(id);
     if (l.status !== 'active') return fail(ReceiptStatus.LEASE_NOT_ACTIVE, `lease ${id} is ${l.status}`);
     const n = this.nodes.get(l.nodeId)!;
     if (sender !== l.device && sender !== n.owner) return fail(ReceiptStatus.NOT_LEASE_PARTY, `only the lease's device or the owner of "${n.id}" may release lease ${id}`);
     const ended = this.end(env, l, 'released');
     return ended.endTime > 0 ? { status: ReceiptStatus.OK, reason: '', lease: leaseResult(ended) } : OK;
+  }
+
+  /** A lease id not in the state: ended in an earlier block (it was made: id <= the last id) or never made. */
+  private missing(id: number): TxOutcome {
+    if (Number.isSafeInteger(id) && id >= 1 && id <= this.counters.get(Counter.LAST_LEASE_ID)) return fail(ReceiptStatus.LEASE_NOT_ACTIVE, `lease ${id} has ended`);
+    return fail(ReceiptStatus.UNKNOWN_LEASE, `unknown lease ${id}`);
   }
 
   /**
@@ -355,6 +365,12 @@ export class Leases {
 
   view(id: number): LeaseView | null {
     const l = this.table.committed(id);
+    return l ? { ...l } : null;
+  }
+
+  /** A lease from its stored (archived) value, or null if it is not a lease record of that key. */
+  viewStored(key: Uint8Array, value: Uint8Array): LeaseView | null {
+    const l = this.table.decodeStored(key, value);
     return l ? { ...l } : null;
   }
 

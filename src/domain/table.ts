@@ -29,6 +29,12 @@ export interface TableSpec<K extends string | number, R, M extends object> {
   checkStored?(m: M, k: K): string | null;
   /** Called after every change of a row (execution, rollback, load): keeps derived indexes in step. */
   onChange?(k: K, old: R | undefined, next: R | undefined): void;
+  /**
+   * A row that is finished (e.g. an ended lease): when a block leaves a touched row in this
+   * condition it leaves the state at the end of that block, its final value archived outside
+   * the state (`retire`; docs/STATE.md "Retired rows").
+   */
+  retired?(r: R): boolean;
 }
 
 /** What the state machine does with every table alike (whatever its key and record types). */
@@ -38,6 +44,7 @@ export interface StateTable {
   end(): void;
   rollback(): void;
   collectWrites(out: StateWrite[]): void;
+  retire(out: StateWrite[]): void;
   load(key: Uint8Array, value: Uint8Array): void;
 }
 
@@ -124,6 +131,33 @@ export class Table<K extends string | number, R, M extends object = object> impl
       const r = this.rows.get(k);
       out.push({ key: s.key(k), value: r === undefined ? null : s.codec.encode(s.toProto(r, k)) });
     }
+  }
+
+  /**
+   * Rows the open execution touched that are now retired (spec.retired) leave the table: each
+   * is appended to `out` with its final encoded value (the archive entry), then deleted, so the
+   * block's write set deletes it and the state tree drops its leaf.
+   */
+  retire(out: StateWrite[]): void {
+    const s = this.spec;
+    const j = this.journal;
+    if (!j || !s.retired) return;
+    for (const k of [...j.keys()]) {
+      const r = this.rows.get(k);
+      if (r === undefined || !s.retired(r)) continue;
+      out.push({ key: s.key(k), value: s.codec.encode(s.toProto(r, k)) });
+      this.set(k, undefined);
+    }
+  }
+
+  /** One stored value of this table as a row (e.g. an archived one), or null if it does not decode or fit its key. */
+  decodeStored(key: Uint8Array, value: Uint8Array): R | null {
+    const s = this.spec;
+    const k = s.rowKey(key);
+    if (k === null) return null;
+    const d = s.codec.decode(value);
+    if (!d.ok || s.checkStored?.(d.value, k)) return null;
+    return s.fromProto(d.value, k);
   }
 
   /** Installs one stored entry (`key[0]` is this table's prefix). Throws STATE_CORRUPT on a bad key or value. */

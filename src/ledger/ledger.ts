@@ -294,7 +294,7 @@ export class Ledger {
    */
   write(f: FinalizedOutput): Promise<{ durable: Promise<void> }> {
     const { block, result: res } = f;
-    const commit = { block, certificate: encodeCertificate(f.certificate), receipts: res.receiptBytes, writes: res.writes, stateRoot: res.stateRoot, failed: res.failed, pruneWalThroughHeight: block.header.height - 1 };
+    const commit = { block, certificate: encodeCertificate(f.certificate), receipts: res.receiptBytes, writes: res.writes, retired: res.retired, stateRoot: res.stateRoot, failed: res.failed, pruneWalThroughHeight: block.header.height - 1 };
     // no async function here: a continuation would hold the commit until it runs (the
     // simulator, which is synchronous, would hold every block of a whole suite)
     if (!f.viaSync) return this.store.commitBlock(commit).then(WRITTEN);

@@ -346,7 +346,7 @@ export function rpcMethods(ctx: RpcContext): Record<string, RpcHandler> {
       return { total: page.total, nodes: page.nodes.map((n) => edgeNodeJson(n, ctx.accountName)) };
     },
     getEdgeNode: (p) => nodeJson(str(p, 0, 'edge node id', 64)),
-    getLease: (p) => ctx.state.lease(uint(p, 0, 'lease id')),
+    getLease: (p) => ctx.state.archivedLease(uint(p, 0, 'lease id'), (key) => ctx.store.getRetired(key)),
     // payment channels (docs/PAYMENTS.md)
     getChannel: (p) => ctx.state.channel(uint(p, 0, 'channel id')),
     getChannels: (p) => {

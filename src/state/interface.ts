@@ -25,6 +25,11 @@ export interface ExecutionResult {
   receiptRoot: Uint8Array;
   /** The block's write set, sorted by key, each key at most once. */
   writes: StateWrite[];
+  /**
+   * Rows that left the state with this block (ended leases), each with its final value: not
+   * state (not in the root), archived by the node for queries (docs/STATE.md "Retired rows").
+   */
+  retired: StateWrite[];
   /** Number of txs whose receipt status is not success. */
   failed: number;
 }

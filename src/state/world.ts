@@ -12,6 +12,7 @@ import type { AccountView } from '../domain/accounts.ts';
 import type { DeviceView } from '../domain/devices.ts';
 import type { EdgeNodePage, EdgeNodeView } from '../domain/edge-nodes.ts';
 import type { LeaseView } from '../domain/leases.ts';
+import { leaseKey } from '../domain/keys.ts';
 import type { MembershipRec, ProposalView } from '../domain/governance.ts';
 import { StateError, stateError } from '../domain/errors.ts';
 import { ReceiptStatus, buildReceipt, encodeReceipt } from '../domain/receipts.ts';
@@ -58,6 +59,13 @@ export class WorldState implements StateView {
   private pendingTree: SmtNode | null = null;
   /** Trees of recent committed heights (proofs and queries at a past height; docs/VERIFY.md). */
   private readonly history = new Map<number, SmtNode | null>();
+  /**
+   * Rows retired (left the state, e.g. ended leases) by the last STATE_RETENTION committed
+   * blocks, by state key (hex): `lease(id)` still answers for them while the node's archive
+   * write of their block may be in flight; older ones are read from the archive (ChainStore).
+   */
+  private readonly recentRetired = new Map<string, Uint8Array>();
+  private readonly retiredAt = new Map<number, string[]>();
 
   private constructor(rules: ChainRules) {
     this.d = newDomains(rules);
@@ -95,6 +103,7 @@ export class WorldState implements StateView {
       receiptBytes: [],
       receiptRoot: merkleRoot([]),
       writes,
+      retired: [],
       failed: 0,
     };
     s.end();
@@ -198,6 +207,9 @@ export class WorldState implements StateView {
       receiptBytes.push(bytes);
       receiptHashes.push(sha256(bytes));
     }
+    // finished rows (ended leases) leave the state with this block, archived by the node
+    const retired: StateWrite[] = [];
+    for (const t of this.tables) t.retire(retired);
     const writes = this.collectWrites();
     this.pendingTree = applyWrites(this.tree, writes);
     this.pending = {
@@ -207,6 +219,7 @@ export class WorldState implements StateView {
       receiptBytes,
       receiptRoot: merkleRoot(receiptHashes),
       writes,
+      retired,
       failed,
     };
     return ok(this.pending);
@@ -223,6 +236,18 @@ export class WorldState implements StateView {
     this.pendingTree = null;
     this.history.set(p.height, this.tree);
     this.history.delete(p.height - STATE_RETENTION);
+    const keys: string[] = [];
+    for (const w of p.retired) {
+      const k = toHex(w.key);
+      keys.push(k);
+      this.recentRetired.set(k, w.value!);
+    }
+    if (keys.length) this.retiredAt.set(p.height, keys);
+    const old = this.retiredAt.get(p.height - STATE_RETENTION);
+    if (old) {
+      for (const k of old) this.recentRetired.delete(k);
+      this.retiredAt.delete(p.height - STATE_RETENTION);
+    }
     this.pending = null;
     this.end();
   }
@@ -304,8 +329,32 @@ export class WorldState implements StateView {
     return this.d.nodes.page(opts);
   }
 
+  /**
+   * A lease: from the committed state while active, or ended by one of the last
+   * STATE_RETENTION blocks; null for an older ended lease (`archivedLease` reads it from the
+   * node's archive) and for an id never made.
+   */
   lease(id: number): LeaseView | null {
-    return this.d.leases.view(id);
+    const v = this.d.leases.view(id);
+    if (v) return v;
+    const value = this.recentRetired.get(toHex(leaseKey(id)));
+    return value ? this.leaseOfStored(id, value) : null;
+  }
+
+  /** A lease from a stored value of its record (e.g. its archived final value), or null if it is not that lease's record. */
+  leaseOfStored(id: number, value: Uint8Array): LeaseView | null {
+    return this.d.leases.viewStored(leaseKey(id), value);
+  }
+
+  /**
+   * A lease wherever it is: `lease(id)`, else its archived final value (`read`: the store's
+   * archive of retired rows, ChainStore.getRetired). Null for an id never made.
+   */
+  async archivedLease(id: number, read: (stateKey: Uint8Array) => Promise<Uint8Array | undefined>): Promise<LeaseView | null> {
+    const v = this.lease(id);
+    if (v || !Number.isSafeInteger(id) || id < 1 || id > this.leaseCount) return v;
+    const value = await read(leaseKey(id));
+    return value ? this.leaseOfStored(id, value) : null;
   }
 
   /** Lease ids that expired at the start of the last executed block. */

@@ -94,6 +94,8 @@ export interface BlockCommit {
   receipts: Uint8Array[];
   /** The block's state write set (value null = delete). */
   writes: StateWrite[];
+  /** Rows the block retired from the state, with their final values (archived under Prefix.RETIRED). */
+  retired?: StateWrite[];
   /** State root after the block (must equal the header's). */
   stateRoot: Uint8Array;
   /** Number of failed receipts. */
@@ -416,6 +418,7 @@ export class ChainStore {
           ops.push({ type: 'put', key: keys.txBySender(addressBytesOf(block.txs[i].sender), height, i), value: encodeSenderEntry(block.header.timestamp, block.hash, block.txs[i].bytes) });
         }
         ops.push(...ChainStore.stateOps(item.input.writes));
+        for (const w of item.input.retired ?? []) if (w.value) ops.push({ type: 'put', key: keys.retired(w.key), value: w.value });
         if (item.input.pruneWalThroughHeight !== undefined) pruneThrough = Math.max(pruneThrough ?? -1, item.input.pruneWalThroughHeight);
         head = { height, hash: block.hash, stateRoot: item.input.stateRoot };
         counters = { totalTxs: counters.totalTxs + block.txs.length, failedTxs: counters.failedTxs + failed };
@@ -563,6 +566,12 @@ export class ChainStore {
   async getReceipt(txHash: Uint8Array): Promise<Uint8Array | undefined> {
     this.assertOpen();
     return this.db.get(keys.receipt(txHash));
+  }
+
+  /** The final value of a row retired from the state (an ended lease), if any. */
+  async getRetired(stateKey: Uint8Array): Promise<Uint8Array | undefined> {
+    this.assertOpen();
+    return this.db.get(keys.retired(stateKey));
   }
 
   /** One state entry (key without the prefix). */

@@ -25,6 +25,11 @@ export const Prefix = {
    * a listing reads one small entry per tx and never a block (schema 2).
    */
   TX_BY_SENDER: 0x08,
+  /**
+   * 0x09 ‖ state key → the row's final value: rows that left the state (ended leases,
+   * docs/STATE.md "Retired rows"), written in the batch of the block that retired them.
+   */
+  RETIRED: 0x09,
 } as const;
 export type Prefix = (typeof Prefix)[keyof typeof Prefix];
 
@@ -47,6 +52,7 @@ export const keys = {
   txLocation: (txHash: Uint8Array) => concatBytes(one(Prefix.TX_LOCATION), txHash),
   receipt: (txHash: Uint8Array) => concatBytes(one(Prefix.RECEIPT), txHash),
   state: (stateKey: Uint8Array) => concatBytes(one(Prefix.STATE), stateKey),
+  retired: (stateKey: Uint8Array) => concatBytes(one(Prefix.RETIRED), stateKey),
   wal: (seq: number) => concatBytes(one(Prefix.WAL), u64be(seq)),
   txBySender: (sender: Uint8Array, height: number, index: number) => concatBytes(one(Prefix.TX_BY_SENDER), sender, u64be(height), u32be(index)),
   /** Every txBySender key of one sender below `beforeHeight`. */

@@ -42,7 +42,7 @@ describe('kind renewLease', () => {
     );
     expect(r.receipts.map((x) => [x.status, x.reason])).toEqual([
       [S.UNKNOWN_LEASE, 'unknown lease 9'],
-      [S.LEASE_NOT_ACTIVE, 'lease 2 is expired'],
+      [S.LEASE_NOT_ACTIVE, 'lease 2 has ended'],
       [S.NOT_LEASE_DEVICE, expect.stringMatching(/only the lease's device/)],
       [S.INSUFFICIENT_FUNDS, expect.stringMatching(/costs 51, balance is 50/)],
       [S.BAD_DURATION, expect.stringMatching(/at most 100 s/)],

@@ -2,6 +2,7 @@ import { keyPairFromLabel, type KeyPair } from '../../src/crypto/keys.ts';
 import { signTx, DEFAULT_PARAMS, type SignedTx } from '../../src/chain/index.ts';
 import type { ChainParams, Genesis, TxPayload } from '../../src/codec/types.ts';
 import { fromHex } from '../../src/util/bytes.ts';
+import { leaseKey } from '../../src/domain/keys.ts';
 import { WorldState, type ExecutionResult } from '../../src/state/index.ts';
 
 export const CHAIN = 'edgechain-state-test';
@@ -99,8 +100,18 @@ export function run(ws: WorldState, height: number, txs: SignedTx[], timestamp =
 /** A seeded PRNG (mulberry32): tests replay exactly. */
 export { mulberry32 as prng } from '../sim/prng.ts';
 
-/** All the answers the queries give, for exact comparisons of two states. */
-export function snapshot(ws: WorldState, labels: string[], leaseIds: number[]) {
+/**
+ * All the answers the queries give, for exact comparisons of two states. `retired`: the
+ * archive of rows that left the state (hex state key → final value, as ChainStore keeps it),
+ * for a state loaded from stored entries, which knows no recently ended lease by itself.
+ */
+export function snapshot(ws: WorldState, labels: string[], leaseIds: number[], retired?: ReadonlyMap<string, Uint8Array>) {
+  const lease = (id: number) => {
+    const v = ws.lease(id);
+    if (v || !retired) return v;
+    const stored = retired.get(Buffer.from(leaseKey(id)).toString('hex'));
+    return stored ? ws.leaseOfStored(id, stored) : null;
+  };
   return {
     height: ws.height,
     root: Buffer.from(ws.stateRoot).toString('hex'),
@@ -109,6 +120,6 @@ export function snapshot(ws: WorldState, labels: string[], leaseIds: number[]) {
     accounts: labels.map((l) => ws.account(addr(l))),
     devices: labels.map((l) => ws.device(addr(l))),
     nodes: ws.edgeNodes({ limit: 1_000_000 }),
-    leases: leaseIds.map((id) => ws.lease(id)),
+    leases: leaseIds.map(lease),
   };
 }

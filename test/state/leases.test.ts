@@ -115,3 +115,69 @@ describe('lease expiry (no transaction, at the start of each block)', () => {
     expect(c.ws.expiredInLastBlock).toEqual([]);
   });
 });
+
+describe('ended leases leave the state (docs/STATE.md "Retired rows")', () => {
+  const leaseKeys = (store: Map<string, Uint8Array>) => [...store.keys()].filter((k) => k.startsWith('05'));
+
+  it('the state holds active leases only, however many ended; each ended one is archived with its final value', async () => {
+    const c = paid();
+    const retired = new Map<string, Uint8Array>();
+    c.at(T0 + 1000, ['acme', P.add('en', 0, 0, 1000, ['ml'], 1)], ['alice', P.register('a')], ['proxy', P.transfer('alice', 900)]);
+    let time = T0 + 2000;
+    let made = 0;
+    let active = 0;
+    let lastRetired = 0;
+    for (let b = 0; b < 100; b++, time += 1000) {
+      // two 3-second leases per block; every third block releases the newest at once (same block: made and ended)
+      const txs: [string, ReturnType<typeof P.match>][] = [['alice', P.match(0, 0, 'ml', 1, 0, 3)], ['alice', P.match(0, 0, 'ml', 1, 0, 3)]];
+      if (b % 3 === 0) txs.push(['alice', P.release(made + 2)]);
+      const r = c.at(time, ...txs);
+      expect(r.receipts.every((x) => x.status === S.OK)).toBe(true);
+      made += 2;
+      for (const w of r.retired) retired.set(toHex(w.key), w.value!);
+      if (r.retired.length) lastRetired = Number(BigInt('0x' + toHex(r.retired[0].key).slice(2)));
+      // every retired row is deleted by the same block's write set (or was never written)
+      for (const w of r.retired) expect(c.store.has(toHex(w.key))).toBe(false);
+      active = c.ws.activeLeasesOfDevice(addr('alice'));
+      expect(leaseKeys(c.store)).toHaveLength(active);
+    }
+    expect(active).toBeGreaterThan(0);
+    expect(active).toBeLessThanOrEqual(6);
+    expect(retired.size).toBe(made - active);
+    const statuses = new Set([...retired.keys()].map((k) => c.ws.leaseOfStored(Number(BigInt('0x' + k.slice(2))), retired.get(k)!)!.status));
+    expect([...statuses].sort()).toEqual(['expired', 'released']);
+    // the supply is whole: nothing locked in a lease that left the state
+    expect(c.ws.supply().leaseEscrow).toBe(active * 3);
+    // a lease ended in the last 64 blocks still answers from memory; an older one only from the archive
+    expect(c.ws.lease(lastRetired)).toMatchObject({ id: lastRetired, status: expect.stringMatching(/expired|released/) });
+    expect(c.ws.lease(1)).toBeNull();
+    const read = async (key: Uint8Array) => retired.get(toHex(key));
+    expect(await c.ws.archivedLease(1, read)).toMatchObject({ id: 1, status: 'expired', device: addr('alice'), paid: 3, refund: 0 });
+    expect(await c.ws.archivedLease(2, read)).toMatchObject({ id: 2, status: 'released', paid: 0, refund: 3 });
+    expect(await c.ws.archivedLease(made + 1, read)).toBeNull();
+    // a restarted node (state loaded from its entries) has the same root and the same active leases
+    const loaded = c.load();
+    expect(toHex(loaded.stateRoot)).toBe(toHex(c.ws.stateRoot));
+    expect(loaded.activeLeasesOfDevice(addr('alice'))).toBe(active);
+  });
+
+  it('acting on a lease that ended in an earlier block: "has ended" (LEASE_NOT_ACTIVE); an id never made: UNKNOWN_LEASE', () => {
+    const c = paid();
+    c.at(T0 + 1000, ['acme', P.add('en', 0, 0, 3, ['ml'], 1)], ['alice', P.register('a')]);
+    c.at(T0 + 2000, ['alice', P.match(0, 0, 'ml', 1, 0, 10)]);
+    const same = c.at(T0 + 3000, ['alice', P.release(1)], ['alice', P.release(1)], ['alice', P.renew(1, 5)]);
+    // in the block that ended it the row is still there, with its status
+    expect(same.receipts.map((r) => [r.status, r.reason])).toEqual([
+      [S.OK, ''],
+      [S.LEASE_NOT_ACTIVE, 'lease 1 is released'],
+      [S.LEASE_NOT_ACTIVE, 'lease 1 is released'],
+    ]);
+    expect(same.retired.map((w) => toHex(w.key))).toHaveLength(1);
+    const later = c.at(T0 + 4000, ['alice', P.release(1)], ['alice', P.renew(1, 5)], ['alice', P.release(2)]);
+    expect(later.receipts.map((r) => [r.status, r.reason])).toEqual([
+      [S.LEASE_NOT_ACTIVE, 'lease 1 has ended'],
+      [S.LEASE_NOT_ACTIVE, 'lease 1 has ended'],
+      [S.UNKNOWN_LEASE, 'unknown lease 2'],
+    ]);
+  });
+});

@@ -156,6 +156,23 @@ describe.each(BACKENDS)('ChainStore (%s)', (name) => {
     await store.close();
   });
 
+  it('archives the rows a block retired from the state in the same batch; a refused commit archives nothing', async () => {
+    backend = await makeBackend(name);
+    const store = await ChainStore.open(backend.db);
+    await commitUpTo(store, chain, 3);
+    const row = (n: number) => ({ key: Uint8Array.of(0x05, 0, 0, 0, 0, 0, 0, 0, n), value: utf8('final ' + n) });
+    const good = chain.blocks[3];
+    await expect(store.commitBlock({ ...chain.blocks[4], retired: [row(1)] })).rejects.toMatchObject({ code: 'STORAGE_BAD_HEIGHT' });
+    expect(await store.getRetired(row(1).key)).toBeUndefined();
+    await store.commitBlock({ ...good, retired: [row(1), row(2)] });
+    expect(hex((await store.getRetired(row(1).key))!)).toBe(hex(row(1).value));
+    expect(hex((await store.getRetired(row(2).key))!)).toBe(hex(row(2).value));
+    expect(await store.getRetired(row(3).key)).toBeUndefined();
+    // not state: the retired rows are not among the state entries
+    expect([...(await stateOf(store)).keys()].some((k) => k.endsWith('0000000000000001') && k.startsWith('05'))).toBe(false);
+    await store.close();
+  });
+
   it('refuses commitBlock before genesis and a second genesis', async () => {
     backend = await makeBackend(name);
     const store = await ChainStore.open(backend.db);
