@@ -6,6 +6,7 @@ import { defaultVerifyWorkers } from '../crypto/verify-pool.ts';
 import { z } from 'zod';
 import { describeIssues } from '../util/schema.ts';
 import { DEFAULT_RPC_OPTIONS, type RpcServerOptions } from '../rpc/server.ts';
+import { DEFAULT_RETENTION, type StateRetention } from '../state/world.ts';
 
 /**
  * Node configuration (JSON file). Paths are relative to the config file's folder.
@@ -24,6 +25,7 @@ import { DEFAULT_RPC_OPTIONS, type RpcServerOptions } from '../rpc/server.ts';
  *                                          // limits: docs/RPC.md, "Limits"
  *   "log": { "level": "info" },
  *   "sync": { "verifyWorkers": 1 },        // optional: threads checking synced txs' signatures (0 = main thread)
+ *   "proofs": { "maxHeights": 64, "minHeights": 16, "nodes": 400000 },  // optional: past heights kept provable (docs/VERIFY.md)
  *   "load": { "busyPoolTxs": 2000, "busyBacklogTxs": 1000, "gossipBacklogTxs": 20000, "proposalMaxTxs": 1000 }
  *                                          // optional: overload protection (docs/NODE.md, "Overload")
  *   "health": { "maxSyncLagBlocks": 5, "maxStallSeconds": 30 }   // what /health/ready requires
@@ -50,6 +52,8 @@ export interface NodeConfig {
   log: { level: string };
   /** Catching up: worker threads that verify the tx signatures of synced blocks (0 = on the main thread). */
   sync: { verifyWorkers: number };
+  /** Past heights whose state stays provable (docs/VERIFY.md, "Retention"): at most maxHeights, fewer past a budget of tree nodes, never fewer than minHeights. */
+  proofs: StateRetention;
   /** Overload protection (docs/NODE.md, "Overload"). */
   load: {
     /** Client txs are refused (NODE_BUSY) while the pool holds this many txs. */
@@ -127,6 +131,15 @@ export const NodeConfigSchema = z
       .optional(),
     log: z.strictObject({ level: z.enum(LEVELS).optional().describe('Default info') }).optional(),
     sync: z.strictObject({ verifyWorkers: z.number().int().min(0).max(64).optional().describe('Threads verifying synced txs (0 = main thread)') }).optional(),
+    proofs: z
+      .strictObject({
+        maxHeights: z.number().int().min(1).max(100_000).optional().describe('Most past heights kept provable (default 64)'),
+        minHeights: z.number().int().min(1).max(100_000).optional().describe('Fewest past heights kept provable, whatever their size (default 16)'),
+        nodes: z.number().int().min(0).optional().describe('Budget of state-tree nodes the kept heights may hold, ~120 B each (default 400000: ~50 MB)'),
+      })
+      .optional()
+      .refine((p) => !p || (p.minHeights ?? DEFAULT_RETENTION.minHeights) <= (p.maxHeights ?? DEFAULT_RETENTION.maxHeights), { message: 'proofs.minHeights must not exceed proofs.maxHeights' })
+      .describe('Past heights whose state stays provable for getProof and verify match (docs/VERIFY.md, "Retention")'),
     load: z
       .strictObject({ busyPoolTxs: posInt().optional(), busyBacklogTxs: posInt().optional(), gossipBacklogTxs: posInt().optional(), proposalMaxTxs: posInt().optional() })
       .optional()
@@ -185,6 +198,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     rpc: { ...DEFAULT_RPC, ...rpc, rateLimit: { ...DEFAULT_RPC.rateLimit, ...rpc.rateLimit } },
     log: { level: c.log?.level ?? 'info' },
     sync: { verifyWorkers: c.sync?.verifyWorkers ?? defaultVerifyWorkers() },
+    proofs: { ...DEFAULT_RETENTION, ...c.proofs },
     load: { ...DEFAULT_LOAD, ...c.load },
     health: { ...DEFAULT_HEALTH, ...c.health },
   };

@@ -102,6 +102,7 @@ export class EdgeNode {
     try {
       store = await ChainStore.open(db, { genesisHash: id.genesisHash });
       const { state, fresh } = await openState(store, id.genesis);
+      state.setRetention(cfg.proofs);
       const head = store.head()!;
       logger.child({ module: 'node' }).info(fresh ? { chainId, genesis: toHex(id.genesisHash, true) } : { height: head.height, head: toHex(head.hash, true) }, fresh ? 'initialised a new chain from genesis' : 'resumed from storage');
       network = await openNetwork(cfg, id, store, logger, () =>

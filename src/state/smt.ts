@@ -123,7 +123,14 @@ export function indexLeaf(serviceType: string, nodeId: string, value: Uint8Array
   return { t: 0, path, key, value, h: leafHashIn(kh, valueHash ?? sha256Bin(value)) };
 }
 
-const branch = (l: SmtNode | null, r: SmtNode | null): SmtBranch => ({ t: 1, l, r, h: undefined });
+let branchCount = 0;
+/** Branch nodes made so far by this process (a counter: what a block's update added, WorldState's retention budget). */
+export const branchesMade = (): number => branchCount;
+
+const branch = (l: SmtNode | null, r: SmtNode | null): SmtBranch => {
+  branchCount++;
+  return { t: 1, l, r, h: undefined };
+};
 
 /** Two leaves with different paths, under a new subtree at depth d. */
 function split(a: SmtLeaf, b: SmtLeaf, d: number): SmtNode {

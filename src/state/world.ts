@@ -23,7 +23,7 @@ import { compareBytes, equalBytes, toHex } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
 import type { BlockContext, ExecutionResult, StateView } from './interface.ts';
 import { applyWrites, buildTree, rootOf } from './auth.ts';
-import { pathOfKey, proveKey, proveRange, rangePrefix, type KeyProof, type RangeProof, type SmtNode } from './smt.ts';
+import { branchesMade, pathOfKey, proveKey, proveRange, rangePrefix, type KeyProof, type RangeProof, type SmtNode } from './smt.ts';
 
 export { encodeWriteSet, writeSetChainRoot } from './root.ts';
 export type { AccountRole, AccountView } from '../domain/accounts.ts';
@@ -41,8 +41,22 @@ export type { MembershipRec, ProposalView, SealerRec, CompanyRec, ObserverRec } 
  * through the kind registry (src/kinds/) with every table journaled; `commit` or `revert` ends
  * it. Queries answer from the committed state even while an execution is pending.
  */
-/** Committed heights whose authenticated state stays provable (proofs and queries at a past height). */
+/** Committed heights whose authenticated state stays provable (proofs and queries at a past height): at most this many. */
 export const STATE_RETENTION = 64;
+
+/**
+ * How many past heights' trees are kept for proofs (docs/VERIFY.md "retention"): at most
+ * `maxHeights`, and fewer when the tree nodes their blocks made pass `nodes` — but never fewer
+ * than `minHeights`. A block of hundreds of txs makes tens of thousands of nodes (~120 B each),
+ * so a count of heights alone let the retained trees of a busy chain hold ~150–250 MB.
+ */
+export interface StateRetention {
+  maxHeights: number;
+  minHeights: number;
+  nodes: number;
+}
+
+export const DEFAULT_RETENTION: StateRetention = { maxHeights: STATE_RETENTION, minHeights: 16, nodes: 400_000 };
 
 export class WorldState implements StateView {
   private _height = 0;
@@ -59,6 +73,11 @@ export class WorldState implements StateView {
   private pendingTree: SmtNode | null = null;
   /** Trees of recent committed heights (proofs and queries at a past height; docs/VERIFY.md). */
   private readonly history = new Map<number, SmtNode | null>();
+  /** Tree nodes (branches and leaves) each kept height's block made, and their sum: the retention budget's measure. */
+  private readonly historyNodes = new Map<number, number>();
+  private keptNodes = 0;
+  private pendingNodes = 0;
+  private retention: StateRetention = DEFAULT_RETENTION;
   /**
    * Rows retired (left the state, e.g. ended leases) by the last STATE_RETENTION committed
    * blocks, by state key (hex): `lease(id)` still answers for them while the node's archive
@@ -211,7 +230,9 @@ export class WorldState implements StateView {
     const retired: StateWrite[] = [];
     for (const t of this.tables) t.retire(retired);
     const writes = this.collectWrites();
+    const made = branchesMade();
     this.pendingTree = applyWrites(this.tree, writes);
+    this.pendingNodes = branchesMade() - made + writes.length;
     this.pending = {
       height: ctx.height,
       stateRoot: rootOf(this.pendingTree),
@@ -235,7 +256,9 @@ export class WorldState implements StateView {
     this.tree = this.pendingTree;
     this.pendingTree = null;
     this.history.set(p.height, this.tree);
-    this.history.delete(p.height - STATE_RETENTION);
+    this.historyNodes.set(p.height, this.pendingNodes);
+    this.keptNodes += this.pendingNodes;
+    this.trimHistory();
     const keys: string[] = [];
     for (const w of p.retired) {
       const k = toHex(w.key);
@@ -250,6 +273,27 @@ export class WorldState implements StateView {
     }
     this.pending = null;
     this.end();
+  }
+
+  /** Drops the oldest kept trees past the retention (heights, then the node budget, keeping the minimum). */
+  private trimHistory(): void {
+    const { maxHeights, minHeights, nodes } = this.retention;
+    for (const h of this.history.keys()) {
+      const n = this.history.size;
+      if (n <= minHeights || (n <= maxHeights && this.keptNodes <= nodes)) break;
+      this.history.delete(h);
+      this.keptNodes -= this.historyNodes.get(h) ?? 0;
+      this.historyNodes.delete(h);
+    }
+  }
+
+  /** Sets how many past heights stay provable (DEFAULT_RETENTION; a node's config may change it). */
+  setRetention(r: StateRetention): void {
+    if (!(Number.isSafeInteger(r.minHeights) && r.minHeights >= 1 && Number.isSafeInteger(r.maxHeights) && r.maxHeights >= r.minHeights && Number.isSafeInteger(r.nodes) && r.nodes >= 0)) {
+      throw new Error(`state retention: need 1 <= minHeights <= maxHeights and nodes >= 0, got ${JSON.stringify(r)}`);
+    }
+    this.retention = { ...r };
+    this.trimHistory();
   }
 
   /** Drops the pending execution: the state is exactly what it was before execute(). */

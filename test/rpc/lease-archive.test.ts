@@ -7,7 +7,7 @@ import { startMemoryNode, type MemoryNode } from '../support/memory-node.ts';
  * must come from the archive the ledger wrote into the chain database (prefix 0x09).
  */
 let node: MemoryNode;
-const call = <T>(method: string, ...params: unknown[]) => node.methods[method](params as never, {} as never) as Promise<T>;
+const call = <T>(method: string, ...params: unknown[]) => node.methods[method](params as never) as Promise<T>;
 
 beforeAll(async () => {
   node = await startMemoryNode();

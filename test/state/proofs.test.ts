@@ -1,3 +1,4 @@
+import { parseConfig } from '../../src/node/config.ts';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { StateEdgeNodeCodec } from '../../src/codec/state.ts';
 import {
   WorldState,
   STATE_RETENTION,
+  DEFAULT_RETENTION,
   applyWrites,
   buildTree,
   proveKey,
@@ -133,6 +135,40 @@ describe('authenticated state: key proofs', () => {
     expect(() => s.proveKey(new Uint8Array([1]), s.height + 1)).toThrow(/not kept/);
     // (each block records its proposer's liveness, docs/GOVERNANCE.md: the roots differ per height)
     expect(s.proveKey(new Uint8Array([1]), 4).stateRoot).toEqual(rootAt[4]);
+  });
+
+  it('keeps fewer heights when their blocks made more tree nodes than the budget, never fewer than the minimum', () => {
+    const s = WorldState.fromGenesis(STD_GENESIS()).state;
+    const block = () => {
+      expect(s.execute(ctx(s.height + 1), []).ok).toBe(true);
+      s.commit();
+    };
+    for (let i = 0; i < 10; i++) block();
+    expect(s.oldestProvableHeight).toBe(0);
+    // a budget of 0 nodes: only the minimum of heights stays
+    s.setRetention({ maxHeights: 64, minHeights: 4, nodes: 0 });
+    expect(s.oldestProvableHeight).toBe(7);
+    for (let i = 0; i < 5; i++) block();
+    expect(s.oldestProvableHeight).toBe(s.height - 3);
+    expect(() => s.proveKey(new Uint8Array([1]), s.height - 4)).toThrow(/not kept/);
+    // a large budget: the window grows again, up to maxHeights
+    s.setRetention({ maxHeights: 20, minHeights: 4, nodes: 1_000_000 });
+    const from = s.oldestProvableHeight;
+    for (let i = 0; i < 10; i++) block();
+    expect(s.oldestProvableHeight).toBe(from);
+    for (let i = 0; i < 10; i++) block();
+    expect(s.height - s.oldestProvableHeight + 1).toBe(20);
+    expect(() => s.setRetention({ maxHeights: 3, minHeights: 4, nodes: 1 })).toThrow(/minHeights <= maxHeights/);
+  });
+
+  it('a node config sets the retention ("proofs"); defaults 64 / 16 / 400,000; a bad one is refused with the key named', () => {
+    const base = { genesis: 'g.json', key: 'k.json' };
+    expect(parseConfig(base, '/tmp').proofs).toEqual(DEFAULT_RETENTION);
+    expect(DEFAULT_RETENTION).toEqual({ maxHeights: 64, minHeights: 16, nodes: 400_000 });
+    expect(parseConfig({ ...base, proofs: { maxHeights: 1000, nodes: 5_000_000 } }, '/tmp').proofs).toEqual({ maxHeights: 1000, minHeights: 16, nodes: 5_000_000 });
+    expect(() => parseConfig({ ...base, proofs: { minHeights: 0 } }, '/tmp')).toThrow(/proofs\.minHeights/);
+    expect(() => parseConfig({ ...base, proofs: { maxHeights: 8 } }, '/tmp')).toThrow(/minHeights must not exceed proofs\.maxHeights/);
+    expect(() => parseConfig({ ...base, proofs: { heights: 8 } }, '/tmp')).toThrow(/heights/);
   });
 });
 
