@@ -202,7 +202,9 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
         series.push({ t: (Date.now() - tStep) / 1000, mb });
       });
       if (p.soak) soakFigures(series, p.durationS, out);
-      const cpuUsed = sealers.reduce((a, s, i) => a + (cpuSeconds(s.proc?.pid) - cpu0[i]) * 1000, 0); // ms
+      const cpuEach = sealers.map((s, i) => (cpuSeconds(s.proc?.pid) - cpu0[i]) * 1000); // ms
+      const cpuUsed = cpuEach.reduce((a, b) => a + b, 0);
+      const stepS = (Date.now() - tStep) / 1000;
       results.push(res);
       step++;
       totalAccepted += res.accepted;
@@ -226,6 +228,11 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       // CPU the 4 sealers spent on the step (send window + drain) per tx it finalized: the cost
       // of a tx across the testnet, independent of how the 2 cores were shared
       out[`${k}.sealer_cpu_ms_per_tx`] = Math.round((cpuUsed / Math.max(1, res.finalized)) * 100) / 100;
+      // the first sealer alone: its CPU per finalized tx, and how busy it was over the step (of
+      // one core). With EDGECHAIN_BENCH_WRAP_FIRST="taskset -c 1" and the bench under
+      // `taskset -c 0` it has a core of its own: the per-node figure (docs/PERFORMANCE.md)
+      out[`${k}.first_sealer_cpu_us_per_tx`] = Math.round((cpuEach[0] * 1000) / Math.max(1, res.finalized));
+      out[`${k}.first_sealer_busy`] = Math.round((cpuEach[0] / 1000 / Math.max(1e-3, stepS)) * 1000) / 1000;
       process.stderr.write(`bench: e2e rate ${rate}: sent ${res.sentTps}/s, finalized ${res.finalizedTps}/s, p50 ${res.latencyMs.p50} p99 ${res.latencyMs.p99} ms, ${res.blocks} blocks, rejected ${JSON.stringify(res.rejected)}, not finalized ${res.pendingHashes.length}\n`);
       const broke = res.latencyMs.p99 > P99_LIMIT_MS || res.finalizedTps < 0.9 * rate;
       if (broke && !breakdown) breakdown = rate;
