@@ -47,8 +47,9 @@ export const STATE_RETENTION = 64;
 /**
  * How many past heights' trees are kept for proofs (docs/VERIFY.md "retention"): at most
  * `maxHeights`, and fewer when the tree nodes their blocks made pass `nodes` — but never fewer
- * than `minHeights`. A block of hundreds of txs makes tens of thousands of nodes (~120 B each),
- * so a count of heights alone let the retained trees of a busy chain hold ~150–250 MB.
+ * than `minHeights`. A block of hundreds of txs makes thousands to tens of thousands of nodes
+ * (~120 B each): at 1,000 matches per block the 64-height window held ~75 MB of live heap, the
+ * budget halves it (docs/VERIFY.md "Retention").
  */
 export interface StateRetention {
   maxHeights: number;
