@@ -1,9 +1,9 @@
 import { keyPairFromLabel, type KeyPair } from '../../src/crypto/keys.ts';
 import { signTx, DEFAULT_PARAMS, type SignedTx } from '../../src/chain/index.ts';
 import type { ChainParams, Genesis, TxPayload } from '../../src/codec/types.ts';
-import { fromHex } from '../../src/util/bytes.ts';
+import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { leaseKey } from '../../src/domain/keys.ts';
-import { WorldState, type ExecutionResult } from '../../src/state/index.ts';
+import { WorldState, type ExecutionResult, type StateWrite } from '../../src/state/index.ts';
 
 export const CHAIN = 'edgechain-state-test';
 
@@ -95,6 +95,15 @@ export function run(ws: WorldState, height: number, txs: SignedTx[], timestamp =
   if (!r.ok) throw r.error;
   ws.commit();
   return r.value;
+}
+
+/** Applies a write set to a hex key → value map: what ChainStore keeps on disk (a null value deletes). */
+export function applyToStore(store: Map<string, Uint8Array>, writes: readonly StateWrite[]): void {
+  for (const w of writes) {
+    const k = toHex(w.key);
+    if (w.value) store.set(k, w.value);
+    else store.delete(k);
+  }
 }
 
 /** A seeded PRNG (mulberry32): tests replay exactly. */

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { WorldState, ReceiptStatus as S, type StateWrite } from '../../src/state/index.ts';
+import { WorldState, ReceiptStatus as S } from '../../src/state/index.ts';
 import { toHex, fromHex } from '../../src/util/bytes.ts';
-import { PAID_GENESIS, TxMaker, P, addr, run, rulesOf } from './helpers.ts';
+import { PAID_GENESIS, TxMaker, P, addr, applyToStore, run, rulesOf } from './helpers.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -9,10 +9,7 @@ function paid(params = {}) {
   const g = PAID_GENESIS(params);
   const { state, result } = WorldState.fromGenesis(g);
   const store = new Map<string, Uint8Array>();
-  const keep = (ws: readonly StateWrite[]) => {
-    for (const w of ws) w.value ? store.set(toHex(w.key), w.value) : store.delete(toHex(w.key));
-  };
-  keep(result.writes);
+  applyToStore(store, result.writes);
   const t = new TxMaker();
   let h = 0;
   return {
@@ -22,7 +19,7 @@ function paid(params = {}) {
     /** One block at absolute block time `time` (ms). */
     at(time: number, ...txs: [string, ReturnType<typeof P.match>][]) {
       const r = run(state, ++h, txs.map(([who, p]) => t.tx(who, p)), time);
-      keep(r.writes);
+      applyToStore(store, r.writes);
       return r;
     },
     load: () => WorldState.load([...store].map(([k, v]) => [fromHex(k)!, v]), { height: state.height, stateRoot: state.stateRoot, rules: rulesOf(g) }),

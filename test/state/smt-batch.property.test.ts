@@ -25,6 +25,7 @@ import {
 } from '../../src/state/index.ts';
 import { fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
 import { bytesToBinary } from '../../src/crypto/hash.ts';
+import { applyToStore } from './helpers.ts';
 
 /**
  * The batched tree update of a block (smtUpdate / applyWrites, docs/PERFORMANCE.md round 3)
@@ -53,19 +54,12 @@ const writeSet = fc.array(write, { maxLength: 40 }).map((ws) => {
   return [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]): StateWrite => ({ key: fromHex(k)!, value: v }));
 });
 
-function applyToMap(m: Map<string, Uint8Array>, writes: readonly StateWrite[]): void {
-  for (const w of writes) {
-    if (w.value) m.set(toHex(w.key), w.value);
-    else m.delete(toHex(w.key));
-  }
-}
-
 describe('batched state-tree update', () => {
   it('applyWrites equals applying the writes one by one, and the tree built from the final set; proofs hold; the old tree is untouched', () => {
     fc.assert(
       fc.property(writeSet, writeSet, writeSet, (base, b1, b2) => {
         const m = new Map<string, Uint8Array>();
-        applyToMap(m, base);
+        applyToStore(m, base);
         const t0 = buildTree([...m].map(([k, v]) => [fromHex(k)!, v] as const));
         const root0 = toHex(rootOf(t0));
         let t: SmtNode | null = t0;
@@ -73,7 +67,7 @@ describe('batched state-tree update', () => {
         for (const block of [b1, b2]) {
           t = applyWrites(t, block);
           ref = applyWritesOneByOne(ref, block);
-          applyToMap(m, block);
+          applyToStore(m, block);
           const built = buildTree([...m].map(([k, v]) => [fromHex(k)!, v] as const));
           expect(toHex(rootOf(t))).toBe(toHex(rootOf(ref)));
           expect(toHex(rootOf(t))).toBe(toHex(rootOf(built)));
