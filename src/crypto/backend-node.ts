@@ -1,3 +1,4 @@
+import { binaryToBytes } from '../util/bytes.ts';
 import { createHash, hash as oneShot, createPrivateKey, createPublicKey, sign as osslSign, verify as osslVerify, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
@@ -8,7 +9,7 @@ import { createHash, hash as oneShot, createPrivateKey, createPublicKey, sign as
 export const BACKEND = 'openssl';
 
 export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return bytesOfBinary(oneShot('sha256', parts[0], 'binary'));
+  if (parts.length === 1) return binaryToBytes(oneShot('sha256', parts[0], 'binary'));
   let n = 0;
   for (const p of parts) n += p.length;
   if (n <= 256) {
@@ -19,25 +20,16 @@ export function sha256Parts(parts: readonly Uint8Array[]): Uint8Array {
       buf.set(p, o);
       o += p.length;
     }
-    return bytesOfBinary(oneShot('sha256', buf, 'binary'));
+    return binaryToBytes(oneShot('sha256', buf, 'binary'));
   }
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
-  // copied out, as bytesOfBinary does: a digest Node returns owns a native backing store (~200
-  // bytes of malloc'd bookkeeping besides its 32 bytes, freed only when V8 collects it), and
-  // digests live long in the state tree, where that native memory was the largest part of a
-  // sealer's growing RSS (docs/PERFORMANCE.md "Memory: the soak")
-  return bytesOfBinary(h.digest('binary'));
-}
-
-/**
- * The digest as a binary string, copied into a fresh Uint8Array: less than half the cost of a
- * 'buffer' digest (whose Buffer, and the view of it we returned, cost more than the hash).
- */
-function bytesOfBinary(s: string): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
-  return out;
+  // every digest here is a 'binary' string copied into a fresh Uint8Array (binaryToBytes):
+  // less than half the cost of a 'buffer' digest, and a Buffer digest owns a native backing
+  // store (~200 bytes of malloc'd bookkeeping besides its 32 bytes, freed only when V8 collects
+  // it); digests live long in the state tree, where that native memory was the largest part of
+  // a sealer's growing RSS (docs/PERFORMANCE.md "Memory: the soak")
+  return binaryToBytes(h.digest('binary'));
 }
 
 /**

@@ -15,27 +15,8 @@ export function sha256Bin(data: Uint8Array): string {
   return sha256Binary(data);
 }
 
-/** The bytes of a binary string (one char per byte, as from `sha256Bin`). */
-export function binaryToBytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
-
-/** A binary string of bytes (one char per byte): a flat string, as the state tree keeps its paths. */
-export function bytesToBinary(b: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.prototype.latin1Slice.call(b, 0, b.length);
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
-}
-
-/** Writes a binary string's bytes into `buf` at `offset`. */
-export function writeBinary(buf: Uint8Array, s: string, offset: number): void {
-  for (let i = 0; i < s.length; i++) buf[offset + i] = s.charCodeAt(i);
-}
+// the conversions of binary strings live with the other byte helpers (util/bytes.ts)
+export { binaryToBytes, bytesToBinary, writeBinary } from '../util/bytes.ts';
 
 /** Pure-JS SHA-256 (noble), used where node:crypto is not wanted (browser code) and in agreement tests. */
 export function sha256Noble(data: Uint8Array): Uint8Array {

@@ -24,6 +24,26 @@ export function binaryToHex(s: string): string {
   return out;
 }
 
+/** The bytes of a binary string (one char per byte, as from `sha256Bin`). */
+export function binaryToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** A binary string of bytes (one char per byte): a flat string, as the state tree keeps its paths. */
+export function bytesToBinary(b: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.prototype.latin1Slice.call(b, 0, b.length);
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+/** Writes a binary string's bytes into `buf` at `offset`. */
+export function writeBinary(buf: Uint8Array, s: string, offset: number): void {
+  for (let i = 0; i < s.length; i++) buf[offset + i] = s.charCodeAt(i);
+}
+
 /** Parses hex with or without `0x`; returns null if it is not whole bytes of hex. */
 export function fromHex(s: string): Uint8Array | null {
   if (typeof s !== 'string' || !HEX.test(s)) return null;
