@@ -1,9 +1,9 @@
-import { binaryToBytes, sha256Bin } from '../crypto/hash.ts';
+import { sha256Bin } from '../crypto/hash.ts';
 import { addressOf, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, type KeyPair } from '../crypto/keys.ts';
 import type { BatchVerifier, VerifyItem } from '../crypto/verify-pool.ts';
 import { TxBodyCodec, TxCodec } from '../codec/chain.ts';
 import type { Tx, TxBody, TxPayload } from '../codec/types.ts';
-import { binaryToHex, concatBytes, utf8 } from '../util/bytes.ts';
+import { binaryToBytes, binaryToHex, concatBytes, utf8 } from '../util/bytes.ts';
 import { type Result, ok, err } from '../util/errors.ts';
 import { chainError, type ChainError } from './errors.ts';
 import { checkPayload } from '../kinds/registry.ts';

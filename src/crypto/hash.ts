@@ -9,14 +9,11 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
 /**
  * SHA-256 as a binary string: 32 chars, each one byte of the digest (0–255). The state tree
  * keeps its node hashes in this form: in Node it costs a third of `sha256` (no Buffer per
- * digest, nothing for the GC to track outside the heap). `binaryToBytes` converts.
+ * digest, nothing for the GC to track outside the heap). `binaryToBytes` (util/bytes.ts) converts.
  */
 export function sha256Bin(data: Uint8Array): string {
   return sha256Binary(data);
 }
-
-// the conversions of binary strings live with the other byte helpers (util/bytes.ts)
-export { binaryToBytes, bytesToBinary, writeBinary } from '../util/bytes.ts';
 
 /** Pure-JS SHA-256 (noble), used where node:crypto is not wanted (browser code) and in agreement tests. */
 export function sha256Noble(data: Uint8Array): Uint8Array {

@@ -1,7 +1,8 @@
 import { StateEdgeNodeCodec } from '../codec/state.ts';
 import { KeyPrefix, nodeIdOfKey } from '../domain/keys.ts';
 import type { StateWrite } from '../domain/table.ts';
-import { binaryToBytes, bytesToBinary, sha256Bin } from '../crypto/hash.ts';
+import { sha256Bin } from '../crypto/hash.ts';
+import { binaryToBytes, bytesToBinary } from '../util/bytes.ts';
 import { comparePaths, hashBin, indexLeaf, indexPath, recordLeaf, smtBuild, smtDelete, smtGet, smtPut, smtUpdate, typeIndexKey, type SmtChange, type SmtLeaf, type SmtNode } from './smt.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { binaryToBytes, bytesToBinary, sha256, sha256Bin, writeBinary, ZERO_HASH } from '../crypto/hash.ts';
-import { equalBytes, toHex, utf8 } from '../util/bytes.ts';
+import { sha256, sha256Bin, ZERO_HASH } from '../crypto/hash.ts';
+import { binaryToBytes, bytesToBinary, equalBytes, toHex, utf8, writeBinary } from '../util/bytes.ts';
 
 /**
  * The authenticated state (docs/VERIFY.md): a compact sparse Merkle tree over 256-bit paths.

@@ -9,9 +9,9 @@ import {
   sha256, sha256Noble, sign, verify, noble, keyPairFromSecret, keyPairFromLabel, generateKeyPair,
   addressOf, parseAddress, merkleRoot, writeKeyFile, readKeyFile, parseKeyFile, unsafeKeyFileMode, DEMO_KEY_NOTE,
 } from '../../src/crypto/index.ts';
-import { binaryToBytes, bytesToBinary, sha256Bin, writeBinary } from '../../src/crypto/hash.ts';
+import { sha256Bin } from '../../src/crypto/hash.ts';
 import * as nobleBackend from '../../src/crypto/backend-noble.ts';
-import { binaryToHex, toHex, utf8, concatBytes } from '../../src/util/bytes.ts';
+import { binaryToBytes, binaryToHex, bytesToBinary, toHex, utf8, concatBytes, writeBinary } from '../../src/util/bytes.ts';
 import { txId } from '../../src/chain/tx.ts';
 import { EdgeError } from '../../src/util/errors.ts';
 
