@@ -106,6 +106,11 @@ export function applyToStore(store: Map<string, Uint8Array>, writes: readonly St
   }
 }
 
+/** The (key, value) records of such a map, as `buildTree` and `WorldState.load` take them. */
+export function storeEntries(store: Map<string, Uint8Array>): [Uint8Array, Uint8Array][] {
+  return [...store].map(([k, v]) => [fromHex(k)!, v]);
+}
+
 /** A seeded PRNG (mulberry32): tests replay exactly. */
 export { mulberry32 as prng } from '../sim/prng.ts';
 

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { WorldState, ReceiptStatus as S } from '../../src/state/index.ts';
-import { toHex, fromHex } from '../../src/util/bytes.ts';
-import { PAID_GENESIS, TxMaker, P, addr, applyToStore, run, rulesOf } from './helpers.ts';
+import { toHex } from '../../src/util/bytes.ts';
+import { PAID_GENESIS, TxMaker, P, addr, applyToStore, run, rulesOf, storeEntries } from './helpers.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -22,7 +22,7 @@ function paid(params = {}) {
       applyToStore(store, r.writes);
       return r;
     },
-    load: () => WorldState.load([...store].map(([k, v]) => [fromHex(k)!, v]), { height: state.height, stateRoot: state.stateRoot, rules: rulesOf(g) }),
+    load: () => WorldState.load(storeEntries(store), { height: state.height, stateRoot: state.stateRoot, rules: rulesOf(g) }),
   };
 }
 

@@ -24,7 +24,7 @@ import {
   type SmtNode,
 } from '../../src/state/index.ts';
 import { fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { STD_GENESIS, addr } from './helpers.ts';
+import { STD_GENESIS, addr, applyToStore, storeEntries } from './helpers.ts';
 
 /** The replay fixture's chain (every tx kind) gives a state with every record kind. */
 const fx = JSON.parse(readFileSync(new URL('./fixtures/replay-chain.json', import.meta.url), 'utf8'));
@@ -242,11 +242,11 @@ describe('the tree is a function of the record set', () => {
         let t: SmtNode | null = null;
         const m = new Map<string, Uint8Array>();
         for (const [key, value] of ops) {
-          t = applyWrites(t, [{ key, value }]);
-          if (value) m.set(toHex(key), value);
-          else m.delete(toHex(key));
+          const w = [{ key, value }];
+          t = applyWrites(t, w);
+          applyToStore(m, w);
         }
-        const built = buildTree([...m].map(([k, v]) => [fromHex(k)!, v] as const));
+        const built = buildTree(storeEntries(m));
         expect(toHex(rootOf(t))).toBe(toHex(rootOf(built)));
         for (const [key] of ops) {
           const v = m.get(toHex(key)) ?? null;

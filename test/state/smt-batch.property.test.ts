@@ -23,9 +23,8 @@ import {
   type SmtNode,
   type StateWrite,
 } from '../../src/state/index.ts';
-import { fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { bytesToBinary } from '../../src/crypto/hash.ts';
-import { applyToStore } from './helpers.ts';
+import { bytesToBinary, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
+import { applyToStore, storeEntries } from './helpers.ts';
 
 /**
  * The batched tree update of a block (smtUpdate / applyWrites, docs/PERFORMANCE.md round 3)
@@ -60,7 +59,7 @@ describe('batched state-tree update', () => {
       fc.property(writeSet, writeSet, writeSet, (base, b1, b2) => {
         const m = new Map<string, Uint8Array>();
         applyToStore(m, base);
-        const t0 = buildTree([...m].map(([k, v]) => [fromHex(k)!, v] as const));
+        const t0 = buildTree(storeEntries(m));
         const root0 = toHex(rootOf(t0));
         let t: SmtNode | null = t0;
         let ref: SmtNode | null = t0;
@@ -68,7 +67,7 @@ describe('batched state-tree update', () => {
           t = applyWrites(t, block);
           ref = applyWritesOneByOne(ref, block);
           applyToStore(m, block);
-          const built = buildTree([...m].map(([k, v]) => [fromHex(k)!, v] as const));
+          const built = buildTree(storeEntries(m));
           expect(toHex(rootOf(t))).toBe(toHex(rootOf(ref)));
           expect(toHex(rootOf(t))).toBe(toHex(rootOf(built)));
           expect(smtLeaves(t).map((l) => toHex(l.key))).toEqual(smtLeaves(built).map((l) => toHex(l.key)));
