@@ -363,8 +363,10 @@ export class EdgeNode {
    * counts against the peer); protocol rules are the engine's.
    */
   private onConsensus(bytes: Uint8Array, from: string): 'accept' | 'reject' | 'ignore' {
-    const c = gossipCheck(bytes, { chainId: this.genesis.chainId, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify, decidedThrough: this.state.height + 2 });
+    const c = gossipCheck(bytes, { chainId: this.genesis.chainId, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify, decidedThrough: this.state.height + 2, staleBelow: this.state.height + 1 });
     if (!c.ok) {
+      // a finalized height's certificate or re-sent vote: no signature check, no relay, no blame
+      if (c.reason === 'stale-height') return 'ignore';
       this.gossipRejects.set(c.reason, (this.gossipRejects.get(c.reason) ?? 0) + 1);
       // a lagging node cannot judge a height whose sealer set it does not know yet: no blame
       return c.reason === 'undecided-set' ? 'ignore' : 'reject';
@@ -469,6 +471,7 @@ export class EdgeNode {
     await this.network.stop().catch(() => {});
     await this.queue.catch(() => {});
     this.ledger.close();
+    this.signGuard?.close();
     await this.store.close().catch(() => {});
     this.log.node.info('node stopped');
   }

@@ -51,6 +51,11 @@ export class SignGuard {
     return this.amnesic;
   }
 
+  /** Closes the guard file (the node's stop). */
+  close(): void {
+    this.file.close();
+  }
+
   get lastSigned(): GuardState | null {
     return this.state;
   }

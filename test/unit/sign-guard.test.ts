@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import { amnesicHeightOf, guardDecide, guardItemOf, type GuardItem, type GuardSt
 import { ConsensusMessageCodec, ConsensusPayloadCodec } from '../../src/codec/consensus.ts';
 import { keyPairFromLabel, sign } from '../../src/crypto/keys.ts';
 import { voteBytes } from '../../src/chain/certificate.ts';
-import { toHex } from '../../src/util/bytes.ts';
+import { toHex, utf8 } from '../../src/util/bytes.ts';
+import { sha256 } from '../../src/crypto/hash.ts';
 import { SignGuard } from '../../src/node/sign-guard.ts';
 import { DurableFile } from '../../src/storage/durable-file.ts';
 
@@ -96,6 +97,8 @@ describe('double-sign guard: the file', () => {
     expect(again.allow(commit(0, 1), 0)).toEqual({ ok: true });
     expect(again.refused.get('conflicting-vote')).toBe(1);
     expect(JSON.parse(new DurableFile(path).read()!).signed).toHaveLength(1);
+    g.close();
+    again.close();
   });
 
   it('refuses to start from a corrupt file or one of another chain, and leaves it as it was', () => {
@@ -122,13 +125,41 @@ describe('double-sign guard: the file', () => {
     f.write('two');
     f.write('three');
     expect(new DurableFile(path).read()).toBe('three');
-    // 'three' went to the first slot (writes 1 and 3): tear it
-    const text = readFileSync(path, 'utf8');
+    // 'three' went to the first slot (writes 1 and 3): tear it (the record, not its NUL padding)
+    const text = readFileSync(path, 'utf8').replace(/\0+$/, '');
     writeFileSync(path, text.slice(0, text.length - 2));
     const g = new DurableFile(path);
     expect(g.read()).toBe('two');
     g.write('four'); // goes over the torn slot
     expect(new DurableFile(path).read()).toBe('four');
-    expect(readFileSync(path + '.alt', 'utf8').endsWith('two')).toBe(true);
+    expect(readFileSync(path + '.alt', 'utf8').replace(/\0+$/, '').endsWith('two')).toBe(true);
+    f.close();
+    g.close();
+  });
+
+  it('durable file: a slot is overwritten in place at a size that does not shrink; unpadded files of earlier versions read the same', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgechain-guard-'));
+    dirs.push(dir);
+    const path = join(dir, 'p.json');
+    const f = new DurableFile(path);
+    f.write('x'.repeat(700)); // slot 0: 1,024 bytes
+    f.write('short'); // slot 1: 512
+    f.write('tiny'); // slot 0 again: stays 1,024, the longer record's tail overwritten with padding
+    expect(statSync(path).size).toBe(1024);
+    expect(statSync(path + '.alt').size).toBe(512);
+    const slot0 = readFileSync(path, 'utf8');
+    expect(slot0.replace(/\0+$/, '').endsWith('\ntiny')).toBe(true);
+    expect(slot0.includes('x')).toBe(false);
+    expect(new DurableFile(path).read()).toBe('tiny');
+    f.close();
+    // a slot file as written before the padding (no NULs) is read as it was
+    const old = join(dir, 'old.json');
+    writeFileSync(old, `7\n${toHex(sha256(utf8('{"a":1}')))}\n{"a":1}`);
+    const o = new DurableFile(old);
+    expect(o.read()).toBe('{"a":1}');
+    o.write('{"a":2}'); // to the other slot, seq 8
+    expect(new DurableFile(old).read()).toBe('{"a":2}');
+    o.close();
+    expect(() => new DurableFile(join(dir, 'n.json')).write('ends with NUL\0')).toThrow(/NUL/);
   });
 });
