@@ -48,7 +48,7 @@ export class SignatureMemo {
 }
 
 /** `envelope`: the decoded message, for the caller's next step (compact proposals), so it is not decoded again. */
-export type GossipCheck = { ok: true; envelope: ConsensusMessage } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' | 'undecided-set' };
+export type GossipCheck = { ok: true; envelope: ConsensusMessage } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' | 'undecided-set' | 'stale-height' };
 
 /**
  * The gossip boundary's check of a consensus message, before it is delivered or forwarded:
@@ -59,14 +59,22 @@ export type GossipCheck = { ok: true; envelope: ConsensusMessage } | { ok: false
  * height whose sealer set this node knows for certain: its applied height + 2, docs/GOVERNANCE.md),
  * a message of a later height that fails the sender or signature check is 'undecided-set'
  * instead: it may be a valid message of a sealer this lagging node does not know yet, so the
- * caller ignores it rather than blaming the peer.
+ * caller ignores it rather than blaming the peer. With `staleBelow` (the engine's height: every
+ * lower height is finalized here), a message of a lower height is 'stale-height' before any
+ * signature is checked: the engine would drop it unread, and the caller neither delivers nor
+ * forwards it (every sealer announces its own commit certificate to all its peers, so the
+ * certificates and re-sent votes of a finalized height need no relay; docs/CONSENSUS.md).
  */
-export function gossipCheck(bytes: Uint8Array, opts: { chainId: string; sealersAt: (height: number) => SealerSet; verify: VerifyFn; decidedThrough?: number }): GossipCheck {
+export function gossipCheck(
+  bytes: Uint8Array,
+  opts: { chainId: string; sealersAt: (height: number) => SealerSet; verify: VerifyFn; decidedThrough?: number; staleBelow?: number },
+): GossipCheck {
   const e = ConsensusMessageCodec.decode(bytes);
   if (!e.ok) return { ok: false, reason: 'malformed' };
   const p = ConsensusPayloadCodec.decode(e.value.payload);
   if (!p.ok) return { ok: false, reason: 'malformed' };
   const pos = payloadPosition(p.value);
+  if (opts.staleBelow !== undefined && pos.height < opts.staleBelow) return { ok: false, reason: 'stale-height' };
   const sealers = opts.sealersAt(pos.height);
   const undecided = opts.decidedThrough !== undefined && pos.height > opts.decidedThrough;
   if (e.value.sender >= sealers.n) return { ok: false, reason: undecided ? 'undecided-set' : 'not-a-sealer' };

@@ -53,4 +53,21 @@ describe('consensus gossip boundary: signatures checked before forwarding', () =
     expect(gossipCheck(vote(2), { ...opts, decidedThrough: 3 })).toMatchObject({ ok: true });
     expect(gossipCheck(new Uint8Array([1, 2, 3]), { ...opts, decidedThrough: 0 })).toEqual({ ok: false, reason: 'malformed' });
   });
+
+  it('a message of a height finalized here (below staleBelow) is "stale-height" before any signature is checked', () => {
+    let calls = 0;
+    const counting = (s: Uint8Array, m: Uint8Array, p: Uint8Array) => {
+      calls++;
+      return verify(s, m, p);
+    };
+    const opts = { chainId: CHAIN, sealersAt: () => sealers, verify: counting };
+    // the vote is of height 4
+    expect(gossipCheck(vote(2), { ...opts, staleBelow: 5 })).toEqual({ ok: false, reason: 'stale-height' });
+    expect(gossipCheck(vote(1, 2), { ...opts, staleBelow: 5 })).toEqual({ ok: false, reason: 'stale-height' });
+    expect(calls).toBe(0);
+    expect(gossipCheck(vote(2), { ...opts, staleBelow: 4 })).toMatchObject({ ok: true });
+    expect(gossipCheck(vote(1, 2), { ...opts, staleBelow: 4 })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(calls).toBe(2);
+    expect(gossipCheck(new Uint8Array([1, 2, 3]), { ...opts, staleBelow: 5 })).toEqual({ ok: false, reason: 'malformed' });
+  });
 });
