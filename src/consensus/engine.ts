@@ -57,6 +57,9 @@ const SIG_CACHE_MAX = 16_384;
  * PBFT (DESIGN §5) as a pure, deterministic state machine: step(input) → outputs.
  * No clock, no I/O, no randomness: see docs/CONSENSUS.md for the protocol and the rules.
  */
+/** The own commit certificate is announced viewTimeoutMs / this after finalizing, unless every other sealer showed it finalized too. */
+export const CERT_DELAY_DIVISOR = 8;
+
 export class PbftEngine {
   private readonly opts: Required<Omit<EngineOptions, 'mutant'>> & Pick<EngineOptions, 'mutant'>;
   private readonly key: KeyPair | null;
@@ -114,6 +117,15 @@ export class PbftEngine {
   private futureBytes = 0;
   private futureSenders = new Map<number, number>();
   private lastSyncAt = -Infinity;
+  /**
+   * This node's commit certificate of the height it finalized last, announced at `at` unless
+   * every other sealer shows first that it finalized that height too (a signed message of a
+   * later height from each; `seen`). docs/CONSENSUS.md "Retransmission".
+   */
+  private certOut: { height: number; view: number; bytes: Uint8Array; at: number; seen: Set<number> } | null = null;
+  /** Heights finalized since the driver's last input, and when a height entered by the second of them is to be set up again (resume). */
+  private finalizesInStep = 0;
+  private resumeAt: number | null = null;
 
   constructor(opts: EngineOptions, deps: EngineDeps) {
     this.opts = {
@@ -133,11 +145,17 @@ export class PbftEngine {
   step(input: EngineInput): EngineOutput[] {
     this.out = [];
     this.now = input.now;
+    // The ledger answers 'built', 'validated' (and an empty build's 'work') in place, inside the
+    // driver's step, before it has applied the finalizations of that step; a message, timer or
+    // synced block comes from the driver, once everything finalized before is applied.
+    const fromDriver = input.type === 'message' || input.type === 'timer' || input.type === 'synced';
+    if (fromDriver || input.type === 'start') this.finalizesInStep = 0;
     if (input.type === 'start') {
       this.start(input.head, input.wal, input.pending ?? false);
     } else if (!this.started) {
       this.count('ignore', input.type, 'not-started');
     } else {
+      if (fromDriver && this.resumeAt !== null) this.resume();
       switch (input.type) {
         case 'message':
           this.onMessage(input.bytes, input.block ?? null);
@@ -248,7 +266,7 @@ export class PbftEngine {
 
   private emitTimer(): void {
     let at: number | null = null;
-    for (const t of [this.viewDeadline, this.proposeAt, this.resendAt]) if (t !== null && (at === null || t < at)) at = t;
+    for (const t of [this.viewDeadline, this.proposeAt, this.resendAt, this.certOut?.at ?? null, this.resumeAt]) if (t !== null && (at === null || t < at)) at = t;
     if (at !== this.timerEmitted) {
       this.timerEmitted = at;
       this.out.push({ type: 'set-timer', at });
@@ -429,6 +447,7 @@ export class PbftEngine {
   }
 
   private onTimer(): void {
+    if (this.certOut !== null && this.now >= this.certOut.at) this.announceCertificate();
     if (this.proposeAt !== null && this.now >= this.proposeAt) {
       this.proposeAt = null;
       this.maybePropose();
@@ -548,6 +567,7 @@ export class PbftEngine {
         return this.count('ignore', kind, 'too-far-height');
       }
       if (!this.envelopeSigOk(env, p.value)) return this.count('reject', kind, 'bad-signature');
+      this.noteAhead(pos.height, env.sender);
       this.bufferFuture(pos.height, env.sender, bytes, attached);
       return;
     }
@@ -574,6 +594,7 @@ export class PbftEngine {
       this.count(r.reason.startsWith('~') ? 'ignore' : 'reject', kind, r.reason.replace(/^~/, ''));
     } else {
       this.count('accept', kind, 'ok');
+      this.noteAhead(pos.height, env.sender);
     }
   }
 
@@ -797,31 +818,73 @@ export class PbftEngine {
 
   private finalize(block: DecodedBlock, certificate: CommitCertificate, viaSync: boolean, announce = !viaSync): void {
     this.out.push({ type: 'finalize', block, certificate, viaSync });
+    // a certificate still held for the height before goes out now: some sealer did not show it finalized that one
+    if (this.certOut !== null) this.announceCertificate();
     if (announce && this.me >= 0) {
-      // announce the commit certificate: a sealer that missed COMMITs finalizes from it
+      // the commit certificate, for a sealer that missed COMMITs: announced a little later,
+      // and not at all if every other sealer shows first that it finalized this height
       const payload = ConsensusPayloadCodec.encode({ certificate });
       const { bytes } = this.signEnvelope(payload, null, new Uint8Array(0));
-      this.out.push({ type: 'broadcast', bytes, kind: 'certificate', height: this.height, view: certificate.view });
+      const at = this.now + Math.max(1, Math.floor(this.opts.params.viewTimeoutMs / CERT_DELAY_DIVISOR));
+      this.certOut = { height: this.height, view: certificate.view, bytes, at, seen: new Set() };
     }
     this.height += 1;
     this.headHash = block.hash;
     this.headTs = block.header.timestamp;
     this.setupHeight();
+    if (++this.finalizesInStep > 1) {
+      // The ledger applies finalized blocks after the driver's step, and the sealer set of a
+      // height is read from the applied state (a change is in effect two heights after its
+      // block): a height finalized before this one since the driver's last input may not be
+      // applied yet, so the set just read may be stale. The new height is set up again at the
+      // driver's next input (a timer due now), before anything is done at it.
+      this.resumeAt = this.now;
+      this.future = this.future.filter((f) => f.height >= this.height);
+      this.futureBytes = this.future.reduce((a, f) => a + f.bytes.length + (f.block ? f.block.bytes.length : 0), 0);
+      return;
+    }
+    this.enterHeight();
+  }
+
+  /** A height deferred by a second finalization in one step, set up with the ledger's state caught up. */
+  private resume(): void {
+    this.resumeAt = null;
+    this.setupHeight();
+    this.enterHeight();
+  }
+
+  /** After setupHeight: the view timer, the proposal if ours, and the buffered messages of the new height replayed (older ones dropped). */
+  private enterHeight(): void {
+    const height = this.height;
     if (this.pending && this.me >= 0) this.startViewTimer();
-    // replay buffered messages of the new height; drop older ones
-    const now = this.future.filter((f) => f.height === this.height);
-    this.future = this.future.filter((f) => f.height > this.height);
+    const now = this.future.filter((f) => f.height === height);
+    this.future = this.future.filter((f) => f.height > height);
     this.futureBytes = this.future.reduce((a, f) => a + f.bytes.length + (f.block ? f.block.bytes.length : 0), 0);
-    for (const [s, h] of [...this.futureSenders.entries()]) if (h <= this.height) this.futureSenders.delete(s);
+    for (const [s, h] of [...this.futureSenders.entries()]) if (h <= height) this.futureSenders.delete(s);
     this.maybePropose();
     for (const f of now) {
-      if (this.height !== block.header.height + 1) {
+      if (this.height !== height) {
         // a replayed message finalized this height already: the rest belongs to later heights
         if (f.height >= this.height) this.future.push(f);
         continue;
       }
       this.onMessage(f.bytes, f.block);
     }
+  }
+
+  private announceCertificate(): void {
+    const c = this.certOut!;
+    this.certOut = null;
+    this.out.push({ type: 'broadcast', bytes: c.bytes, kind: 'certificate', height: c.height, view: c.view });
+  }
+
+  /** A verified message of a height above the held certificate's: its sender finalized that height. */
+  private noteAhead(height: number, sender: number): void {
+    const c = this.certOut;
+    if (c === null || height <= c.height || sender === this.me) return;
+    c.seen.add(sender);
+    const others = this.sealersAt(c.height).n - (this.me >= 0 ? 1 : 0);
+    if (c.seen.size >= others) this.certOut = null;
   }
 
   private maybePropose(): void {

@@ -4,7 +4,7 @@ import type { EngineOutput, EngineInput } from '../../src/consensus/types.ts';
 import { verifyCertificate } from '../../src/chain/certificate.ts';
 import { ConsensusMessageCodec, ConsensusPayloadCodec, ConsensusWalRecordCodec } from '../../src/codec/consensus.ts';
 import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
-import { signedBytes } from '../../src/consensus/engine.ts';
+import { CERT_DELAY_DIVISOR, signedBytes } from '../../src/consensus/engine.ts';
 import { equalBytes } from '../../src/util/bytes.ts';
 import { describeWalRecord } from '../../src/consensus/wal.ts';
 import type { Ledger } from '../../src/ledger/index.ts';
@@ -380,6 +380,13 @@ describe('retransmission and the commit certificate', () => {
     c.start();
     c.submit(0);
     let forged: Uint8Array | null = null;
+    c.drain((to, bytes) => !(to === 3 && kindOf(bytes) === 'commit'));
+    // the others hold their certificates: sealer 3 showed nothing of height 2
+    expect(c.finalized.map((f) => f.length)).toEqual([1, 1, 1, 0]);
+    const due = T0 + SIM_PARAMS.viewTimeoutMs / CERT_DELAY_DIVISOR;
+    for (let i = 0; i < 3; i++) expect(c.engines[i].status().timerAt).toBe(due);
+    c.now = due;
+    for (let i = 0; i < 3; i++) c.step(i, { type: 'timer', now: due });
     c.drain((to, bytes) => {
       if (kindOf(bytes) === 'certificate' && forged === null) {
         const e = ConsensusMessageCodec.decode(bytes);
@@ -391,7 +398,7 @@ describe('retransmission and the commit certificate', () => {
         const payload = ConsensusPayloadCodec.encode({ certificate: { ...cert, seals } });
         forged = ConsensusMessageCodec.encode({ payload, sender: e.value.sender, signature: sign(signedBytes(payload), keyOf(e.value.sender).secretKey), block: new Uint8Array(0) });
       }
-      return !(to === 3 && kindOf(bytes) === 'commit');
+      return true;
     });
     expect(forged).not.toBeNull();
     expect(c.finalized.every((f) => f.length === 1)).toBe(true);
@@ -403,11 +410,33 @@ describe('retransmission and the commit certificate', () => {
     const lagging = new Cluster(4);
     lagging.start();
     lagging.submit(0);
-    lagging.drain((to, bytes) => !(to === 3 && (kindOf(bytes) === 'commit' || kindOf(bytes) === 'certificate')));
+    lagging.drain((to, bytes) => !(to === 3 && kindOf(bytes) === 'commit'));
     expect(lagging.finalized[3]).toHaveLength(0);
     lagging.step(3, { type: 'message', now: T0, bytes: forged! });
     expect(lagging.finalized[3]).toHaveLength(0);
     expect(lagging.engines[3].verdictCounts()['reject:certificate:bad-certificate']).toBe(1);
+  });
+
+  it('the certificate is not announced when every other sealer shows it finalized that height (a signed message of the next one)', () => {
+    const c = new Cluster(4);
+    const certsOf = (i: number) => c.outs[i].filter((o) => o.type === 'broadcast' && o.kind === 'certificate') as Extract<EngineOutput, { type: 'broadcast' }>[];
+    c.start();
+    c.submit(0);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+    // height 2 runs right away: the proposal and the PREPAREs of height 2 show that their senders finalized height 1
+    c.submit(1);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 2)).toBe(true);
+    for (let i = 0; i < 4; i++) expect(certsOf(i)).toEqual([]);
+    // nothing follows height 2: each sealer announces that certificate when it is due
+    const due = T0 + SIM_PARAMS.viewTimeoutMs / CERT_DELAY_DIVISOR;
+    for (let i = 0; i < 4; i++) expect(c.engines[i].status().timerAt).toBe(due);
+    c.now = due;
+    for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: due });
+    for (let i = 0; i < 4; i++) expect(certsOf(i).map((o) => o.height)).toEqual([2]);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 2)).toBe(true);
   });
 });
 
