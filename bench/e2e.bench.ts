@@ -12,7 +12,7 @@
  * EDGECHAIN_BENCH_N7=0 / EDGECHAIN_BENCH_N16=0 (skip a consortium run) · EDGECHAIN_BENCH_N7_RATE,
  * EDGECHAIN_BENCH_N16_RATE · EDGECHAIN_BENCH_MAIN=0 (consortium runs only) ·
  * EDGECHAIN_BENCH_WRAP_FIRST=<command prefix> (the first sealer runs under it, e.g. heaptrack) ·
- * EDGECHAIN_BENCH_CPU_PROF=<dir> (the sealers
+ * EDGECHAIN_BENCH_CPU_PROF=<dir> (the sealers, of the 4-sealer sweep and of the consortium runs,
  * run with --cpu-prof and are stopped gracefully so the profiles are written).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -117,16 +117,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
   const wrap = process.env.EDGECHAIN_BENCH_WRAP_FIRST?.split(' ').filter(Boolean);
   if (wrap?.length) t.launchPrefix = (name) => (name === sealers[0].node.name ? wrap : []);
   try {
-    const savedOpts = process.env.NODE_OPTIONS;
-    if (prof) process.env.NODE_OPTIONS = `${savedOpts ?? ''} --cpu-prof --cpu-prof-dir=${prof}`.trim();
-    try {
-      await t.startAll(sealers.map((n) => n.node.name));
-    } finally {
-      if (prof) {
-        if (savedOpts === undefined) delete process.env.NODE_OPTIONS;
-        else process.env.NODE_OPTIONS = savedOpts;
-      }
-    }
+    await profiled(prof, () => t.startAll(sealers.map((n) => n.node.name)));
     await waitFor('sealers connected', async () => {
       const peers = await Promise.all(sealers.map((n) => n.rpc.call<unknown[]>('getPeers')));
       return peers.every((x) => x.length >= 3);
@@ -364,7 +355,10 @@ async function consortiumRun(n: number, rate: number, out: Record<string, number
     // started 4 at a time: 16 node processes starting at once on a busy 2-core machine miss
     // the harness's readiness timeout
     const names = t.nodes.map((x) => x.node.name);
-    for (let i = 0; i < names.length; i += 4) await t.startAll(names.slice(i, i + 4));
+    const prof = process.env.EDGECHAIN_BENCH_CPU_PROF;
+    await profiled(prof, async () => {
+      for (let i = 0; i < names.length; i += 4) await t.startAll(names.slice(i, i + 4));
+    });
     const sealers = t.nodes;
     await waitFor(`${n} sealers connected`, async () => {
       const peers = await Promise.all(sealers.map((x) => x.rpc.call<unknown[]>('getPeers')));
@@ -401,6 +395,7 @@ async function consortiumRun(n: number, rate: number, out: Record<string, number
     out[`${k}.loadavg_1m`] = Math.round(((load0 + loadAvg1()) / 2) * 10) / 10;
     out[`${k}.blocks`] = res.blocks;
     process.stderr.write(`bench: e2e n=${n}: finalized ${res.finalizedTps}/s, p50 ${res.latencyMs.p50} p99 ${res.latencyMs.p99} ms, not finalized ${res.pendingHashes.length}\n`);
+    if (prof) for (const name of names) await t.stopNode(name); // graceful: --cpu-prof writes on exit
   } finally {
     await t.stop();
     live.nets.delete(t);
@@ -408,6 +403,20 @@ async function consortiumRun(n: number, rate: number, out: Record<string, number
 }
 
 // ------------------------------------------------------------------------- helpers
+
+/** Runs `start` (node processes being spawned) with `--cpu-prof` into `dir` in their NODE_OPTIONS, when `dir` is set. */
+async function profiled(dir: string | undefined, start: () => Promise<unknown>): Promise<void> {
+  const saved = process.env.NODE_OPTIONS;
+  if (dir) process.env.NODE_OPTIONS = `${saved ?? ''} --cpu-prof --cpu-prof-dir=${dir}`.trim();
+  try {
+    await start();
+  } finally {
+    if (dir) {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+    }
+  }
+}
 
 async function runLoadgen(t: Testnet, job: LoadJob, timeoutS: number, sample: () => void): Promise<LoadResult> {
   const jobPath = join(t.dir, `load-${job.rate}.json`);

@@ -53,13 +53,13 @@ class Reject {
 
 const SIG_CACHE_MAX = 16_384;
 
+/** The own commit certificate is announced viewTimeoutMs / this after finalizing, unless every other sealer showed it finalized too. */
+export const CERT_DELAY_DIVISOR = 8;
+
 /**
  * PBFT (DESIGN §5) as a pure, deterministic state machine: step(input) → outputs.
  * No clock, no I/O, no randomness: see docs/CONSENSUS.md for the protocol and the rules.
  */
-/** The own commit certificate is announced viewTimeoutMs / this after finalizing, unless every other sealer showed it finalized too. */
-export const CERT_DELAY_DIVISOR = 8;
-
 export class PbftEngine {
   private readonly opts: Required<Omit<EngineOptions, 'mutant'>> & Pick<EngineOptions, 'mutant'>;
   private readonly key: KeyPair | null;
@@ -120,9 +120,9 @@ export class PbftEngine {
   /**
    * This node's commit certificate of the height it finalized last, announced at `at` unless
    * every other sealer shows first that it finalized that height too (a signed message of a
-   * later height from each; `seen`). docs/CONSENSUS.md "Retransmission".
+   * later height from each; `seen`). docs/CONSENSUS.md "Normal case".
    */
-  private certOut: { height: number; view: number; bytes: Uint8Array; at: number; seen: Set<number> } | null = null;
+  private certOut: { height: number; view: number; bytes: Uint8Array; at: number; me: number; seen: Set<number> } | null = null;
   /** Heights finalized since the driver's last input, and when a height entered by the second of them is to be set up again (resume). */
   private finalizesInStep = 0;
   private resumeAt: number | null = null;
@@ -826,7 +826,7 @@ export class PbftEngine {
       const payload = ConsensusPayloadCodec.encode({ certificate });
       const { bytes } = this.signEnvelope(payload, null, new Uint8Array(0));
       const at = this.now + Math.max(1, Math.floor(this.opts.params.viewTimeoutMs / CERT_DELAY_DIVISOR));
-      this.certOut = { height: this.height, view: certificate.view, bytes, at, seen: new Set() };
+      this.certOut = { height: this.height, view: certificate.view, bytes, at, me: this.me, seen: new Set() };
     }
     this.height += 1;
     this.headHash = block.hash;
@@ -878,13 +878,21 @@ export class PbftEngine {
     this.out.push({ type: 'broadcast', bytes: c.bytes, kind: 'certificate', height: c.height, view: c.view });
   }
 
-  /** A verified message of a height above the held certificate's: its sender finalized that height. */
+  /**
+   * A verified message of a height above the held certificate's: its sender finalized that
+   * height. Senders are counted by their place in the certificate height's set (the sender
+   * index is the one the engine checked the signature with: the current set's), so a set
+   * change between the two heights cannot make a newcomer stand in for a sealer that lags.
+   */
   private noteAhead(height: number, sender: number): void {
     const c = this.certOut;
-    if (c === null || height <= c.height || sender === this.me) return;
-    c.seen.add(sender);
-    const others = this.sealersAt(c.height).n - (this.me >= 0 ? 1 : 0);
-    if (c.seen.size >= others) this.certOut = null;
+    if (c === null || height <= c.height) return;
+    const key = this.sealers.sealers[sender]?.publicKey;
+    const set = this.sealersAt(c.height);
+    const i = key ? set.indexOfKey(key) : -1;
+    if (i < 0 || i === c.me) return;
+    c.seen.add(i);
+    if (c.seen.size >= set.n - 1) this.certOut = null;
   }
 
   private maybePropose(): void {
