@@ -56,6 +56,9 @@ describe('an idle testnet with never-executable txs in every pool', () => {
     // gossip puts both in every pool (queued)
     await waitFor('the gap txs in every pool', async () => (await Promise.all(SEALERS.map((n) => t.rpcOf(n).call<number>('getPendingTxSize')))).every((s) => s >= 2), 15_000);
 
+    // after a block the only timer left is the held certificate announcement (viewTimeoutMs / 8,
+    // docs/CONSENSUS.md "Normal case"): once it is spent, an idle engine keeps none
+    await waitFor('no engine timer', async () => (await consensus()).every((c) => c.timerAt === null), 5_000);
     const before = await consensus();
     for (const c of before) expect(c).toMatchObject({ height: height0, pending: false, timerAt: null });
     // the idle period itself is what is under test: sample the engines while it passes
