@@ -62,8 +62,8 @@ export type GossipCheck = { ok: true; envelope: ConsensusMessage } | { ok: false
  * caller ignores it rather than blaming the peer. With `staleBelow` (the engine's height: every
  * lower height is finalized here), a message of a lower height is 'stale-height' before any
  * signature is checked: the engine would drop it unread, and the caller neither delivers nor
- * forwards it (every sealer announces its own commit certificate to all its peers, so the
- * certificates and re-sent votes of a finalized height need no relay; docs/CONSENSUS.md).
+ * forwards it (a peer that lags shows nothing of the next height, so every sealer announces
+ * its own commit certificate to it directly, and sync serves it too; docs/CONSENSUS.md).
  */
 export function gossipCheck(
   bytes: Uint8Array,
