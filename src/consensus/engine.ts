@@ -122,7 +122,7 @@ export class PbftEngine {
    * every other sealer shows first that it finalized that height too (a signed message of a
    * later height from each; `seen`). docs/CONSENSUS.md "Normal case".
    */
-  private certOut: { height: number; view: number; bytes: Uint8Array; at: number; me: number; seen: Set<number> } | null = null;
+  private certOut: { height: number; view: number; bytes: Uint8Array; at: number; set: SealerSet; me: number; seen: Set<number> } | null = null;
   /** Heights finalized since the driver's last input, and when a height entered by the second of them is to be set up again (resume). */
   private finalizesInStep = 0;
   private resumeAt: number | null = null;
@@ -826,7 +826,7 @@ export class PbftEngine {
       const payload = ConsensusPayloadCodec.encode({ certificate });
       const { bytes } = this.signEnvelope(payload, null, new Uint8Array(0));
       const at = this.now + Math.max(1, Math.floor(this.opts.params.viewTimeoutMs / CERT_DELAY_DIVISOR));
-      this.certOut = { height: this.height, view: certificate.view, bytes, at, me: this.me, seen: new Set() };
+      this.certOut = { height: this.height, view: certificate.view, bytes, at, set: this.sealers, me: this.me, seen: new Set() };
     }
     this.height += 1;
     this.headHash = block.hash;
@@ -839,8 +839,6 @@ export class PbftEngine {
       // applied yet, so the set just read may be stale. The new height is set up again at the
       // driver's next input (a timer due now), before anything is done at it.
       this.resumeAt = this.now;
-      this.future = this.future.filter((f) => f.height >= this.height);
-      this.futureBytes = this.future.reduce((a, f) => a + f.bytes.length + (f.block ? f.block.bytes.length : 0), 0);
       return;
     }
     this.enterHeight();
@@ -888,11 +886,10 @@ export class PbftEngine {
     const c = this.certOut;
     if (c === null || height <= c.height) return;
     const key = this.sealers.sealers[sender]?.publicKey;
-    const set = this.sealersAt(c.height);
-    const i = key ? set.indexOfKey(key) : -1;
+    const i = key ? c.set.indexOfKey(key) : -1;
     if (i < 0 || i === c.me) return;
     c.seen.add(i);
-    if (c.seen.size >= set.n - 1) this.certOut = null;
+    if (c.seen.size >= c.set.n - 1) this.certOut = null;
   }
 
   private maybePropose(): void {
