@@ -12,6 +12,8 @@ import { SignGuard } from '../../src/node/sign-guard.ts';
 import { DurableFile } from '../../src/storage/durable-file.ts';
 
 const H = (b: number) => toHex(new Uint8Array(32).fill(b));
+/** A durable-file slot's text without its NUL padding. */
+const unpadded = (text: string) => text.replace(/\0+$/, '');
 const item = (kind: GuardItem['kind'], height: number, view: number, b: number): GuardItem => ({ kind, height, view, hash: H(b) });
 
 function apply(items: GuardItem[], amnesic: number | null = null): { state: GuardState | null; verdicts: string[] } {
@@ -126,13 +128,13 @@ describe('double-sign guard: the file', () => {
     f.write('three');
     expect(new DurableFile(path).read()).toBe('three');
     // 'three' went to the first slot (writes 1 and 3): tear it (the record, not its NUL padding)
-    const text = readFileSync(path, 'utf8').replace(/\0+$/, '');
+    const text = unpadded(readFileSync(path, 'utf8'));
     writeFileSync(path, text.slice(0, text.length - 2));
     const g = new DurableFile(path);
     expect(g.read()).toBe('two');
     g.write('four'); // goes over the torn slot
     expect(new DurableFile(path).read()).toBe('four');
-    expect(readFileSync(path + '.alt', 'utf8').replace(/\0+$/, '').endsWith('two')).toBe(true);
+    expect(unpadded(readFileSync(path + '.alt', 'utf8')).endsWith('two')).toBe(true);
     f.close();
     g.close();
   });
@@ -148,7 +150,7 @@ describe('double-sign guard: the file', () => {
     expect(statSync(path).size).toBe(1024);
     expect(statSync(path + '.alt').size).toBe(512);
     const slot0 = readFileSync(path, 'utf8');
-    expect(slot0.replace(/\0+$/, '').endsWith('\ntiny')).toBe(true);
+    expect(unpadded(slot0).endsWith('\ntiny')).toBe(true);
     expect(slot0.includes('x')).toBe(false);
     expect(new DurableFile(path).read()).toBe('tiny');
     f.close();
