@@ -102,6 +102,8 @@ export class PbftEngine {
   private vcHighest = new Map<number, number>();
   private newViewSent = new Map<number, Uint8Array>();
   private buildRequested: number | null = null;
+  /** When this node entered the height (its own clock): the block period runs from here at the latest. */
+  private enteredAt = 0;
   private activity = false;
   private finalizeSyncAsked = false;
   /** Retransmission of own votes while undecided: next re-send and the current (doubling) gap. */
@@ -110,6 +112,8 @@ export class PbftEngine {
 
   // across heights
   private pending = false;
+  /** The pool holds a full block: a leader does not wait out its block period. */
+  private full = false;
   private viewDeadline: number | null = null;
   private proposeAt: number | null = null;
   private timerEmitted: number | null = null;
@@ -133,6 +137,7 @@ export class PbftEngine {
       viewWindow: 64,
       maxBuffered: 4096,
       maxBufferedBytes: 64 * 1024 * 1024,
+      blockPeriodMs: 0,
       ...opts,
     };
     this.key = deps.key;
@@ -151,7 +156,7 @@ export class PbftEngine {
     const fromDriver = input.type === 'message' || input.type === 'timer' || input.type === 'synced';
     if (fromDriver || input.type === 'start') this.finalizesInStep = 0;
     if (input.type === 'start') {
-      this.start(input.head, input.wal, input.pending ?? false);
+      this.start(input.head, input.wal, input.pending ?? false, input.full ?? false);
     } else if (!this.started) {
       this.count('ignore', input.type, 'not-started');
     } else {
@@ -167,7 +172,7 @@ export class PbftEngine {
           this.onTimer();
           break;
         case 'work':
-          this.onWork(input.pending);
+          this.onWork(input.pending, input.full ?? false);
           break;
         case 'built':
           this.onBuilt(input.height, input.view, input.block);
@@ -262,6 +267,7 @@ export class PbftEngine {
     this.viewDeadline = null;
     this.proposeAt = null;
     this.resendAt = null;
+    this.enteredAt = this.now;
   }
 
   private emitTimer(): void {
@@ -346,12 +352,13 @@ export class PbftEngine {
 
   // ------------------------------------------------------------------ start / restore
 
-  private start(head: Head, wal: readonly Uint8Array[], pending: boolean): void {
+  private start(head: Head, wal: readonly Uint8Array[], pending: boolean, full: boolean): void {
     this.started = true;
     this.height = head.height + 1;
     this.headHash = head.hash;
     this.headTs = head.timestamp;
     this.pending = pending;
+    this.full = pending && full;
     this.setupHeight();
     if (this.me >= 0) this.restore(wal);
     if (this.pending || this.activity) this.startViewTimer();
@@ -439,8 +446,9 @@ export class PbftEngine {
 
   // ------------------------------------------------------------------ inputs
 
-  private onWork(pending: boolean): void {
+  private onWork(pending: boolean, full: boolean): void {
     this.pending = pending;
+    this.full = pending && full;
     if (pending && this.me >= 0) this.startViewTimer();
     if (!pending && !this.activity && this.phase === 'idle' && this.view === 0) this.viewDeadline = null;
     this.maybePropose();
@@ -892,15 +900,26 @@ export class PbftEngine {
     if (c.seen.size >= c.set.n - 1) this.certOut = null;
   }
 
+  /** The leader's block period: the option, at most a quarter of the view timeout (EngineOptions.blockPeriodMs). */
+  private blockPeriod(): number {
+    return Math.min(this.opts.blockPeriodMs, Math.floor(this.opts.params.viewTimeoutMs / 4));
+  }
+
   private maybePropose(): void {
     if (this.me < 0 || !this.pending || this.view !== 0 || this.phase !== 'idle' || this.proposal) return;
     if (this.leaderOf(0) !== this.me || this.myProposals.has(0) || this.buildRequested !== null) return;
     const p = this.opts.params;
     const earliest = this.headTs + Math.max(1, p.minBlockIntervalMs);
-    if (p.minBlockIntervalMs > 0 && this.now < this.headTs + p.minBlockIntervalMs) {
-      this.proposeAt = this.headTs + p.minBlockIntervalMs;
+    // The chain's floor, from the parent's timestamp; and this leader's own block period unless
+    // a full block waits, from the parent's timestamp too but never later than a period after
+    // this node entered the height (a clock behind the parent's leader's does not stretch it).
+    const period = this.full ? 0 : this.blockPeriod();
+    const due = Math.max(p.minBlockIntervalMs > 0 ? this.headTs + p.minBlockIntervalMs : 0, period > 0 ? Math.min(this.headTs, this.enteredAt) + period : 0);
+    if (this.now < due) {
+      this.proposeAt = due;
       return;
     }
+    this.proposeAt = null;
     this.buildRequested = 0;
     this.startViewTimer();
     this.out.push({ type: 'request-build', height: this.height, view: 0, parentHash: this.headHash, timestamp: Math.max(this.now, earliest) });

@@ -30,6 +30,15 @@ export interface EngineOptions {
   /** Bound on buffered future-height messages (default 4096) and their bytes (default 64 MiB). */
   maxBuffered?: number;
   maxBufferedBytes?: number;
+  /**
+   * The leader's block period (ms, default 0): as leader at view 0, wait until this long after
+   * the parent block's timestamp before proposing, unless the pool already holds a full block
+   * (the 'work' input's `full`). A local policy, not a chain rule: replicas do not check it
+   * (the chain's own floor is `params.minBlockIntervalMs`). Capped at a quarter of the view
+   * timeout, so a waiting leader never runs into the replicas' view timer.
+   * docs/CONSENSUS.md, "Block period".
+   */
+  blockPeriodMs?: number;
   /** Testing only, see Mutant. */
   mutant?: Mutant;
 }
@@ -53,7 +62,7 @@ export interface Head {
 /** Every input carries the node's current time (ms): the engine has no clock. */
 export type EngineInput =
   /** First input after construction: the storage head and the WAL records (in append order). */
-  | { type: 'start'; now: number; head: Head; wal: readonly Uint8Array[]; pending?: boolean }
+  | { type: 'start'; now: number; head: Head; wal: readonly Uint8Array[]; pending?: boolean; full?: boolean }
   /**
    * Bytes from the network; `from` is an optional transport peer hint (for logs/scoring).
    * `block`: a compact proposal's block, rebuilt by the driver (ledger/compact.ts: the txs from
@@ -64,8 +73,11 @@ export type EngineInput =
   | { type: 'message'; now: number; bytes: Uint8Array; from?: string; block?: DecodedBlock }
   /** The timer set by the last `set-timer` fired (or any time: early calls are harmless). */
   | { type: 'timer'; now: number }
-  /** Whether the pool holds transactions (the view timer runs only when there is work). */
-  | { type: 'work'; now: number; pending: boolean }
+  /**
+   * Whether the pool holds transactions (the view timer runs only when there is work), and
+   * whether they fill a block (`full`: a leader with a block period proposes at once).
+   */
+  | { type: 'work'; now: number; pending: boolean; full?: boolean }
   /** Answer to request-build: a block for (height, view), or null if there is nothing to propose. */
   | { type: 'built'; now: number; height: number; view: number; block: DecodedBlock | null }
   /** Answer to request-validate: verdict of tx checks + re-execution, and the state root computed. */

@@ -66,6 +66,11 @@ export interface FinalizedOutput {
 /** What the driver applies, in order: the engine's outputs other than the block life cycle, which the ledger answers itself. */
 export type LedgerOutput = Exclude<EngineOutput, { type: 'request-build' | 'request-validate' | 'finalize' }> | FinalizedOutput;
 
+/** What the ledger tells the engine about work (Ledger.work). */
+const WORK_NONE = 0;
+const WORK_SOME = 1;
+const WORK_FULL = 2;
+
 const WRITTEN = (): { durable: Promise<void> } => ({ durable: Promise.resolve() });
 
 /** A cached execution of one block on top of the committed state (state holds it pending). */
@@ -100,10 +105,10 @@ export class Ledger {
   private pending: PendingExec | null = null;
   /** Writes of synced blocks still in flight, oldest first. */
   private readonly syncWrites: Promise<void>[] = [];
-  /** What the engine was last told about work (null: nothing yet). */
-  private told: boolean | null = null;
+  /** What the engine was last told about work (null: nothing yet): WORK_NONE, WORK_SOME or WORK_FULL. */
+  private told: number | null = null;
   /** The value onWork was last called for and the engine has not heard yet (one call per change, not one per tx). */
-  private asked: boolean | null = null;
+  private asked: number | null = null;
   private closed = false;
 
   constructor(opts: Partial<LedgerOptions> & { genesis: Genesis }, modules: LedgerModules) {
@@ -152,24 +157,36 @@ export class Ledger {
     return this.pool.executable > 0;
   }
 
-  /** The 'work' input that tells the engine whether there is executable work now. */
+  /** Executable txs that fill a block this node would build: a leader need not wait for more (EngineOptions.blockPeriodMs). */
+  get fullBlockTxs(): number {
+    return Math.min(this.opts.genesis.params.maxBlockTxs, this.opts.proposalMaxTxs);
+  }
+
+  /** No executable work, some, or a full block's worth. */
+  private work(): number {
+    const n = this.pool.executable;
+    return n === 0 ? WORK_NONE : n >= this.fullBlockTxs ? WORK_FULL : WORK_SOME;
+  }
+
+  /** The 'work' input that tells the engine whether there is executable work now, and whether it fills a block. */
   workInput(): EngineInput {
-    return { type: 'work', now: this.now(), pending: this.hasWork() };
+    const w = this.work();
+    return { type: 'work', now: this.now(), pending: w !== WORK_NONE, full: w === WORK_FULL };
   }
 
   /**
    * Steps the engine with `input` and answers its block requests in place (build, validate,
    * finalize), handing every other output to `sink` in order. `sink` returning false stops
-   * the step there (the simulator's crash). A 'start' or 'work' input's `pending` is replaced
-   * by the ledger's own answer (hasWork). Throws NODE_DIVERGED when a finalized block does not
+   * the step there (the simulator's crash). A 'start' or 'work' input's `pending` and `full`
+   * are replaced by the ledger's own answer (work). Throws NODE_DIVERGED when a finalized block does not
    * execute to its state root here.
    */
   step(input: EngineInput, sink: (o: LedgerOutput) => boolean | void): void {
     if (this.closed) return;
     if (input.type === 'work' || input.type === 'start') {
-      const pending = this.hasWork();
-      input = { ...input, pending };
-      this.told = pending;
+      const w = this.work();
+      input = { ...input, pending: w !== WORK_NONE, full: w === WORK_FULL };
+      this.told = w;
       this.asked = null;
     }
     this.run(input, sink);
@@ -182,10 +199,10 @@ export class Ledger {
         case 'request-build': {
           const block = this.build(o.height, o.view, o.parentHash, o.timestamp);
           if (!this.run({ type: 'built', now: this.now(), height: o.height, view: o.view, block }, sink)) return false;
-          if (!block && this.told !== false) {
+          if (!block && this.told !== WORK_NONE) {
             // Nothing to propose: the engine must not keep a view timer for work that is not
             // there, and hears of work again as soon as some arrives (poolChanged).
-            this.told = false;
+            this.told = WORK_NONE;
             this.asked = null;
             if (!this.run({ type: 'work', now: this.now(), pending: false }, sink)) return false;
           }
@@ -208,7 +225,7 @@ export class Ledger {
 
   private poolChanged(): void {
     if (this.closed || this.told === null) return;
-    const w = this.hasWork();
+    const w = this.work();
     if (w === this.told) this.asked = null;
     else if (w !== this.asked) {
       this.asked = w;

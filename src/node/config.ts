@@ -28,6 +28,8 @@ import { DEFAULT_RETENTION, type StateRetention } from '../state/world.ts';
  *   "proofs": { "maxHeights": 64, "minHeights": 16, "nodes": 400000 },  // optional: past heights kept provable (docs/VERIFY.md)
  *   "load": { "busyPoolTxs": 2000, "busyBacklogTxs": 1000, "gossipBacklogTxs": 20000, "proposalMaxTxs": 1000 }
  *                                          // optional: overload protection (docs/NODE.md, "Overload")
+ *   "consensus": { "blockPeriodMs": 200 }  // optional: as leader, wait this long for a fuller block
+ *                                          // (docs/CONSENSUS.md, "Block period")
  *   "health": { "maxSyncLagBlocks": 5, "maxStallSeconds": 30 }   // what /health/ready requires
  * }
  *
@@ -35,7 +37,8 @@ import { DEFAULT_RETENTION, type StateRetention } from '../state/world.ts';
  * key probably meant); `edgechain config check <file>` runs the same check.
  *
  * Environment overrides (for containers and scripts): EDGECHAIN_DATA_DIR, EDGECHAIN_SIGN_STATE, EDGECHAIN_RPC_HOST,
- * EDGECHAIN_RPC_PORT, EDGECHAIN_P2P_LISTEN (comma-separated multiaddrs), EDGECHAIN_LOG_LEVEL.
+ * EDGECHAIN_RPC_PORT, EDGECHAIN_P2P_LISTEN (comma-separated multiaddrs), EDGECHAIN_COMPACT_PROPOSALS,
+ * EDGECHAIN_BLOCK_PERIOD_MS, EDGECHAIN_LOG_LEVEL.
  */
 export interface NodeConfig {
   name: string;
@@ -67,6 +70,8 @@ export interface NodeConfig {
   };
   /** What /health/ready requires (docs/OPERATIONS.md, "Probes"). */
   health: { maxSyncLagBlocks: number; maxStallSeconds: number };
+  /** This node's consensus policy (not chain rules): the leader's block period (docs/CONSENSUS.md, "Block period"). */
+  consensus: { blockPeriodMs: number };
 }
 
 /** The RPC server's options (rpc/server.ts) and the event-stream caps (rpc/events.ts). */
@@ -77,6 +82,9 @@ export interface RpcConfig extends RpcServerOptions {
 
 export const DEFAULT_LOAD: NodeConfig['load'] = { busyPoolTxs: 2000, busyBacklogTxs: 1000, gossipBacklogTxs: 20_000, proposalMaxTxs: 1000 };
 export const DEFAULT_HEALTH: NodeConfig['health'] = { maxSyncLagBlocks: 5, maxStallSeconds: 30 };
+/** The most a block period may be configured to (the engine also caps it at a quarter of the chain's view timeout). */
+export const MAX_BLOCK_PERIOD_MS = 10_000;
+export const DEFAULT_CONSENSUS: NodeConfig['consensus'] = { blockPeriodMs: 200 };
 export const DEFAULT_RPC: RpcConfig = { ...DEFAULT_RPC_OPTIONS, maxEventStreams: 256, maxEventStreamsPerClient: 4 };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -150,6 +158,18 @@ export const NodeConfigSchema = z
         maxStallSeconds: posInt().optional().describe('/health/ready fails when no block was finalized for this long while the pool has txs. Default 30'),
       })
       .optional(),
+    consensus: z
+      .strictObject({
+        blockPeriodMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_BLOCK_PERIOD_MS)
+          .optional()
+          .describe('As leader, wait this long after the parent block for more txs unless the pool holds a full block (0 = propose at once; at most a quarter of the view timeout is used). Default 200'),
+      })
+      .optional()
+      .describe('This node\'s consensus policy, not chain rules (docs/CONSENSUS.md, "Block period")'),
   })
   .describe('edgechain node configuration (docs/NODE.md)');
 
@@ -201,6 +221,7 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
     proofs: { ...DEFAULT_RETENTION, ...c.proofs },
     load: { ...DEFAULT_LOAD, ...c.load },
     health: { ...DEFAULT_HEALTH, ...c.health },
+    consensus: { ...DEFAULT_CONSENSUS, ...c.consensus },
   };
   if (env.EDGECHAIN_DATA_DIR) cfg.dataDir = resolve(env.EDGECHAIN_DATA_DIR);
   cfg.signStatePath = env.EDGECHAIN_SIGN_STATE ? resolve(env.EDGECHAIN_SIGN_STATE) : c.signState !== undefined ? rel(c.signState) : cfg.dataDir.replace(/\/+$/, '') + '.sign-state.json';
@@ -211,6 +232,11 @@ export function parseConfig(json: unknown, baseDir: string, env: Record<string, 
   if (env.EDGECHAIN_COMPACT_PROPOSALS) {
     if (env.EDGECHAIN_COMPACT_PROPOSALS !== '0' && env.EDGECHAIN_COMPACT_PROPOSALS !== '1') throw bad('EDGECHAIN_COMPACT_PROPOSALS must be 0 or 1');
     cfg.p2p.compactProposals = env.EDGECHAIN_COMPACT_PROPOSALS === '1';
+  }
+  if (env.EDGECHAIN_BLOCK_PERIOD_MS !== undefined) {
+    const v = env.EDGECHAIN_BLOCK_PERIOD_MS.trim();
+    if (!/^\d+$/.test(v) || Number(v) > MAX_BLOCK_PERIOD_MS) throw bad(`EDGECHAIN_BLOCK_PERIOD_MS must be an integer 0..${MAX_BLOCK_PERIOD_MS}`);
+    cfg.consensus.blockPeriodMs = Number(v);
   }
   if (!Number.isInteger(cfg.rpc.port) || cfg.rpc.port < 0 || cfg.rpc.port > 65535) throw bad('EDGECHAIN_RPC_PORT must be 0..65535');
   if (!(LEVELS as readonly string[]).includes(cfg.log.level)) throw bad(`EDGECHAIN_LOG_LEVEL must be one of ${LEVELS.join(', ')}`);

@@ -143,7 +143,7 @@ export class EdgeNode {
     const { chainId, params } = this.genesis;
 
     this.pool = new TxPool({ chainId, maxTxBytes: params.maxTxBytes }, { state, verifier: this.verifier });
-    this.engine = new PbftEngine({ chainId, params }, { key: this.isSealer ? this.key : null, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify });
+    this.engine = new PbftEngine({ chainId, params, blockPeriodMs: cfg.consensus.blockPeriodMs }, { key: this.isSealer ? this.key : null, sealersAt: (h) => this.ledger.sealersAt(h), verify: this.sigMemo.verify });
     this.ledger = new Ledger(
       { genesis: this.genesis, proposalMaxTxs: cfg.load.proposalMaxTxs },
       { state, store, pool: this.pool, engine: this.engine, verifier: this.verifier, key: this.isSealer ? this.key : null, now: Date.now, onWork: () => this.onWork(), logger: this.log.consensus },

@@ -67,6 +67,28 @@ describe('Ledger', () => {
     expect(l.ledger.engine.status().pending).toBe(true);
   });
 
+  it('a pool that fills a block is signalled once more: the engine hears "full" (a leader with a block period stops waiting)', async () => {
+    const l = await setup(4, 2, { proposalMaxTxs: 3 }); // sealer 2 is a replica at height 1
+    l.step({ type: 'start', now: T0, head: l.head, wal: [] });
+    expect(l.ledger.fullBlockTxs).toBe(3);
+    l.pool.add(workloadTx(0));
+    expect(l.wakes()).toBe(1);
+    expect(l.ledger.workInput()).toMatchObject({ pending: true, full: false });
+    l.pool.add(workloadTx(1));
+    expect(l.wakes()).toBe(1); // no change: some work, not a full block
+    l.pool.add(workloadTx(2));
+    expect(l.wakes()).toBe(2); // a full block now
+    l.pool.add(workloadTx(3));
+    expect(l.wakes()).toBe(2);
+    expect(l.ledger.workInput()).toMatchObject({ pending: true, full: true });
+    // the driver's input is replaced by the ledger's answer, whatever it says
+    const seen: EngineInput[] = [];
+    const step = l.ledger.engine.step.bind(l.ledger.engine);
+    l.ledger.engine.step = (input) => (seen.push(input), step(input));
+    l.step({ type: 'work', now: T0, pending: false });
+    expect(seen[0]).toMatchObject({ type: 'work', pending: true, full: true });
+  });
+
   it('a build that finds nothing tells the engine "no work", and new work is signalled again', async () => {
     const seen: EngineInput[] = [];
     const status = { pending: false } as EngineStatus;

@@ -37,10 +37,10 @@ class Cluster {
   now = T0;
   queue: { to: number; bytes: Uint8Array }[] = [];
 
-  constructor(n: number, observers = 0) {
+  constructor(n: number, observers = 0, o: { blockPeriodMs?: number; proposalMaxTxs?: number; params?: typeof SIM_PARAMS } = {}) {
     this.n = n;
     this.keys = [...Array.from({ length: n }, (_, i) => keyOf(i)), ...Array.from({ length: observers }, () => null)];
-    const parts = this.keys.map((key) => newLedger({ n, disk: newDisk(n), key, params: SIM_PARAMS, now: () => this.now, onWork: () => {} }));
+    const parts = this.keys.map((key) => newLedger({ n, disk: newDisk(n), key, params: o.params ?? SIM_PARAMS, blockPeriodMs: o.blockPeriodMs, proposalMaxTxs: o.proposalMaxTxs, now: () => this.now, onWork: () => {} }));
     this.engines = parts.map((p) => p.engine);
     this.ledgers = parts.map((p) => p.ledger);
     this.pools = parts.map((p) => p.pool);
@@ -435,6 +435,78 @@ describe('retransmission and the commit certificate', () => {
     c.now = due;
     for (let i = 0; i < 4; i++) c.step(i, { type: 'timer', now: due });
     for (let i = 0; i < 4; i++) expect(certsOf(i).map((o) => o.height)).toEqual([2]);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 2)).toBe(true);
+  });
+});
+
+describe('the block period (a leader-local policy)', () => {
+  const builds = (c: Cluster, i: number, height: number) => c.outs[i].filter((o) => o.type === 'request-build' && o.height === height);
+  /** Every engine's timer at `t` (the held certificates of the height before go out), then the network. */
+  const tick = (c: Cluster, t: number) => {
+    c.now = t;
+    for (let i = 0; i < c.n; i++) c.step(i, { type: 'timer', now: t });
+    c.drain();
+  };
+
+  it('the leader waits out its period after the parent block, then proposes; a full block ends the wait at once', () => {
+    const c = new Cluster(4, 0, { blockPeriodMs: 120, proposalMaxTxs: 3 });
+    c.start();
+    c.submit(0); // the genesis block is 1 s old: no wait for height 1
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+    const parentTs = c.finalized[0][0].block.header.timestamp;
+    expect(parentTs).toBe(T0);
+    // height 2 (leader: sealer 2): one tx 10 ms later waits until 120 ms after the parent
+    c.now = T0 + 10;
+    c.submit(1);
+    c.drain();
+    tick(c, T0 + SIM_PARAMS.viewTimeoutMs / CERT_DELAY_DIVISOR);
+    expect(builds(c, 2, 2)).toEqual([]);
+    expect(c.engines[2].status().timerAt).toBe(T0 + 120);
+    // the timer fires 1 ms early (Node's do): still no build, the timer is set again
+    c.now = T0 + 119;
+    c.step(2, { type: 'timer', now: c.now });
+    expect(builds(c, 2, 2)).toEqual([]);
+    expect(c.engines[2].status().timerAt).toBe(T0 + 120);
+    c.now = T0 + 120;
+    c.step(2, { type: 'timer', now: c.now });
+    expect(builds(c, 2, 2)).toHaveLength(1);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 2)).toBe(true);
+    // height 3 (leader: sealer 3): two txs wait, the third fills a block (proposalMaxTxs 3): proposed at once
+    c.now = T0 + 130;
+    c.submit(2);
+    c.submit(3);
+    c.drain();
+    expect(builds(c, 3, 3)).toEqual([]);
+    c.submit(4);
+    expect(builds(c, 3, 3)).toHaveLength(1);
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 3)).toBe(true);
+    expect(c.finalized[0][2].block.txs).toHaveLength(3);
+  });
+
+  it('is capped at a quarter of the view timeout, and never runs past a period after entering the height (a clock behind the parent\'s)', () => {
+    const c = new Cluster(4, 0, { blockPeriodMs: 10_000 });
+    c.start();
+    // sealer 1, leader of height 1, runs 1,000 ms ahead: its block is stamped T0 + 1,000
+    c.pools.forEach((p) => p.add(workloadTx(0)));
+    c.step(1, { type: 'work', now: T0 + 1000, pending: true });
+    c.drain();
+    expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+    expect(c.finalized[0][0].block.header.timestamp).toBe(T0 + 1000);
+    // sealer 2 (leader of height 2) entered the height at T0 on its own clock: it waits a
+    // capped period from there (600 / 4 = 150 ms), not 150 ms after T0 + 1,000
+    c.now = T0 + 5;
+    c.submit(1);
+    tick(c, T0 + SIM_PARAMS.viewTimeoutMs / CERT_DELAY_DIVISOR);
+    expect(builds(c, 2, 2)).toEqual([]);
+    expect(c.engines[2].status().timerAt).toBe(T0 + SIM_PARAMS.viewTimeoutMs / 4);
+    c.now = T0 + SIM_PARAMS.viewTimeoutMs / 4;
+    c.step(2, { type: 'timer', now: c.now });
+    expect(builds(c, 2, 2)).toHaveLength(1);
+    expect(builds(c, 2, 2)[0]).toMatchObject({ timestamp: T0 + 1001 }); // the chain's floor: after the parent
     c.drain();
     expect(c.finalized.every((f) => f.length === 2)).toBe(true);
   });

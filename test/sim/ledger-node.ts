@@ -209,6 +209,9 @@ export interface SimLedgerInit {
   key: KeyPair | null;
   params: ChainParams;
   mutant?: Mutant;
+  /** EngineOptions.blockPeriodMs (default 0) and the ledger's proposalMaxTxs (default SIM_BLOCK_TXS). */
+  blockPeriodMs?: number;
+  proposalMaxTxs?: number;
   now: () => number;
   onWork: () => void;
   /** Consensus signature check (default: memoVerify). */
@@ -222,10 +225,10 @@ export function newLedger(o: SimLedgerInit): { ledger: Ledger; pool: TxPool; eng
   const { genesis } = simChain(o.n, o.gov);
   const verifier = o.txVerifier ?? memoTxVerifier;
   const pool = new TxPool({ chainId: SIM_CHAIN_ID, maxTxBytes: genesis.params.maxTxBytes }, { state: o.disk.state, verifier, now: o.now });
-  const engine = new PbftEngine({ chainId: SIM_CHAIN_ID, params: o.params, mutant: o.mutant }, { key: o.key, sealersAt: (h) => ledger.sealersAt(h), verify: o.verify ?? memoVerify });
+  const engine = new PbftEngine({ chainId: SIM_CHAIN_ID, params: o.params, mutant: o.mutant, blockPeriodMs: o.blockPeriodMs ?? 0 }, { key: o.key, sealersAt: (h) => ledger.sealersAt(h), verify: o.verify ?? memoVerify });
   const modules: LedgerModules = { state: o.disk.state, store: o.disk.store, pool, engine, verifier, key: o.key, now: o.now, onWork: o.onWork };
   // the disk writes at once: nothing is ever behind, so write() never waits
-  const ledger = new Ledger({ genesis, proposalMaxTxs: SIM_BLOCK_TXS, syncWriteBehind: Infinity }, modules);
+  const ledger = new Ledger({ genesis, proposalMaxTxs: o.proposalMaxTxs ?? SIM_BLOCK_TXS, syncWriteBehind: Infinity }, modules);
   return { ledger, pool, engine };
 }
 

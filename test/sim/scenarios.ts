@@ -130,6 +130,26 @@ export const SCENARIOS: Record<string, Shaper> = {
     c.timerEarlyMs = 3;
     c.faultsEnd = 1000; // early timers stay on after it: the fault window only paces the workload
   },
+  // Every leader waits out a block period (docs/CONSENSUS.md, "Block period") unless a full
+  // block waits (half the nodes have tiny blocks, so both happen), with early timers, clock skew, loss, and one
+  // sealer crashed and restarted: waiting leaders must neither stall the chain nor run into
+  // the replicas' view timers, and a leader that proposes at once on a full pool is safe too.
+  'block-period': (c, r) => {
+    c.observers = 1;
+    // the default view timeout (the suite's 600 ms would cap the period at 150 ms); periods
+    // past its quarter (500 ms) are capped by the engine
+    c.params = { ...c.params, viewTimeoutMs: 2000 };
+    c.blockPeriodMs = r.int(150, 700);
+    // every other node fills a block with 2-3 txs (it rarely waits), the rest never (they always do)
+    c.proposalMaxTxs = range(c.n + c.observers).map((i) => (i % 2 === 0 ? r.int(2, 3) : 1000));
+    c.faultTxEvery = r.int(20, 60);
+    c.timerEarlyMs = 3;
+    c.net = { drop: 0.05, dup: 0.05, delayMin: 2, delayMean: 30 };
+    const node = r.int(0, c.n - 1);
+    const at = r.int(100, 1200);
+    c.crashes = [{ node, at, restartAt: at + r.int(100, 1500) }];
+    c.faultsEnd = 4000;
+  },
   // Never-executable txs (nonce gaps) in every pool and no valid tx for 20 s: the chain must
   // stay idle (no view timer, no view change) and finalize the first valid tx within a view
   // timeout (the stub app of earlier versions hid a stall here: docs/CONSENSUS.md).
@@ -258,6 +278,7 @@ export const SCENARIO_FAULTS: Record<string, string[]> = {
   normal: [],
   lossy: ['dropped', 'duplicated'],
   'timer-jitter': ['early-timer'],
+  'block-period': ['period-wait', 'full-block', 'crash', 'restart'],
   'partition-minority': ['partitioned'],
   'partition-split': ['partitioned'],
   'partition-leader': ['partitioned'],

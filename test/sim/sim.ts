@@ -102,6 +102,9 @@ export interface SimConfig {
    * Date.now() (its clock is monotonic and rounded); drawn from a PRNG stream of its own.
    */
   timerEarlyMs?: number;
+  /** Every sealer's block period (EngineOptions.blockPeriodMs; default 0), and the most txs each node's proposals carry, by node id (default SIM_BLOCK_TXS). */
+  blockPeriodMs?: number;
+  proposalMaxTxs?: number[];
   txEvery: number;
   /**
    * Mean ms between workload txs while faults are active (default: txEvery). Fewer txs in the
@@ -153,7 +156,9 @@ export interface SimResult {
    * stopped), `dropped`, `duplicated`, `early-timer`, `byzantine` (messages a Byzantine node
    * sent that an honest engine would not have), `silent-leader` (heights whose view-0 leader
    * was a silent sealer), `byz-sync` (sync answers a Byzantine peer forged), `wipe` (a node
-   * restarted with an empty data dir), `guard-refused` (messages the double-sign guard kept in).
+   * restarted with an empty data dir), `guard-refused` (messages the double-sign guard kept in),
+   * and, with a block period, `period-wait` / `full-block` (view-0 proposals made when the period
+   * ran out / at once because the pool held a full block: the policy at work, not faults).
    */
   faults: Record<string, number>;
   /** Equivocation evidence honest engines emitted (each checked: both signatures valid, same slot, two blocks, a Byzantine sender). */
@@ -558,6 +563,8 @@ export class Simulation {
       key: nd.key,
       params: this.cfg.params,
       mutant: this.cfg.mutant,
+      blockPeriodMs: this.cfg.blockPeriodMs,
+      proposalMaxTxs: this.cfg.proposalMaxTxs?.[nd.id],
       now: () => this.t + nd.skew,
       onWork: () => {
         nd.wake = true;
@@ -671,6 +678,11 @@ export class Simulation {
               return false;
             }
             if ((o.kind === 'prePrepare' || o.kind === 'newView') && !this.firstProposal.has(o.height)) this.firstProposal.set(o.height, this.t);
+            if (this.cfg.blockPeriodMs && nd.honest && o.kind === 'prePrepare' && o.view === 0) {
+              // the block period at work: a leader that waited it out (its timer), or one that did not wait, its pool holding a full block
+              if (input.type === 'timer') this.fault('period-wait');
+              else if (ledger.workInput().full) this.fault('full-block');
+            }
             const toNodes = to === null ? null : this.cfg.gov && o.type === 'send' ? this.nodesOfKey(o.toKey) : this.nodesOfSealer(to);
             if (nd.byz) this.byzSend(nd, o.bytes, to, toNodes);
             else this.send(nd.id, this.wire(nd, o.bytes, o.kind), toNodes, o.kind, o.view);

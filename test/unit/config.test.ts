@@ -46,6 +46,16 @@ describe('node config schema', () => {
     expect(c.rpc).toMatchObject({ host: '127.0.0.1', port: 9000, corsOrigins: ['https://a.example'], allowedHosts: [], rateLimit: { perSecond: 5, burst: 10 }, maxRequestCost: 200 });
     expect(c.health).toEqual({ maxSyncLagBlocks: 5, maxStallSeconds: 30 });
     expect(c.p2p.listen).toEqual(['/ip4/127.0.0.1/tcp/0']);
+    expect(c.consensus).toEqual({ blockPeriodMs: 200 });
+  });
+
+  it('the block period: bounded in the file, overridden by EDGECHAIN_BLOCK_PERIOD_MS, a bad value refused', () => {
+    expect(parseConfig({ ...base, consensus: { blockPeriodMs: 0 } }, dir).consensus.blockPeriodMs).toBe(0);
+    expect(() => parseConfig({ ...base, consensus: { blockPeriodMs: -1 } }, dir)).toThrow(/consensus\.blockPeriodMs/);
+    expect(() => parseConfig({ ...base, consensus: { blockPeriodMs: 10_001 } }, dir)).toThrow(/consensus\.blockPeriodMs/);
+    expect(() => parseConfig({ ...base, consensus: { blockPeriod: 100 } }, dir)).toThrow('consensus.blockPeriod: not an option; did you mean consensus.blockPeriodMs?');
+    expect(parseConfig({ ...base, consensus: { blockPeriodMs: 300 } }, dir, { EDGECHAIN_BLOCK_PERIOD_MS: '50' }).consensus.blockPeriodMs).toBe(50);
+    for (const v of ['', '-5', '1.5', 'fast', '10001']) expect(() => parseConfig(base, dir, { EDGECHAIN_BLOCK_PERIOD_MS: v }), v).toThrow('EDGECHAIN_BLOCK_PERIOD_MS must be an integer 0..10000');
   });
 
   it('the demo configs pass', () => {
