@@ -169,7 +169,7 @@ export class Ledger {
   }
 
   /** The 'work' input that tells the engine whether there is executable work now, and whether it fills a block. */
-  workInput(): EngineInput {
+  workInput(): Extract<EngineInput, { type: 'work' }> {
     const w = this.work();
     return { type: 'work', now: this.now(), pending: w !== WORK_NONE, full: w === WORK_FULL };
   }
