@@ -22,6 +22,7 @@ import { AllowList, libp2pKeyFromSeed, publicKeyOfPeer } from './identity.ts';
 import { allowListGater } from './gater.ts';
 import { Redialer } from './redial.ts';
 import { withCoalescedWrites } from './coalesce.ts';
+import { withQuietFrameDecoder } from './quiet-decoder.ts';
 import { chainProtocols, ResultCode, resultName, type ChainProtocols } from './protocols.ts';
 import { newCounters, snapshotCounters, type GossipKind, type P2PCounters, type RejectReason, type RequestKind } from './counters.ts';
 
@@ -217,7 +218,7 @@ export class P2PNetwork {
       start: false,
       addresses: { listen: o.listen },
       transports: [withCoalescedWrites(tcp())],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [withQuietFrameDecoder(noise())],
       streamMuxers: [yamux()],
       connectionGater: gater,
       connectionManager: {
