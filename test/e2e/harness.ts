@@ -82,8 +82,8 @@ export class Testnet {
     this.genesisHash = genesisHash(parseGenesis(genesisJson));
   }
 
-  /** `rpc`: settings merged into every node's `rpc` config (e.g. the bench's per-client caps). */
-  static async create(opts: { sealers?: number; observers?: number; devices?: number; params?: Record<string, number>; rpc?: Record<string, unknown> } = {}): Promise<Testnet> {
+  /** `rpc`, `consensus`: settings merged into every node's config sections of those names (the bench's per-client caps, a block period). */
+  static async create(opts: { sealers?: number; observers?: number; devices?: number; params?: Record<string, number>; rpc?: Record<string, unknown>; consensus?: Record<string, unknown> } = {}): Promise<Testnet> {
     const dir = mkdtempSync(join(tmpdir(), 'edgechain-e2e-'));
     const n = (opts.sealers ?? 4) + (opts.observers ?? 1);
     const ports = await freePorts(2 * n);
@@ -97,6 +97,7 @@ export class Testnet {
     for (const node of layout.nodes) {
       const cfg = JSON.parse(readFileSync(node.configPath, 'utf8'));
       cfg.rpc = { ...cfg.rpc, ...opts.rpc, port: node.rpcPort };
+      if (opts.consensus) cfg.consensus = { ...cfg.consensus, ...opts.consensus };
       cfg.p2p.listen = [`/ip4/127.0.0.1/tcp/${node.p2pPort}`];
       cfg.p2p.bootstrap = layout.nodes.filter((p) => p.role === 'sealer' && p.name !== node.name).map((p) => `/ip4/127.0.0.1/tcp/${p.p2pPort}/p2p/${p.peerId}`);
       writeFileSync(node.configPath, JSON.stringify(cfg, null, 2));

@@ -17,7 +17,9 @@ const SEALERS = ['proxy', 'company-a', 'company-b', 'company-c'];
 let t: Testnet;
 
 beforeAll(async () => {
-  t = await Testnet.create({ sealers: 4, observers: 3, devices: 4, params: { viewTimeoutMs: 1000, maxViewTimeoutMs: 4000 } });
+  // a 50-ms block period instead of the default 200: the sync test below builds its 1,000+
+  // blocks one tx batch at a time, and each block waits out the period (64 s → 198 s with 200)
+  t = await Testnet.create({ sealers: 4, observers: 3, devices: 4, params: { viewTimeoutMs: 1000, maxViewTimeoutMs: 4000 }, consensus: { blockPeriodMs: 50 } });
   await t.startAll([...SEALERS, 'observer-1']);
 }, 60_000);
 
