@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { interceptMethods, type Method } from './intercept.ts';
 
 /**
  * Write coalescing for libp2p's TCP transport.
@@ -43,37 +44,23 @@ export function coalesceWrites(maConn: unknown): void {
 }
 
 type Upgrader = Record<string | symbol, unknown>;
+type UpgradeOptions = { upgrader: Upgrader };
 
-function wrapUpgrader(upgrader: Upgrader): Upgrader {
-  return new Proxy(upgrader, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if ((prop === 'upgradeInbound' || prop === 'upgradeOutbound') && typeof v === 'function') {
-        return (maConn: unknown, opts: unknown) => {
-          coalesceWrites(maConn);
-          return (v as (a: unknown, b: unknown) => unknown).call(target, maConn, opts);
-        };
-      }
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
+/** An upgrade that corks the connection's socket before handing it on. */
+const corked = (upgrade: Method): Method => (maConn, opts) => {
+  coalesceWrites(maConn);
+  return upgrade(maConn, opts);
+};
+
+const wrapUpgrader = (upgrader: Upgrader): Upgrader => interceptMethods(upgrader, { upgradeInbound: corked, upgradeOutbound: corked });
+
+const withWrappedUpgrader = (o: unknown): UpgradeOptions => ({ ...(o as UpgradeOptions), upgrader: wrapUpgrader((o as UpgradeOptions).upgrader) });
 
 /** Wraps a libp2p transport factory (e.g. `tcp()`) so every connection it makes coalesces writes. */
 export function withCoalescedWrites<C, T extends object>(factory: (components: C) => T): (components: C) => T {
-  return (components: C) => {
-    const transport = factory(components);
-    return new Proxy(transport, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver);
-        if (prop === 'dial' && typeof v === 'function') {
-          return (ma: unknown, opts: { upgrader: Upgrader }) => (v as (a: unknown, b: unknown) => unknown).call(target, ma, { ...opts, upgrader: wrapUpgrader(opts.upgrader) });
-        }
-        if (prop === 'createListener' && typeof v === 'function') {
-          return (opts: { upgrader: Upgrader }) => (v as (a: unknown) => unknown).call(target, { ...opts, upgrader: wrapUpgrader(opts.upgrader) });
-        }
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
+  return (components: C) =>
+    interceptMethods(factory(components), {
+      dial: (dial) => (ma, opts) => dial(ma, withWrappedUpgrader(opts)),
+      createListener: (createListener) => (opts) => createListener(withWrappedUpgrader(opts)),
     });
-  };
 }

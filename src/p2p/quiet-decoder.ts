@@ -16,6 +16,8 @@
  * (another Noise version) is left alone.
  */
 
+import { interceptMethods, type Method } from './intercept.ts';
+
 interface FrameDecoder {
   lengthDecoder: (data: { byteLength: number }) => number;
   encodingLength: (length: number) => number;
@@ -44,24 +46,16 @@ export function quietDecoderCount(): number {
 }
 
 /** What Noise's secureInbound/secureOutbound resolve to: the encrypted stream is `connection`. */
-type Secure = (...args: unknown[]) => Promise<{ connection?: { decoder?: unknown } } | undefined>;
+type Secured = { connection?: { decoder?: unknown } } | undefined;
+
+/** A secure upgrade whose stream then decodes frames quietly. */
+const quietly = (secure: Method): Method => async (...args) => {
+  const r = (await secure(...args)) as Secured;
+  if (quietLengthDecoder(r?.connection?.decoder)) guarded++;
+  return r;
+};
 
 /** Wraps a connection encrypter factory (`noise()`) so every stream it secures decodes frames quietly. */
 export function withQuietFrameDecoder<C, T extends object>(factory: (components: C) => T): (components: C) => T {
-  return (components: C) => {
-    const encrypter = factory(components);
-    return new Proxy(encrypter, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver);
-        if ((prop === 'secureInbound' || prop === 'secureOutbound') && typeof v === 'function') {
-          return async (...args: unknown[]) => {
-            const r = await (v as Secure).apply(target, args);
-            if (quietLengthDecoder(r?.connection?.decoder)) guarded++;
-            return r;
-          };
-        }
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-  };
+  return (components: C) => interceptMethods(factory(components), { secureInbound: quietly, secureOutbound: quietly });
 }

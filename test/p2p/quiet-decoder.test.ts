@@ -93,7 +93,7 @@ describe('Noise frames decoded without an exception per read', () => {
     expect(quietLengthDecoder(undefined)).toBe(false);
   });
 
-  it('is installed on the real Noise streams of two connected nodes (both sides), which then carry gossip', async () => {
+  it('is installed on the real Noise streams of two connected nodes, both sides (gossip over them: gossip.test.ts)', async () => {
     const before = quietDecoderCount();
     const [ka, kb] = testKeys('quiet', 2);
     const a = await startNode(ka, [ka, kb]);
