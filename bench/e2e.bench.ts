@@ -7,7 +7,7 @@
  * fresh observer's sync speed, and (full mode) latency of larger consortia: 7 sealer
  * processes at 200 tx/s and 16 at 20 tx/s.
  *
- * Run alone: `npx node bench/e2e.bench.ts [--quick]`. Environment knobs (for experiments
+ * Run alone: `npx node bench/e2e.bench.ts [--quick | --soak [--minutes N]]` (figures printed, no file written). Environment knobs (for experiments
  * and profiling): EDGECHAIN_BENCH_RATES=250,1000 · EDGECHAIN_BENCH_DURATION_S=10 ·
  * EDGECHAIN_BENCH_N7=0 / EDGECHAIN_BENCH_N16=0 (skip a consortium run) · EDGECHAIN_BENCH_N7_RATE,
  * EDGECHAIN_BENCH_N16_RATE · EDGECHAIN_BENCH_MAIN=0 (consortium runs only) ·
@@ -27,6 +27,7 @@ import type { TxPayload } from '../src/codec/types.ts';
 import { toHex, utf8, fromHex } from '../src/util/bytes.ts';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 import { measureRate, cpuSeconds, killOnInterrupt } from './lib.ts';
+import { memoryParts, growthPerMinute, type MemoryParts } from './memparts.ts';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 const P99_LIMIT_MS = 1500;
@@ -196,12 +197,23 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       const series: { t: number; mb: number[] }[] = [];
       const tStep = Date.now();
       const cpu0 = sealers.map((s) => cpuSeconds(s.proc?.pid));
+      // soak: where each sealer's RSS is (smaps classes), every 10 s
+      const parts: { t: number; parts: (MemoryParts | null)[] }[] = [];
+      let lastParts = -Infinity;
       const res = await runLoadgen(t, job, p.durationS + p.drainS + 60, () => {
         const mb = sealers.map((s) => (s.proc?.pid ? rssMb(s.proc.pid) : 0));
         samples.push(...mb.filter((x) => x > 0));
-        series.push({ t: (Date.now() - tStep) / 1000, mb });
+        const now = (Date.now() - tStep) / 1000;
+        series.push({ t: now, mb });
+        if (p.soak && now - lastParts >= 10) {
+          lastParts = now;
+          parts.push({ t: now, parts: sealers.map((s) => (s.proc?.pid ? memoryParts(s.proc.pid) : null)) });
+        }
       });
-      if (p.soak) soakFigures(series, p.durationS, out);
+      if (p.soak) {
+        soakFigures(series, p.durationS, out);
+        soakParts(parts, p.durationS, out);
+      }
       const cpuEach = sealers.map((s, i) => (cpuSeconds(s.proc?.pid) - cpu0[i]) * 1000); // ms
       const cpuUsed = cpuEach.reduce((a, b) => a + b, 0);
       const stepS = (Date.now() - tStep) / 1000;
@@ -498,6 +510,30 @@ export function soakFigures(series: { t: number; mb: number[] }[], durationS: nu
   out['soak.rss_growth_fit_from_s'] = fromS;
 }
 
+/**
+ * Soak figures of each part of the sealers' RSS (bench/memparts.ts): the largest last-minute
+ * mean over the sealers and the largest growth fitted over the same window as the RSS's.
+ */
+export function soakParts(series: { t: number; parts: (MemoryParts | null)[] }[], durationS: number, out: Record<string, number>): void {
+  const fromS = durationS >= 600 ? 300 : 60;
+  const inWin = series.filter((s) => s.t <= durationS);
+  const sealers = inWin[0]?.parts.length ?? 0;
+  const names: [keyof MemoryParts, string][] = [['otherAnon', 'v8_and_other_anon'], ['mainArena', 'malloc_main_arena'], ['threadArenas', 'malloc_thread_arenas'], ['files', 'files']];
+  for (const [key, label] of names) {
+    let last = 0;
+    let slope = -Infinity;
+    for (let i = 0; i < sealers; i++) {
+      const pts = inWin.flatMap((s) => (s.parts[i] ? [[s.t, s.parts[i]![key]] as const] : []));
+      const tail = pts.filter((x) => x[0] >= durationS - 60).map((x) => x[1]);
+      if (tail.length) last = Math.max(last, tail.reduce((a, b) => a + b, 0) / tail.length);
+      const g = growthPerMinute(pts.filter((x) => x[0] >= fromS));
+      if (Number.isFinite(g)) slope = Math.max(slope, g);
+    }
+    out[`soak.${label}_mb_last_minute`] = Math.round(last);
+    out[`soak.${label}_growth_mb_per_min`] = Math.round(slope * 10) / 10;
+  }
+}
+
 /** The machine's 1-minute load average (the bench shares it: reported with the consortium figures). */
 function loadAvg1(): number {
   try {
@@ -524,6 +560,13 @@ const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const hexOf = (b: Uint8Array) => '0x' + toHex(b);
 
 if (import.meta.main) {
-  const res = await run({ quick: process.argv.includes('--quick') });
+  const args = process.argv.slice(2);
+  const m = args.indexOf('--minutes');
+  const soakMinutes = m >= 0 ? Number(args[m + 1]) : undefined;
+  if (soakMinutes !== undefined && !(soakMinutes > 0 && args.includes('--soak'))) {
+    process.stderr.write('bench: --minutes N (N > 0) goes with --soak\n');
+    process.exit(2);
+  }
+  const res = await run({ quick: args.includes('--quick'), soak: args.includes('--soak'), soakMinutes });
   for (const [k, v] of Object.entries(res)) console.log(`${k.padEnd(44)} ${v}`);
 }
