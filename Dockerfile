@@ -23,5 +23,5 @@ EXPOSE 8545 30303
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:8545/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
-ENTRYPOINT ["node", "--max-semi-space-size=4", "bin/edgechain.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--heap-growing-percent=100", "bin/edgechain.js"]
 CMD ["start", "--config", "/app/config/docker/proxy.json"]

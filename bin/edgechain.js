@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=100
 // The `edgechain` command. In a checkout it runs the TypeScript sources by Node's type
 // stripping (on by default from Node 22.18 / 23.6; through npm/npx the pinned Node 24 from
 // devDependencies is first on PATH); an installed package (npm pack, no src/) runs the built
