@@ -495,12 +495,8 @@ export function soakFigures(series: { t: number; mb: number[] }[], durationS: nu
   for (let i = 0; i < sealers; i++) {
     first = Math.max(first, mean(inWin.filter((s) => s.t <= 60).map((s) => s.mb[i])));
     last = Math.max(last, mean(inWin.filter((s) => s.t >= durationS - 60).map((s) => s.mb[i])));
-    const pts = inWin.filter((s) => s.t >= fromS && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const);
-    const mx = mean(pts.map((p) => p[0]));
-    const my = mean(pts.map((p) => p[1]));
-    const num = pts.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
-    const den = pts.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
-    if (den > 0) slope = Math.max(slope, (num / den) * 60);
+    const g = growthPerMinute(inWin.filter((s) => s.t >= fromS && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const));
+    if (Number.isFinite(g)) slope = Math.max(slope, g);
   }
   out['soak.duration_s'] = durationS;
   out['soak.rss_mb_first_minute'] = Math.round(first);
@@ -530,7 +526,7 @@ export function soakParts(series: { t: number; parts: (MemoryParts | null)[] }[]
       if (Number.isFinite(g)) slope = Math.max(slope, g);
     }
     out[`soak.${label}_mb_last_minute`] = Math.round(last);
-    out[`soak.${label}_growth_mb_per_min`] = Math.round(slope * 10) / 10;
+    out[`soak.${label}_growth_mb_per_min`] = Number.isFinite(slope) ? Math.round(slope * 10) / 10 : NaN; // NaN: no smaps (not Linux)
   }
 }
 
