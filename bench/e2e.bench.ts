@@ -478,6 +478,9 @@ async function viewChanges(url: string): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
+/** Where a soak's growth is fitted from: after its first 5 minutes, after its first minute in soaks shorter than 10 minutes. */
+const soakFitFromS = (durationS: number): number => (durationS >= 600 ? 300 : 60);
+
 /**
  * Soak figures from the RSS series of the sealers (seconds since the step started, MB per
  * sealer): mean RSS over the first and the last minute of the send window, and the growth
@@ -485,7 +488,7 @@ async function viewChanges(url: string): Promise<number> {
  * minute in soaks shorter than 10 minutes); the worst sealer.
  */
 export function soakFigures(series: { t: number; mb: number[] }[], durationS: number, out: Record<string, number>): void {
-  const fromS = durationS >= 600 ? 300 : 60;
+  const fromS = soakFitFromS(durationS);
   const inWin = series.filter((s) => s.t <= durationS);
   const sealers = inWin[0]?.mb.length ?? 0;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -511,7 +514,7 @@ export function soakFigures(series: { t: number; mb: number[] }[], durationS: nu
  * mean over the sealers and the largest growth fitted over the same window as the RSS's.
  */
 export function soakParts(series: { t: number; parts: (MemoryParts | null)[] }[], durationS: number, out: Record<string, number>): void {
-  const fromS = durationS >= 600 ? 300 : 60;
+  const fromS = soakFitFromS(durationS);
   const inWin = series.filter((s) => s.t <= durationS);
   const sealers = inWin[0]?.parts.length ?? 0;
   const names: [keyof MemoryParts, string][] = [['otherAnon', 'v8_and_other_anon'], ['mainArena', 'malloc_main_arena'], ['threadArenas', 'malloc_thread_arenas'], ['files', 'files']];

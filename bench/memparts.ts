@@ -24,7 +24,8 @@ export interface MemoryParts {
   otherAnon: number;
 }
 
-const ARENA = 64 * 1024 * 1024;
+/** glibc's HEAP_MAX_SIZE on 64-bit: a thread arena's alignment and largest size. */
+const ARENA = 64n * 1024n * 1024n;
 
 /** Classifies the text of a smaps file (pure: tested on a fixed sample). */
 export function classifySmaps(text: string): MemoryParts {
@@ -38,7 +39,7 @@ export function classifySmaps(text: string): MemoryParts {
       const name = m[4].trim();
       if (name === '[heap]') cls = 'mainArena';
       else if (m[3] !== '0' || name.startsWith('/')) cls = 'files';
-      else if (start % BigInt(ARENA) === 0n && end - start <= BigInt(ARENA) && name === '') cls = 'threadArenas';
+      else if (start % ARENA === 0n && end - start <= ARENA && name === '') cls = 'threadArenas';
       else cls = 'otherAnon';
       continue;
     }
