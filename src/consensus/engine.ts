@@ -1,4 +1,4 @@
-import { sign, verify as cryptoVerify, addressBytes } from '../crypto/keys.ts';
+import { sign, addressBytes } from '../crypto/keys.ts';
 import type { KeyPair } from '../crypto/keys.ts';
 import type { CommitCertificate, CommitSeal } from '../codec/types.ts';
 import {
@@ -17,11 +17,11 @@ import { decodeBlock, type DecodedBlock } from '../chain/block.ts';
 import { buildCertificate, verifyCertificate, voteBytes, type VoteKind } from '../chain/certificate.ts';
 import type { SealerSet } from '../chain/sealers.ts';
 import { compareBytes, equalBytes, fromHex, toHex } from '../util/bytes.ts';
+import { SignatureMemo, type VerifyFn } from './sigmemo.ts';
 import type { EngineDeps, EngineInput, EngineOptions, EngineOutput, EngineStatus, Head, Phase, Verdict } from './types.ts';
 
 export { CONSENSUS_SIGN_DOMAIN, signedBytes } from '../codec/consensus.ts';
 
-type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
 
 interface Cert {
   view: number;
@@ -51,8 +51,6 @@ class Reject {
   }
 }
 
-const SIG_CACHE_MAX = 16_384;
-
 /** The own commit certificate is announced viewTimeoutMs / this after finalizing, unless every other sealer showed it finalized too. */
 export const CERT_DELAY_DIVISOR = 8;
 
@@ -65,7 +63,6 @@ export class PbftEngine {
   private readonly key: KeyPair | null;
   private readonly sealersAt: (h: number) => SealerSet;
   private readonly verifyFn: VerifyFn;
-  private readonly sigCache = new Map<string, Uint8Array>();
   private readonly verdicts = new Map<string, number>();
 
   private started = false;
@@ -142,7 +139,8 @@ export class PbftEngine {
     };
     this.key = deps.key;
     this.sealersAt = deps.sealersAt;
-    this.verifyFn = deps.verify ?? cryptoVerify;
+    // one memo of verified signatures per node: the node passes the one its gossip boundary fills
+    this.verifyFn = deps.verify ?? new SignatureMemo().verify;
   }
 
   // ------------------------------------------------------------------ public
@@ -221,13 +219,7 @@ export class PbftEngine {
   }
 
   private sigOk(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
-    const k = toHex(sig) + toHex(pub);
-    const m = this.sigCache.get(k);
-    if (m && equalBytes(m, msg)) return true;
-    if (!this.verifyFn(sig, msg, pub)) return false;
-    if (this.sigCache.size >= SIG_CACHE_MAX) this.sigCache.delete(this.sigCache.keys().next().value as string);
-    this.sigCache.set(k, msg);
-    return true;
+    return this.verifyFn(sig, msg, pub);
   }
 
   private timeout(view: number): number {

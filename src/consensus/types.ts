@@ -48,7 +48,12 @@ export interface EngineDeps {
   key: KeyPair | null;
   /** The sealer set that decides `height` (genesis now; governance: effective from the height after the deciding block). */
   sealersAt(height: number): SealerSet;
-  /** Signature primitive (default: crypto verify). The simulator may pass a memoized one. */
+  /**
+   * Signature check, expected to remember what it verified: the engine has no cache of its own
+   * and checks a message's signature each time it takes one (re-sent votes, view-change
+   * justifications). A node passes the SignatureMemo its gossip boundary fills, so a signature
+   * is verified once per node; default: a memo of the engine's own.
+   */
   verify?: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
 }
 

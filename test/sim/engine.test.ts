@@ -5,6 +5,8 @@ import { verifyCertificate } from '../../src/chain/certificate.ts';
 import { ConsensusMessageCodec, ConsensusPayloadCodec, ConsensusWalRecordCodec } from '../../src/codec/consensus.ts';
 import { keyPairFromLabel, sign, type KeyPair } from '../../src/crypto/keys.ts';
 import { CERT_DELAY_DIVISOR, signedBytes } from '../../src/consensus/engine.ts';
+import { SignatureMemo } from '../../src/consensus/sigmemo.ts';
+import { gossipCheck } from '../../src/consensus/gossip.ts';
 import { equalBytes } from '../../src/util/bytes.ts';
 import { describeWalRecord } from '../../src/consensus/wal.ts';
 import type { Ledger } from '../../src/ledger/index.ts';
@@ -110,6 +112,30 @@ describe('PbftEngine rules', () => {
     c.submit(0);
     c.drain();
     expect(c.finalized.every((f) => f.length === 1)).toBe(true);
+  });
+
+  it('one memo per node: a signature checked at the gossip boundary is not verified again by the engine; the engine keeps no cache of its own', () => {
+    const leader = engine(4, keyOf(1));
+    leader.step({ type: 'start', now: T0, head, wal: [], pending: true });
+    const pp = leader.step({ type: 'built', now: T0, height: 1, view: 0, block: buildWith(4, keyOf(1), [workloadTx(0)], 1, 0, GENESIS_HASH, T0) }).find((o) => o.type === 'broadcast') as { bytes: Uint8Array };
+    let calls = 0;
+    const counting = (s: Uint8Array, m: Uint8Array, k: Uint8Array) => (calls++, memoVerify(s, m, k));
+    const memo = new SignatureMemo(64, counting);
+    const replica = new PbftEngine({ chainId: SIM_CHAIN_ID, params: SIM_PARAMS }, { key: keyOf(2), sealersAt: () => simSealers(4), verify: memo.verify });
+    replica.step({ type: 'start', now: T0, head, wal: [], pending: true });
+    expect(gossipCheck(pp.bytes, { chainId: SIM_CHAIN_ID, sealersAt: () => simSealers(4), verify: memo.verify }).ok).toBe(true);
+    expect(calls).toBe(1);
+    const out = replica.step({ type: 'message', now: T0, bytes: pp.bytes });
+    expect(out.map((o) => o.type)).toContain('request-validate'); // it took the proposal: its block goes to the ledger for validation
+    replica.step({ type: 'message', now: T0 + 1, bytes: pp.bytes });
+    expect(calls).toBe(1);
+    // handed a check without memory, the engine checks each delivery (the node always passes its memo)
+    calls = 0;
+    const bare = new PbftEngine({ chainId: SIM_CHAIN_ID, params: SIM_PARAMS }, { key: keyOf(3), sealersAt: () => simSealers(4), verify: counting });
+    bare.step({ type: 'start', now: T0, head, wal: [], pending: true });
+    bare.step({ type: 'message', now: T0, bytes: pp.bytes });
+    bare.step({ type: 'message', now: T0 + 1, bytes: pp.bytes });
+    expect(calls).toBe(2);
   });
 
   it('persist-before-send: every own signed message is in a WAL record earlier in the same batch', () => {
