@@ -28,6 +28,7 @@ import { toHex, utf8, fromHex } from '../src/util/bytes.ts';
 import type { LoadJob, LoadResult } from './loadgen.ts';
 import { measureRate, cpuSeconds, killOnInterrupt } from './lib.ts';
 import { memoryParts, growthPerMinute, type MemoryParts } from './memparts.ts';
+import { EdgeChurn } from './edge-churn.ts';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 const P99_LIMIT_MS = 1500;
@@ -52,6 +53,9 @@ interface Plan {
  * `--soak [--minutes N]`: 300 tx/s for 5 minutes, or N minutes (EDGECHAIN_BENCH_SOAK_RATE;
  * EDGECHAIN_BENCH_SOAK_S sets the length in seconds when --minutes is not given).
  */
+/** Generated edge nodes each company holds during a soak before it removes its oldest for each new one. */
+export const SOAK_NODES_PER_COMPANY = 200;
+
 function soakPlan(minutes?: number): Plan {
   const env = process.env;
   const durationS = minutes !== undefined ? Math.round(minutes * 60) : Number(env.EDGECHAIN_BENCH_SOAK_S ?? 300);
@@ -168,6 +172,8 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
     let breakdown = 0;
     let overLimit = 0;
     let step = 0;
+    // the soak keeps the number of edge nodes level (EdgeChurn); EDGECHAIN_BENCH_SOAK_STATE=grow adds only, as the sweeps do
+    const churn = new EdgeChurn(3, p.soak && process.env.EDGECHAIN_BENCH_SOAK_STATE !== 'grow' ? SOAK_NODES_PER_COMPANY : null);
     for (const rate of p.rates) {
       const n = Math.round(rate * p.durationS);
       const txs: LoadJob['txs'] = [];
@@ -177,7 +183,10 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
         if (r === 0) {
           const j = (k / 20) % 3;
           const c = companies[j];
-          const payload: TxPayload = { kind: 'addNode', addNode: { id: `n-${step}-${k}`, lat: MELBOURNE.lat + ((k * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((k * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (k % 5) } };
+          const act = churn.next(j, `n-${step}-${k}`);
+          const payload: TxPayload = act.kind === 'removeNode'
+            ? { kind: 'removeNode', removeNode: { id: act.id } }
+            : { kind: 'addNode', addNode: { id: act.id, lat: MELBOURNE.lat + ((k * 7919) % 300_000) - 150_000, lon: MELBOURNE.lon + ((k * 6271) % 300_000) - 150_000, capacity: 1000, serviceTypes: ['video'], price: 1 + (k % 5) } };
           const stx = await c.sign(payload);
           txs.push({ hex: hexOf(stx.bytes), hash: stx.hashHex, node: (j + 1) % 4, sender: c.address });
           continue;
@@ -213,6 +222,9 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
       if (p.soak) {
         soakFigures(series, p.durationS, out);
         soakParts(parts, p.durationS, out);
+        // the state's size at the end: edge nodes (level with the churn) and the generated ones the companies hold
+        out['soak.edge_nodes_end'] = (await clients[0].call('getEdgeNodes', [{ limit: 1 }])).total;
+        out['soak.edge_nodes_generated_held'] = [0, 1, 2].reduce((a, j) => a + churn.held(j), 0);
       }
       const cpuEach = sealers.map((s, i) => (cpuSeconds(s.proc?.pid) - cpu0[i]) * 1000); // ms
       const cpuUsed = cpuEach.reduce((a, b) => a + b, 0);
