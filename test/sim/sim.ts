@@ -14,6 +14,7 @@ import { amnesicHeightOf, guardDecide, guardItemOf, type GuardState } from '../.
 import { compareBytes, toHex, utf8 } from '../../src/util/bytes.ts';
 import { CompactProposals, type Ledger, type LedgerOutput } from '../../src/ledger/index.ts';
 import { gossipCheck } from '../../src/consensus/gossip.ts';
+import { SignatureMemo } from '../../src/consensus/sigmemo.ts';
 import type { TxPool } from '../../src/txpool/pool.ts';
 import { EventQueue, Prng } from './prng.ts';
 import { SIM_CHAIN_ID, SIM_PARAMS, T0, memoVerify, workloadTx, nextWorkloadTx, junkTx, simChain, simCompanyKey, newDisk, newLedger, type SimDisk, type VerifyFn } from './ledger-node.ts';
@@ -569,7 +570,8 @@ export class Simulation {
       onWork: () => {
         nd.wake = true;
       },
-      verify: this.verifyFn,
+      // with real crypto each node has its own memo, as a node process does (the engine keeps no cache)
+      verify: this.cfg.realVerify ? new SignatureMemo(undefined, realVerify).verify : this.verifyFn,
       txVerifier: this.cfg.realVerify ? new TxVerifier() : undefined,
     });
     nd.ledger = parts.ledger;
