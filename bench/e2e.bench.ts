@@ -497,7 +497,7 @@ const soakFitFromS = (durationS: number): number => (durationS >= 600 ? 300 : 60
  * Soak figures from the RSS series of the sealers (seconds since the step started, MB per
  * sealer): mean RSS over the first and the last minute of the send window, and the growth
  * rate fitted (least squares) over the window after its first 5 minutes (after its first
- * minute in soaks shorter than 10 minutes); the worst sealer.
+ * minute in soaks shorter than 10 minutes), and over its second half alone; the worst sealer.
  */
 export function soakFigures(series: { t: number; mb: number[] }[], durationS: number, out: Record<string, number>): void {
   const fromS = soakFitFromS(durationS);
@@ -507,11 +507,15 @@ export function soakFigures(series: { t: number; mb: number[] }[], durationS: nu
   let first = 0;
   let last = 0;
   let slope = -Infinity;
+  let slope2 = -Infinity;
   for (let i = 0; i < sealers; i++) {
     first = Math.max(first, mean(inWin.filter((s) => s.t <= 60).map((s) => s.mb[i])));
     last = Math.max(last, mean(inWin.filter((s) => s.t >= durationS - 60).map((s) => s.mb[i])));
     const g = growthPerMinute(inWin.filter((s) => s.t >= fromS && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const));
     if (Number.isFinite(g)) slope = Math.max(slope, g);
+    // the second half alone: a growth that slows down (high-water marks levelling off) shows here lower than over the whole fit
+    const g2 = growthPerMinute(inWin.filter((s) => s.t >= durationS / 2 && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const));
+    if (Number.isFinite(g2)) slope2 = Math.max(slope2, g2);
   }
   out['soak.duration_s'] = durationS;
   out['soak.rss_mb_first_minute'] = Math.round(first);
@@ -519,6 +523,7 @@ export function soakFigures(series: { t: number; mb: number[] }[], durationS: nu
   out['soak.rss_mb_max'] = Math.max(...inWin.flatMap((s) => s.mb));
   out['soak.rss_growth_mb_per_min'] = Math.round(slope * 10) / 10;
   out['soak.rss_growth_fit_from_s'] = fromS;
+  out['soak.rss_growth_second_half_mb_per_min'] = Math.round(slope2 * 10) / 10;
 }
 
 /**
