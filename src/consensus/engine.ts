@@ -22,7 +22,6 @@ import type { EngineDeps, EngineInput, EngineOptions, EngineOutput, EngineStatus
 
 export { CONSENSUS_SIGN_DOMAIN, signedBytes } from '../codec/consensus.ts';
 
-
 interface Cert {
   view: number;
   hash: Uint8Array;

@@ -2,8 +2,7 @@ import { ConsensusMessageCodec, ConsensusPayloadCodec, payloadPosition, type Con
 import { voteBytes } from '../chain/certificate.ts';
 import type { SealerSet } from '../chain/sealers.ts';
 import { signedBytes } from './engine.ts';
-
-type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
+import type { VerifyFn } from './sigmemo.ts';
 
 /** `envelope`: the decoded message, for the caller's next step (compact proposals), so it is not decoded again. */
 export type GossipCheck = { ok: true; envelope: ConsensusMessage } | { ok: false; reason: 'malformed' | 'not-a-sealer' | 'bad-signature' | 'undecided-set' | 'stale-height' };
