@@ -54,7 +54,7 @@ interface Plan {
  * EDGECHAIN_BENCH_SOAK_S sets the length in seconds when --minutes is not given).
  */
 /** Generated edge nodes each company holds during a soak before it removes its oldest for each new one. */
-export const SOAK_NODES_PER_COMPANY = 200;
+const SOAK_NODES_PER_COMPANY = 200;
 
 function soakPlan(minutes?: number): Plan {
   const env = process.env;
@@ -173,7 +173,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
     let overLimit = 0;
     let step = 0;
     // the soak keeps the number of edge nodes level (EdgeChurn); EDGECHAIN_BENCH_SOAK_STATE=grow adds only, as the sweeps do
-    const churn = new EdgeChurn(3, p.soak && process.env.EDGECHAIN_BENCH_SOAK_STATE !== 'grow' ? SOAK_NODES_PER_COMPANY : null);
+    const churn = new EdgeChurn(companies.length, p.soak && process.env.EDGECHAIN_BENCH_SOAK_STATE !== 'grow' ? SOAK_NODES_PER_COMPANY : null);
     for (const rate of p.rates) {
       const n = Math.round(rate * p.durationS);
       const txs: LoadJob['txs'] = [];
@@ -224,7 +224,7 @@ async function mainRun(p: Plan, out: Record<string, number>, prior: Record<strin
         soakParts(parts, p.durationS, out);
         // the state's size at the end: edge nodes (level with the churn) and the generated ones the companies hold
         out['soak.edge_nodes_end'] = (await clients[0].call('getEdgeNodes', [{ limit: 1 }])).total;
-        out['soak.edge_nodes_generated_held'] = [0, 1, 2].reduce((a, j) => a + churn.held(j), 0);
+        out['soak.edge_nodes_generated_held'] = companies.reduce((a, _, j) => a + churn.held(j), 0);
       }
       const cpuEach = sealers.map((s, i) => (cpuSeconds(s.proc?.pid) - cpu0[i]) * 1000); // ms
       const cpuUsed = cpuEach.reduce((a, b) => a + b, 0);
@@ -511,10 +511,11 @@ export function soakFigures(series: { t: number; mb: number[] }[], durationS: nu
   for (let i = 0; i < sealers; i++) {
     first = Math.max(first, mean(inWin.filter((s) => s.t <= 60).map((s) => s.mb[i])));
     last = Math.max(last, mean(inWin.filter((s) => s.t >= durationS - 60).map((s) => s.mb[i])));
-    const g = growthPerMinute(inWin.filter((s) => s.t >= fromS && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const));
+    const fitFrom = (t0: number) => growthPerMinute(inWin.filter((s) => s.t >= t0 && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const));
+    const g = fitFrom(fromS);
     if (Number.isFinite(g)) slope = Math.max(slope, g);
     // the second half alone: a growth that slows down (high-water marks levelling off) shows here lower than over the whole fit
-    const g2 = growthPerMinute(inWin.filter((s) => s.t >= durationS / 2 && s.mb[i] > 0).map((s) => [s.t, s.mb[i]] as const));
+    const g2 = fitFrom(durationS / 2);
     if (Number.isFinite(g2)) slope2 = Math.max(slope2, g2);
   }
   out['soak.duration_s'] = durationS;

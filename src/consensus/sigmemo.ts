@@ -4,7 +4,7 @@ import { equalBytes, toHex } from '../util/bytes.ts';
 export type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
 
 /**
- * A bounded memo of verified signatures, shared by the gossip boundary (gossipVerdict) and
+ * A bounded memo of verified signatures, shared by the gossip boundary (gossipCheck) and
  * the engine (EngineDeps.verify), so a consensus message checked before it is forwarded is
  * not verified a second time when the engine takes it. Only successes are remembered.
  */
@@ -42,4 +42,3 @@ export class SignatureMemo {
     this.seen.set(k, message);
   }
 }
-
