@@ -22,7 +22,16 @@ export interface VerifyPoolOptions {
   workers?: number;
   /** Most items per message to a worker (default 256): a large batch is spread over the workers. */
   chunk?: number;
+  /**
+   * Workers stop after this long without work (ms; default 30,000; 0 = they run until close)
+   * and start again on the next call. A node syncs in bursts (at start, after falling a few
+   * blocks behind): an idle worker's isolate holds ~20 MB of RSS (docs/PERFORMANCE.md "Memory:
+   * round 10").
+   */
+  idleMs?: number;
 }
+
+export const DEFAULT_VERIFY_IDLE_MS = 30_000;
 
 export function defaultVerifyWorkers(): number {
   return Math.min(4, Math.max(1, availableParallelism() - 1));
@@ -44,16 +53,20 @@ const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.ts
 
 /**
  * Ed25519 verification off the main thread: a small pool of worker_threads, each running the
- * same OpenSSL `verify` as `keys.ts`. Workers start on first use and do not keep the process
+ * same OpenSSL `verify` as `keys.ts`. Workers start on first use, stop after `idleMs` without work (and start again when needed), and do not keep the process
  * alive. A worker that dies has its pending items verified on the calling thread instead, so a
  * verdict is never lost or guessed. Never rejects.
  */
 export class VerifyPool implements BatchVerifier {
   readonly workers: number;
   private readonly chunk: number;
+  private readonly idleMs: number;
   private slots: Slot[] | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private nextId = 1;
   private closed = false;
+  /** Times the workers were started (tests and metrics). */
+  starts = 0;
   /** Items verified on the calling thread because a worker died or was retired owing them (tests and metrics). */
   fallbackVerified = 0;
 
@@ -62,6 +75,13 @@ export class VerifyPool implements BatchVerifier {
     if (!Number.isInteger(w) || w < 0 || w > 64) throw new RangeError('workers must be an integer 0..64');
     this.workers = w;
     this.chunk = Math.max(1, opts.chunk ?? 256);
+    this.idleMs = opts.idleMs ?? DEFAULT_VERIFY_IDLE_MS;
+    if (!Number.isFinite(this.idleMs) || this.idleMs < 0) throw new RangeError('idleMs must be ≥ 0');
+  }
+
+  /** Worker threads running now (0 before the first call and after an idle stop). */
+  get running(): number {
+    return this.slots?.length ?? 0;
   }
 
   /** One verdict per item, in order. */
@@ -72,6 +92,7 @@ export class VerifyPool implements BatchVerifier {
     const parts: Promise<Uint8Array>[] = [];
     for (let i = 0; i < items.length; i += this.chunk) parts.push(this.send(items.slice(i, i + this.chunk)));
     const verdicts = await Promise.all(parts);
+    this.armIdle();
     const out: boolean[] = [];
     for (const v of verdicts) for (const b of v) out.push(b === 1);
     return out;
@@ -80,15 +101,40 @@ export class VerifyPool implements BatchVerifier {
   /** Terminates the workers; later calls verify on the calling thread. */
   async close(): Promise<void> {
     this.closed = true;
+    this.disarmIdle();
     const slots = this.slots ?? [];
     this.slots = [];
     await Promise.all(slots.map((s) => this.retire(s)));
   }
 
   private start(): void {
+    this.disarmIdle();
     if (this.slots) return;
+    this.starts++;
     this.slots = [];
     for (let i = 0; i < this.workers; i++) this.slots.push(this.spawn());
+  }
+
+  /** After a call: once no worker owes anything, the idle timer runs (unref'd: it keeps no process alive). */
+  private armIdle(): void {
+    if (this.idleMs === 0 || this.closed || !this.slots || this.slots.some((s) => s.pending.size > 0)) return;
+    this.disarmIdle();
+    this.idleTimer = setTimeout(() => this.stopIdle(), this.idleMs);
+    this.idleTimer.unref?.();
+  }
+
+  private disarmIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** The idle timer fired with nothing owed: the workers are terminated; the next call starts new ones. */
+  private stopIdle(): void {
+    this.idleTimer = null;
+    const slots = this.slots;
+    if (!slots || slots.some((s) => s.pending.size > 0)) return;
+    this.slots = null;
+    for (const s of slots) void s.worker.terminate().catch(() => {});
   }
 
   private spawn(): Slot {

@@ -1,4 +1,4 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, vi } from 'vitest';
 import { VerifyPool, packItems, unpackItems, type BatchVerifier, type VerifyItem } from '../../src/crypto/verify-pool.ts';
 import { keyPairFromLabel, sign, verify } from '../../src/crypto/keys.ts';
 import { TxVerifier, signTx } from '../../src/chain/tx.ts';
@@ -152,5 +152,42 @@ describe('TxVerifier.verifyMany', () => {
   it('works with a real pool of worker threads', async () => {
     const v = new TxVerifier();
     expect(await v.verifyMany([...txs, forged], pool({ workers: 1 }))).toEqual([...txs.map(() => true), false]);
+  });
+});
+
+describe('VerifyPool: idle workers stop', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('stops its workers after idleMs without work and starts new ones on the next call, verdicts unchanged', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { items: its, expected } = packable(200);
+    const p = pool({ workers: 2, chunk: 50, idleMs: 1_000 });
+    expect(p.running).toBe(0);
+    expect(await p.verifyMany(its)).toEqual(expected);
+    expect(p.running).toBe(2);
+    // a call within idleMs keeps the same workers and starts the idle time again
+    vi.advanceTimersByTime(900);
+    expect(await p.verifyMany(its.slice(0, 10))).toEqual(expected.slice(0, 10));
+    vi.advanceTimersByTime(900);
+    expect(p.running).toBe(2);
+    expect(p.starts).toBe(1);
+    vi.advanceTimersByTime(100);
+    expect(p.running).toBe(0);
+    expect(await p.verifyMany(its)).toEqual(expected);
+    expect(p.running).toBe(2);
+    expect(p.starts).toBe(2);
+    expect(p.fallbackVerified).toBe(0);
+  });
+
+  it('idleMs 0 keeps the workers until close; a negative idleMs is refused', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { items: its, expected } = packable(20);
+    const p = pool({ workers: 1, idleMs: 0 });
+    expect(await p.verifyMany(its)).toEqual(expected);
+    vi.advanceTimersByTime(3_600_000);
+    expect(p.running).toBe(1);
+    expect(() => new VerifyPool({ idleMs: -1 })).toThrow(RangeError);
   });
 });
