@@ -30,6 +30,13 @@ import { EvidenceReporter } from './evidence-reporter.ts';
 export const VERSION = '0.1.0';
 
 /**
+ * Synced signatures fewer than this are checked on the main thread, not in the sync workers: a
+ * sealer that fell a block or two behind checks them sooner than a worker starts, and does not
+ * start a worker isolate (~40 MB of RSS) for it (docs/PERFORMANCE.md "Memory: round 10").
+ */
+const SYNC_MIN_WORKER_BATCH = 256;
+
+/**
  * The composition root: config → storage → state → pool → consensus engine → ledger → p2p
  * → sync → rpc, then start and stop. The block life cycle is the ledger's (src/ledger);
  * this class drives the engine: every input goes through one serial queue and the outputs
@@ -186,7 +193,7 @@ export class EdgeNode {
     });
     this.metrics.rejectedSource = () => rejectedCounts(this.engine.verdictCounts(), this.gossipRejects, this.network.getCounters().rejected ?? {});
 
-    this.syncVerifyPool = new VerifyPool({ workers: cfg.sync.verifyWorkers });
+    this.syncVerifyPool = new VerifyPool({ workers: cfg.sync.verifyWorkers, minBatch: SYNC_MIN_WORKER_BATCH });
     const decodeOpts = { chainId, params };
     this.peers = new PeerHeights({ genesisHash: id.genesisHash });
     this.syncer = new Syncer<SyncedBlock>(

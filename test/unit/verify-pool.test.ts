@@ -191,3 +191,15 @@ describe('VerifyPool: idle workers stop', () => {
     expect(() => new VerifyPool({ idleMs: -1 })).toThrow(RangeError);
   });
 });
+
+describe('VerifyPool: small batches stay on the calling thread', () => {
+  it('a call below minBatch starts no worker and gives the same verdicts; a larger one uses the workers', async () => {
+    const { items: its, expected } = packable(100);
+    const p = pool({ workers: 1, minBatch: 50 });
+    expect(await p.verifyMany(its.slice(0, 49))).toEqual(expected.slice(0, 49));
+    expect(p.running).toBe(0);
+    expect(p.starts).toBe(0);
+    expect(await p.verifyMany(its)).toEqual(expected);
+    expect(p.running).toBe(1);
+  });
+});
