@@ -2,13 +2,14 @@
  * Plots submit→finalize latency (p50/p95/p99) and finalized tx/s against the offered load from
  * bench/results/latest.json (the `e2e.rate_<R>.*` figures) into docs/img/latency-vs-load.png.
  * No plotting library: the chart is an SVG built here and rasterised by headless Chromium
- * (playwright-core; CHROMIUM_PATH or /usr/bin/chromium).
+ * (playwright-core; the browser tests' Chromium, test/support/browser.ts: npm's
+ * `@sparticuz/chromium`, or EDGECHAIN_CHROMIUM=<path>).
  * `node scripts/plot-bench.ts [results.json] [out.png]`
  */
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/support/browser.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const inPath = process.argv[2] ?? ROOT + 'bench/results/latest.json';
@@ -88,7 +89,8 @@ const doc = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" 
 ${svg}
 </svg>`;
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+// the browser tests' Chromium (npm's @sparticuz/chromium, or EDGECHAIN_CHROMIUM): nothing to install
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: W, height: H } });
   await page.setContent(`<html><body style="margin:0">${doc}</body></html>`);
