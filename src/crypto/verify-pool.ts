@@ -24,9 +24,9 @@ export interface VerifyPoolOptions {
   chunk?: number;
   /**
    * Workers stop after this long without work (ms; default 30,000; 0 = they run until close)
-   * and start again on the next call. A node syncs in bursts (at start, after falling a few
-   * blocks behind): an idle worker's isolate holds ~20 MB of RSS (docs/PERFORMANCE.md "Memory:
-   * round 10").
+   * and start again on the next call. A node syncs in bursts (at start, after falling behind):
+   * a worker costs ~25–40 MB of RSS, of which stopping it returns ~10 (docs/PERFORMANCE.md
+   * "Memory: round 10").
    */
   idleMs?: number;
   /**
@@ -38,7 +38,7 @@ export interface VerifyPoolOptions {
   minBatch?: number;
 }
 
-export const DEFAULT_VERIFY_IDLE_MS = 30_000;
+const DEFAULT_VERIFY_IDLE_MS = 30_000;
 
 export function defaultVerifyWorkers(): number {
   return Math.min(4, Math.max(1, availableParallelism() - 1));
@@ -60,8 +60,9 @@ const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.ts
 
 /**
  * Ed25519 verification off the main thread: a small pool of worker_threads, each running the
- * same OpenSSL `verify` as `keys.ts`. Workers start on first use, stop after `idleMs` without work (and start again when needed), and do not keep the process
- * alive. A worker that dies has its pending items verified on the calling thread instead, so a
+ * same OpenSSL `verify` as `keys.ts`. Workers start on first use (of at least `minBatch`
+ * items), stop after `idleMs` without work and start again when needed, and never keep the
+ * process alive. A worker that dies has its pending items verified on the calling thread instead, so a
  * verdict is never lost or guessed. Never rejects.
  */
 export class VerifyPool implements BatchVerifier {
@@ -86,6 +87,7 @@ export class VerifyPool implements BatchVerifier {
     this.idleMs = opts.idleMs ?? DEFAULT_VERIFY_IDLE_MS;
     this.minBatch = opts.minBatch ?? 0;
     if (!Number.isFinite(this.idleMs) || this.idleMs < 0) throw new RangeError('idleMs must be ≥ 0');
+    if (!Number.isInteger(this.minBatch) || this.minBatch < 0) throw new RangeError('minBatch must be an integer ≥ 0');
   }
 
   /** Worker threads running now (0 before the first call and after an idle stop). */

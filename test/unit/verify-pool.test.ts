@@ -201,5 +201,6 @@ describe('VerifyPool: small batches stay on the calling thread', () => {
     expect(p.starts).toBe(0);
     expect(await p.verifyMany(its)).toEqual(expected);
     expect(p.running).toBe(1);
+    expect(() => new VerifyPool({ minBatch: -1 })).toThrow(RangeError);
   });
 });
