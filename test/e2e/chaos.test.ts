@@ -7,6 +7,7 @@
  * kinds and says so.
  */
 import { describe, it, expect } from 'vitest';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChaos, KINDS } from '../chaos/runner.ts';
@@ -38,5 +39,7 @@ describe('chaos runner', () => {
     // the detector saw every sealer vote (it is listening, not just silent)
     for (const n of Object.values(report.listener.votesBySealer)) expect(n).toBeGreaterThan(0);
     expect(report.chain.heightsCompared).toBeGreaterThan(20);
+    // the report stays in the temp dir only when an assertion above failed (for reading)
+    rmSync(out, { force: true });
   }, 600_000);
 });
