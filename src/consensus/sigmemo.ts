@@ -1,12 +1,8 @@
-import { verify as cryptoVerify } from '../crypto/keys.ts';
+import { verify as cryptoVerify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from '../crypto/keys.ts';
 import { sha256Bin } from '../crypto/hash.ts';
 import { concatBytes } from '../util/bytes.ts';
 
 export type VerifyFn = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
-
-/** Ed25519's sizes: only a signature and key of exactly these lengths are remembered or looked up. */
-const SIGNATURE_BYTES = 64;
-const PUBLIC_KEY_BYTES = 32;
 
 /**
  * A bounded memo of verified signatures, shared by the gossip boundary (gossipCheck) and
@@ -61,7 +57,8 @@ export class SignatureMemo {
   }
 }
 
+/** Null unless the signature and key have Ed25519's sizes (keys.ts): only those are remembered or looked up. */
 function memoKey(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): string | null {
-  if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return null;
+  if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== PUBLIC_KEY_LENGTH) return null;
   return sha256Bin(concatBytes(signature, publicKey, message));
 }
